@@ -1,0 +1,79 @@
+// Type-aware lint for every package, plus the layer rules of ARCHITECTURE.md:
+// imports point downward only, and nobody reaches into another package's files.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** Which workspace packages each package may import (mirrors package.json and tsconfig references). */
+const allowed = {
+  protocol: [],
+  core: ['@clusnotify/protocol'],
+};
+const all = [
+  '@clusnotify/protocol',
+  '@clusnotify/core',
+  '@clusnotify/store',
+  '@clusnotify/server',
+  '@clusnotify/client',
+  'clusnotify',
+  '@clusnotify/web',
+];
+
+const layerRules = Object.entries(allowed).map(([pkg, deps]) => ({
+  files: [`packages/${pkg}/src/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: all
+          .filter((name) => !deps.includes(name))
+          .map((name) => ({
+            name,
+            message: `packages/${pkg} may import only: ${deps.join(', ') || 'nothing'} (ARCHITECTURE.md layers)`,
+          })),
+        patterns: [
+          {
+            group: ['@clusnotify/*/*', 'clusnotify/*'],
+            message: 'Import a package by its name only; no deep imports.',
+          },
+          { group: ['../../*'], message: 'Do not reach into another package by relative path.' },
+          { group: ['node:*'], message: 'Pure packages use no Node API.' },
+        ],
+      },
+    ],
+  },
+}));
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', 'eslint.config.js', 'scripts/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
+      '@typescript-eslint/no-unnecessary-condition': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'error',
+      '@typescript-eslint/unified-signatures': 'off',
+      '@typescript-eslint/no-unnecessary-type-parameters': 'off',
+    },
+  },
+  {
+    files: ['packages/*/test/**/*.ts', 'packages/*/bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', name: ['test', 'it', 'describe', 'suite'], package: 'node:test' },
+          ],
+        },
+      ],
+    },
+  },
+  ...layerRules,
+);

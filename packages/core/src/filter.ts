@@ -1,0 +1,52 @@
+import type { NotifyPort } from './notify-port.js';
+
+/**
+ * One registered filter (§3.1.1.8: "a set of event filters … each with a 32-bit client
+ * context value"). Immutable once registered; it lives until its port is unblocked or closed.
+ */
+export class Filter {
+  /** False once the port is unblocked or closed; dead filters are skipped and compacted away. */
+  live = true;
+  /** The index lists this filter stands in, so that removal needs no search. */
+  readonly lists: FilterList[] = [];
+
+  constructor(
+    /** Registration order across the engine: indications of one change follow it. */
+    readonly id: number,
+    readonly port: NotifyPort,
+    readonly notifyKey: number,
+    /** v1: CLUSTER_CHANGE bits; v2: flags of `objectType`'s enumeration (scope modifiers removed). */
+    readonly mask: number,
+    /** Registry filters: the watched key (`''` = root); reported names are relative to it. */
+    readonly keyPath: string,
+  ) {}
+}
+
+/**
+ * The filters registered under one index key, in registration order (ids ascending).
+ * Removal is lazy: a dead filter stays until dead entries outnumber live ones.
+ */
+export class FilterList {
+  items: Filter[] = [];
+  dead = 0;
+
+  constructor(
+    /** The map this list is stored in, so an emptied list can be dropped from it. */
+    readonly owner: Map<string, FilterList> | undefined,
+    readonly key: string,
+  ) {}
+
+  add(f: Filter): void {
+    this.items.push(f);
+    f.lists.push(this);
+  }
+
+  /** Records that one of its filters died; compacts when more than half are dead. */
+  noteDead(): void {
+    this.dead++;
+    if (this.dead * 2 < this.items.length) return;
+    this.items = this.items.filter((f) => f.live);
+    this.dead = 0;
+    if (this.items.length === 0 && this.owner !== undefined) this.owner.delete(this.key);
+  }
+}

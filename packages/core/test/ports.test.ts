@@ -1,0 +1,291 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ClusterChange, ClusterObjectType } from '@clusnotify/protocol';
+import { NotificationEngine } from '@clusnotify/core';
+import { assertFailure, assertOk, drainV1, ev1, openPort, setup } from './helpers.js';
+
+const { GROUP_STATE, GROUP_ADDED, RESOURCE_STATE } = ClusterChange;
+
+describe('port table (§3.1.4.2.56 ApiCreateNotify, §3.1.4.2.136 ApiCreateNotifyV2)', () => {
+  test('handles are opaque 128-bit random strings, distinct per port', () => {
+    const { engine } = setup();
+    const handles = new Set<string>();
+    for (let i = 0; i < 200; i++) handles.add(openPort(engine, i % 2 === 0 ? 1 : 2));
+    assert.equal(handles.size, 200);
+    for (const h of handles) assert.match(h, /^[0-9a-f]{32}$/);
+  });
+
+  test('a port of version 3 is refused with INVALID_VERSION', () => {
+    const { engine } = setup();
+    assertFailure(engine.createPort(3 as 1), 0x57, 'INVALID_VERSION');
+  });
+
+  test('the port limit gives PORT_LIMIT (ERROR_NOT_ENOUGH_MEMORY) and a closed port frees its place', () => {
+    const { engine } = setup({ maxPorts: 2 });
+    const a = openPort(engine, 1);
+    openPort(engine, 2);
+    assertFailure(engine.createPort(1), 0x8, 'PORT_LIMIT');
+    assertOk(engine.close(a));
+    openPort(engine, 1);
+  });
+
+  test('nothing is queued before the first filter is registered (§3.1.1.8)', () => {
+    const { engine } = setup();
+    const h = openPort(engine, 1);
+    engine.publish([ev1(GROUP_ADDED, 'g1', 'Group1')]);
+    assert.deepEqual(drainV1(engine, h), []);
+    assertOk(engine.addClusterFilter(h, { filter: GROUP_ADDED, notifyKey: 1 }));
+    engine.publish([ev1(GROUP_ADDED, 'g2', 'Group2')]);
+    assert.deepEqual(
+      drainV1(engine, h).map((i) => i.name),
+      ['Group2'],
+    );
+  });
+
+  test('an unknown handle gives PORT_NOT_FOUND (ERROR_INVALID_HANDLE) on every call', async () => {
+    const { engine } = setup();
+    const bogus = '0'.repeat(32);
+    assertFailure(
+      engine.addClusterFilter(bogus, { filter: GROUP_STATE, notifyKey: 1 }),
+      6,
+      'PORT_NOT_FOUND',
+    );
+    assertFailure(await engine.next(bogus, { timeoutMs: 0 }), 6, 'PORT_NOT_FOUND');
+    assertFailure(await engine.take(bogus), 6, 'PORT_NOT_FOUND');
+    assertFailure(engine.unblock(bogus), 6, 'PORT_NOT_FOUND');
+    assertFailure(engine.close(bogus), 6, 'PORT_NOT_FOUND');
+    assertFailure(engine.close(42 as unknown as string), 6, 'PORT_NOT_FOUND');
+  });
+
+  test('a v1 method on a v2 port, and a v2 method on a v1 port, give WRONG_PORT_VERSION (0x6)', () => {
+    const { engine } = setup();
+    const p1 = openPort(engine, 1);
+    const p2 = openPort(engine, 2);
+    assertFailure(
+      engine.addClusterFilter(p2, { filter: GROUP_STATE, notifyKey: 1 }),
+      6,
+      'WRONG_PORT_VERSION',
+    );
+    assertFailure(
+      engine.addFilterV2(p1, {
+        objectType: ClusterObjectType.GROUP,
+        filterFlags: 0x8,
+        notifyKey: 1,
+      }),
+      6,
+      'WRONG_PORT_VERSION',
+    );
+  });
+});
+
+describe('blocking reads (§3.1.4.2.66 ApiGetNotify, §2.4 GetNotify timer)', () => {
+  test('a parked read completes when an indication arrives', async () => {
+    const { engine } = setup();
+    const h = openPort(engine, 1);
+    assertOk(engine.addClusterFilter(h, { filter: GROUP_STATE, notifyKey: 7 }));
+    const pending = engine.next(h);
+    engine.publish([ev1(GROUP_STATE, 'g1', 'Group1', { stateSequence: 3 })]);
+    const r = await pending;
+    assert.equal(r.type, 'indication');
+    if (r.type !== 'indication') return;
+    assert.deepEqual(r.indication, {
+      version: 1,
+      notifyKey: 7,
+      filter: GROUP_STATE,
+      name: 'Group1',
+      stateSequence: 3,
+      revision: r.indication.revision,
+      lost: undefined,
+    });
+  });
+
+  test('a read with a timeout completes with WAIT_TIMEOUT (0x102) when the clock passes it', async () => {
+    const { engine, clock } = setup();
+    const h = openPort(engine, 1);
+    assertOk(engine.addClusterFilter(h, { filter: GROUP_STATE, notifyKey: 7 }));
+    const pending = engine.next(h, { timeoutMs: 500 });
+    clock.advance(499);
+    let settled = false;
+    void pending.then(() => (settled = true));
+    await Promise.resolve();
+    assert.equal(settled, false);
+    clock.advance(1);
+    assert.deepEqual(await pending, { type: 'timeout', status: 0x102 });
+    assert.equal(clock.pendingTimers, 0);
+  });
+
+  test('timeoutMs 0 on an empty queue answers WAIT_TIMEOUT at once', async () => {
+    const { engine } = setup();
+    const h = openPort(engine, 1);
+    assert.deepEqual(await engine.next(h, { timeoutMs: 0 }), { type: 'timeout', status: 0x102 });
+  });
+
+  test('a NaN or negative timeout gives INVALID_TIMEOUT and leaves the queue as it was', async () => {
+    const { engine } = setup();
+    const h = openPort(engine, 1);
+    assertOk(engine.addClusterFilter(h, { filter: GROUP_STATE, notifyKey: 7 }));
+    engine.publish([ev1(GROUP_STATE, 'g1', 'Group1')]);
+    assertFailure(await engine.next(h, { timeoutMs: Number.NaN }), 0x57, 'INVALID_TIMEOUT');
+    assertFailure(await engine.next(h, { timeoutMs: -1 }), 0x57, 'INVALID_TIMEOUT');
+    assertFailure(await engine.take(h, { max: 0 }), 0x57, 'INVALID_ARGUMENT');
+    assert.equal(drainV1(engine, h).length, 1);
+  });
+
+  test('an aborted read rejects with the signal reason and loses nothing', async () => {
+    const { engine, clock } = setup();
+    const h = openPort(engine, 1);
+    assertOk(engine.addClusterFilter(h, { filter: GROUP_STATE, notifyKey: 7 }));
+    const ac = new AbortController();
+    const pending = engine.next(h, { timeoutMs: 1000, signal: ac.signal });
+    const reason = new Error('stop');
+    ac.abort(reason);
+    await assert.rejects(pending, (e) => e === reason);
+    assert.equal(clock.pendingTimers, 0);
+    engine.publish([ev1(GROUP_STATE, 'g1', 'Group1')]);
+    assert.equal(drainV1(engine, h).length, 1);
+    await assert.rejects(engine.next(h, { signal: ac.signal }), (e) => e === reason);
+  });
+
+  test('several parked readers are served first-come first-served', async () => {
+    const { engine } = setup();
+    const h = openPort(engine, 1);
+    assertOk(engine.addClusterFilter(h, { filter: GROUP_STATE, notifyKey: 7 }));
+    const a = engine.next(h);
+    const b = engine.next(h);
+    engine.publish([ev1(GROUP_STATE, 'g1', 'first')]);
+    engine.publish([ev1(GROUP_STATE, 'g1', 'second')]);
+    const [ra, rb] = await Promise.all([a, b]);
+    assert.equal(ra.type === 'indication' && ra.indication.name, 'first');
+    assert.equal(rb.type === 'indication' && rb.indication.name, 'second');
+  });
+
+  test('take returns the queued indications in order, at most max, at least one', async () => {
+    const { engine } = setup();
+    const h = openPort(engine, 1);
+    assertOk(engine.addClusterFilter(h, { filter: GROUP_STATE, notifyKey: 7 }));
+    engine.publish(['a', 'b', 'c', 'd', 'e'].map((n) => ev1(GROUP_STATE, 'g1', n)));
+    const r = await engine.take(h, { max: 3 });
+    assert.equal(r.type, 'indications');
+    if (r.type !== 'indications') return;
+    assert.deepEqual(
+      r.indications.map((i) => i.name),
+      ['a', 'b', 'c'],
+    );
+    const rest = await engine.take(h);
+    assert.deepEqual(rest.type === 'indications' && rest.indications.map((i) => i.name), [
+      'd',
+      'e',
+    ]);
+  });
+
+  test('a parked take wakes with everything published before it resumes', async () => {
+    const { engine } = setup();
+    const h = openPort(engine, 1);
+    assertOk(engine.addClusterFilter(h, { filter: RESOURCE_STATE, notifyKey: 1 }));
+    const pending = engine.take(h);
+    for (let i = 0; i < 10; i++) engine.publish([ev1(RESOURCE_STATE, 'r1', `s${i}`)]);
+    const r = await pending;
+    assert.equal(r.type === 'indications' && r.indications.length, 10);
+  });
+});
+
+describe('unblock and close (§3.1.4.2.107 ApiUnblockGetNotifyCall, §3.1.4.2.57 ApiCloseNotify)', () => {
+  test('unblock completes every parked read with ERROR_INVALID_FUNCTION, later reads get ERROR_NO_MORE_ITEMS', async () => {
+    const { engine } = setup();
+    const h = openPort(engine, 1);
+    assertOk(engine.addClusterFilter(h, { filter: GROUP_STATE, notifyKey: 7 }));
+    const a = engine.next(h);
+    const b = engine.take(h, { timeoutMs: 10_000 });
+    assertOk(engine.unblock(h));
+    assert.deepEqual(await a, { type: 'interrupted', status: 1 });
+    assert.deepEqual(await b, { type: 'interrupted', status: 1 });
+    assert.deepEqual(await engine.next(h), { type: 'unblocked', status: 0x103 });
+    assert.deepEqual(engine.takeNow(h), { type: 'unblocked', status: 0x103 });
+    assertOk(engine.unblock(h));
+    assertFailure(
+      engine.addClusterFilter(h, { filter: GROUP_STATE, notifyKey: 1 }),
+      0x103,
+      'PORT_UNBLOCKED',
+    );
+    engine.publish([ev1(GROUP_STATE, 'g1', 'Group1')]);
+    assert.equal(engine.stats().queued, 0);
+    assertOk(engine.close(h));
+  });
+
+  test('close completes parked reads with ERROR_INVALID_FUNCTION, discards the queue and invalidates the handle', async () => {
+    const { engine, clock } = setup();
+    const h = openPort(engine, 1);
+    const other = openPort(engine, 1);
+    assertOk(engine.addClusterFilter(h, { filter: GROUP_STATE, notifyKey: 7 }));
+    assertOk(engine.addClusterFilter(other, { filter: GROUP_STATE, notifyKey: 8 }));
+    const parked = engine.next(other, { timeoutMs: 100 });
+    engine.publish([ev1(GROUP_STATE, 'g1', 'Group1'), ev1(GROUP_STATE, 'g1', 'Group1')]);
+    // `other` got its indication; `h` has two queued.
+    assert.equal((await parked).type, 'indication');
+    const waiting = engine.next(h, { timeoutMs: 0 });
+    assert.equal((await waiting).type, 'indication');
+    const parked2 = engine.take(h, { timeoutMs: 1000 });
+    assert.equal((await parked2).type, 'indications');
+    const parked3 = engine.next(h, { timeoutMs: 1000 });
+    assertOk(engine.close(h));
+    assert.deepEqual(await parked3, { type: 'interrupted', status: 1 });
+    assert.equal(clock.pendingTimers, 0);
+    assertFailure(await engine.next(h), 6, 'PORT_NOT_FOUND');
+    assertFailure(engine.close(h), 6, 'PORT_NOT_FOUND');
+    assert.equal(engine.stats().ports, 1);
+    assert.equal(engine.stats().filters, 1);
+  });
+
+  test('closing a port with a backlog releases it from the engine counters', () => {
+    const { engine } = setup();
+    const h = openPort(engine, 1);
+    assertOk(engine.addClusterFilter(h, { filter: GROUP_STATE, notifyKey: 7 }));
+    engine.publish([ev1(GROUP_STATE, 'g1', 'a'), ev1(GROUP_STATE, 'g1', 'b')]);
+    assert.equal(engine.stats().queued, 2);
+    assertOk(engine.close(h));
+    assert.deepEqual(
+      { ...engine.stats(), lastRevision: 0 },
+      { ports: 0, filters: 0, queued: 0, queuedTotal: 2, dropped: 0, taken: 0, lastRevision: 0 },
+    );
+  });
+
+  test('filters of closed ports stop matching and are compacted out of the index', () => {
+    const { engine } = setup();
+    const keep = openPort(engine, 1);
+    assertOk(engine.addClusterFilter(keep, { filter: GROUP_STATE, notifyKey: 1 }));
+    for (let i = 0; i < 100; i++) {
+      const h = openPort(engine, 1);
+      assertOk(engine.addClusterFilter(h, { filter: GROUP_STATE, notifyKey: 2 }));
+      assertOk(
+        engine.addObjectFilter(h, {
+          objectType: ClusterObjectType.GROUP,
+          objectId: 'g1',
+          filter: GROUP_STATE,
+          notifyKey: 3,
+        }),
+      );
+      assertOk(engine.close(h));
+    }
+    assert.equal(engine.publish([ev1(GROUP_STATE, 'g1', 'Group1')]), 1);
+    assert.equal(drainV1(engine, keep).length, 1);
+  });
+});
+
+test('the default clock and random source of the host are used when none is given', async () => {
+  const engine = new NotificationEngine();
+  const r = engine.createPort(1);
+  assert.equal(r.type, 'ok');
+  if (r.type !== 'ok') return;
+  const t0 = Date.now();
+  assert.deepEqual(await engine.next(r.handle, { timeoutMs: 20 }), {
+    type: 'timeout',
+    status: 0x102,
+  });
+  assert.ok(Date.now() - t0 >= 15);
+  assertOk(engine.close(r.handle));
+});
+
+test('invalid engine options are refused at construction', () => {
+  assert.throws(() => new NotificationEngine({ maxQueuedPerPort: 0 }), RangeError);
+  assert.throws(() => new NotificationEngine({ maxPorts: 1.5 }), RangeError);
+});
