@@ -7,8 +7,8 @@ import type { NotifyPort } from './notify-port.js';
 export class Filter {
   /** False once the port is unblocked or closed; dead filters are skipped and compacted away. */
   live = true;
-  /** The index lists this filter stands in, so that removal needs no search. */
-  readonly lists: FilterList[] = [];
+  /** The index lists this filter stands in, so that removal needs no search (exact-size array). */
+  lists: FilterList[] | undefined = undefined;
 
   constructor(
     /** Registration order across the engine: indications of one change follow it. */
@@ -27,18 +27,23 @@ export class Filter {
  * Removal is lazy: a dead filter stays until dead entries outnumber live ones.
  */
 export class FilterList {
-  items: Filter[] = [];
+  /** Exact-size while it holds one filter (most lists do). */
+  items: Filter[];
   dead = 0;
 
   constructor(
     /** The map this list is stored in, so an emptied list can be dropped from it. */
     readonly owner: Map<string, FilterList> | undefined,
     readonly key: string,
-  ) {}
+    first: Filter,
+  ) {
+    this.items = [first];
+    linkFilter(first, this);
+  }
 
   add(f: Filter): void {
     this.items.push(f);
-    f.lists.push(this);
+    linkFilter(f, this);
   }
 
   /** Records that one of its filters died; compacts when more than half are dead. */
@@ -49,4 +54,9 @@ export class FilterList {
     this.dead = 0;
     if (this.items.length === 0 && this.owner !== undefined) this.owner.delete(this.key);
   }
+}
+
+function linkFilter(f: Filter, list: FilterList): void {
+  if (f.lists === undefined) f.lists = [list];
+  else f.lists.push(list);
 }

@@ -17,6 +17,7 @@ export type {
   ObjectFilterSpec,
   Ok,
   Outcome,
+  PortCounters,
   PortHandle,
   PortInfo,
   ReadOptions,
@@ -24,7 +25,7 @@ export type {
   TakeResult,
   WaitEnd,
 } from './notification-engine.js';
-export type { PortCounters, PortState } from './notify-port.js';
+export type { PortState } from './notify-port.js';
 export { relativeKeyPath } from './notify-port.js';
 export { EMPTY_BUFFER } from './change-event.js';
 export type { ChangeEvent, ChangeEventV1, ChangeEventV2 } from './change-event.js';

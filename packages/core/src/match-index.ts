@@ -23,12 +23,9 @@ export class MatchIndex {
   addClass(base: number, bits: number, f: Filter): void {
     for (let b = bits >>> 0; b !== 0; b = (b & (b - 1)) >>> 0) {
       const slot = base + bitIndex(b & -b);
-      let list = this.classLists[slot];
-      if (list === undefined) {
-        list = new FilterList(undefined, '');
-        this.classLists[slot] = list;
-      }
-      list.add(f);
+      const list = this.classLists[slot];
+      if (list === undefined) this.classLists[slot] = new FilterList(undefined, '', f);
+      else list.add(f);
     }
   }
 
@@ -38,11 +35,11 @@ export class MatchIndex {
       map = new Map();
       this.objectMaps[objectType] = map;
     }
-    listIn(map, objectId).add(f);
+    addIn(map, objectId, f);
   }
 
   addKey(keyPath: string, subtree: boolean, f: Filter): void {
-    listIn(subtree ? this.keySubtree : this.keyExact, keyPath).add(f);
+    addIn(subtree ? this.keySubtree : this.keyExact, keyPath, f);
   }
 
   /** Appends to `out` the non-empty lists a non-registry event selects. */
@@ -85,13 +82,10 @@ export class MatchIndex {
   }
 }
 
-function listIn(map: Map<string, FilterList>, key: string): FilterList {
-  let list = map.get(key);
-  if (list === undefined) {
-    list = new FilterList(map, key);
-    map.set(key, list);
-  }
-  return list;
+function addIn(map: Map<string, FilterList>, key: string, f: Filter): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, new FilterList(map, key, f));
+  else list.add(f);
 }
 
 /** Index (0–31) of a single set bit. */

@@ -4,7 +4,12 @@ import {
   ClusterChangeFamily,
   ClusterObjectType,
 } from '@clusnotify/protocol';
-import type { Indication, IndicationV1, IndicationV2 } from '@clusnotify/protocol';
+import type {
+  Indication,
+  IndicationV1,
+  IndicationV2,
+  NotifyFilterAndType,
+} from '@clusnotify/protocol';
 import type { AbortSignalLike } from './abort.js';
 import type { ChangeEvent, ChangeEventV1, ChangeEventV2 } from './change-event.js';
 import { EMPTY_BUFFER } from './change-event.js';
@@ -28,8 +33,18 @@ export const PushResult = {
 } as const;
 export type PushResult = (typeof PushResult)[keyof typeof PushResult];
 
-/** Why a parked reader woke up. */
-export type WakeReason = 'data' | 'timeout' | 'interrupted';
+/** How a wait ended without data (§3.1.4.2.66 error table, §6.7 of the reference). */
+export type WaitEnd =
+  /** The timeout passed with nothing queued: WAIT_TIMEOUT. */
+  | { readonly type: 'timeout'; readonly status: 0x102 }
+  /** The call was parked when the port was unblocked or closed: ERROR_INVALID_FUNCTION. */
+  | { readonly type: 'interrupted'; readonly status: 0x1 }
+  /** The port had been unblocked before the call: ERROR_NO_MORE_ITEMS. */
+  | { readonly type: 'unblocked'; readonly status: 0x103 };
+
+export const TIMEOUT: WaitEnd = Object.freeze({ type: 'timeout', status: 0x102 });
+export const INTERRUPTED: WaitEnd = Object.freeze({ type: 'interrupted', status: 0x1 });
+export const UNBLOCKED: WaitEnd = Object.freeze({ type: 'unblocked', status: 0x103 });
 
 /**
  * A run of indications that did not fit in the queue; it holds one queue slot and is read as
@@ -45,48 +60,108 @@ class LostRun {
   ) {}
 }
 
-interface Waiter {
-  settle(reason: WakeReason): void;
-}
+/**
+ * One parked read. It completes with the indications it takes (when the engine flushes wakes
+ * after a publish), or with a {@link WaitOutcome}, or rejects with its signal's reason. A class
+ * rather than closures, so parking allocates one object and one promise.
+ */
+export class Waiter {
+  resolve!: (result: unknown) => void;
+  reject!: (reason: unknown) => void;
+  private timer: TimerToken = undefined;
+  private hasTimer = false;
+  private onAbort: (() => void) | undefined = undefined;
 
-/** Counters of one port, for metrics and tests. */
-export interface PortCounters {
-  /** Indications appended to the queue since the port was created. */
-  queuedTotal: number;
-  /** Indications that did not fit and were folded into lost-events indications. */
-  dropped: number;
-  /** Lost-events indications created. */
-  lostRuns: number;
-  /** Indications handed to readers (including lost-events indications). */
-  taken: number;
-}
+  constructor(
+    readonly port: NotifyPort,
+    /** Most indications this read takes. */
+    readonly max: number,
+    /** A single-indication read (next) rather than a batch (take). */
+    readonly single: boolean,
+    private readonly clock: Clock,
+    private readonly signal: AbortSignalLike | undefined,
+  ) {}
 
-const INITIAL_CAPACITY = 4;
+  /** Arms the timeout and the abort listener. */
+  arm(timeoutMs: number): void {
+    if (timeoutMs !== Infinity) {
+      this.hasTimer = true;
+      this.timer = this.clock.setTimeout(() => {
+        this.hasTimer = false;
+        this.port.unpark(this);
+        this.complete(TIMEOUT);
+      }, timeoutMs);
+    }
+    const signal = this.signal;
+    if (signal !== undefined) {
+      this.onAbort = () => {
+        this.port.unpark(this);
+        this.disarm();
+        this.reject(signal.reason);
+      };
+      signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  /** Completes the read; the caller has already removed it from the port. */
+  complete(result: unknown): void {
+    this.disarm();
+    this.resolve(result);
+  }
+
+  private disarm(): void {
+    if (this.hasTimer) {
+      this.hasTimer = false;
+      this.clock.clearTimeout(this.timer);
+    }
+    if (this.onAbort !== undefined) {
+      this.signal?.removeEventListener('abort', this.onAbort);
+      this.onAbort = undefined;
+    }
+  }
+}
 
 /**
- * One notification port: a bounded FIFO of indications plus its parked readers (§3.1.1.8).
+ * One notification port: a bounded FIFO of indications plus its parked reads (§3.1.1.8).
  *
  * The queue holds (event, filter) pairs in a ring; the indication object is made only when a
  * reader takes it, so a queued indication costs two slots and the event is shared by every
  * port it matched. When `maxQueued` entries are waiting, further indications are not queued:
  * they are counted into one lost-events entry at the tail, which is delivered in their place
  * (docs/decisions.md, "Queue bound and overflow").
+ *
+ * Appending to a port with parked reads lists it once in the engine's wake list; the engine
+ * completes the reads after the publish, each with a batch taken from the head.
  */
 export class NotifyPort {
   state: PortState = 'open';
-  readonly filters: Filter[] = [];
-  readonly counters: PortCounters = { queuedTotal: 0, dropped: 0, lostRuns: 0, taken: 0 };
+  /** Filters in registration order (exact-size array: most ports hold one). */
+  filters: Filter[] | undefined = undefined;
+  /** Indications appended since the port was created. */
+  queuedTotal = 0;
+  /** Indications that did not fit and were folded into lost-events indications. */
+  dropped = 0;
+  /** Lost-events indications created. */
+  lostRuns = 0;
+  /** Indications handed to readers (lost-events indications included). */
+  taken = 0;
 
-  private slots: unknown[] | undefined;
+  private slots: unknown[] | undefined = undefined;
   private capacity = 0;
   private head = 0;
   private size = 0;
-  private waiters: Waiter[] | undefined;
+  private waiters: Waiter[] | undefined = undefined;
+  private listedReady = false;
+  private listedWake = false;
 
   constructor(
     readonly handle: string,
     readonly version: 1 | 2,
     private readonly maxQueued: number,
+    /** The engine's list of ports with new indications, when it keeps one. */
+    private readonly readyList: NotifyPort[] | undefined,
+    /** The engine's list of ports whose parked reads can now complete. */
+    private readonly wakeList: NotifyPort[],
   ) {}
 
   /** Entries waiting in the queue (a lost-events entry counts as one). */
@@ -94,9 +169,23 @@ export class NotifyPort {
     return this.size;
   }
 
-  /** Readers parked on this port. */
+  /** Reads parked on this port. */
   get parked(): number {
     return this.waiters?.length ?? 0;
+  }
+
+  get filterCount(): number {
+    return this.filters?.length ?? 0;
+  }
+
+  addFilter(f: Filter): void {
+    if (this.filters === undefined) this.filters = [f];
+    else this.filters.push(f);
+  }
+
+  /** Called by the engine when it hands this port out of the ready list. */
+  clearReady(): void {
+    this.listedReady = false;
   }
 
   /** Appends the indication for (`event`, `filter`), or counts it as lost when the queue is full. */
@@ -104,7 +193,7 @@ export class NotifyPort {
     if (this.state !== 'open') return PushResult.REFUSED;
     if (this.size >= this.maxQueued) return this.drop(event.revision, filter.notifyKey);
     this.append(event, filter);
-    this.counters.queuedTotal++;
+    this.queuedTotal++;
     return PushResult.QUEUED;
   }
 
@@ -116,12 +205,18 @@ export class NotifyPort {
     slots[tail * 2] = a;
     slots[tail * 2 + 1] = b;
     this.size++;
-    const waiters = this.waiters;
-    if (waiters !== undefined && waiters.length > 0) (waiters.shift() as Waiter).settle('data');
+    if (this.readyList !== undefined && !this.listedReady) {
+      this.listedReady = true;
+      this.readyList.push(this);
+    }
+    if (this.waiters !== undefined && !this.listedWake) {
+      this.listedWake = true;
+      this.wakeList.push(this);
+    }
   }
 
   private drop(revision: number, notifyKey: number): PushResult {
-    this.counters.dropped++;
+    this.dropped++;
     if (this.size > 0) {
       let tail = this.head + this.size - 1;
       if (tail >= this.capacity) tail -= this.capacity;
@@ -132,14 +227,14 @@ export class NotifyPort {
         return PushResult.DROPPED;
       }
     }
-    this.counters.lostRuns++;
+    this.lostRuns++;
     this.append(new LostRun(revision, revision, notifyKey), undefined);
     return PushResult.DROPPED_NEW_RUN;
   }
 
   private grow(): void {
     // The bound is maxQueued entries plus one lost-events entry.
-    const next = Math.min(Math.max(INITIAL_CAPACITY, this.capacity * 2), this.maxQueued + 1);
+    const next = Math.min(Math.max(4, this.capacity * 2), this.maxQueued + 1);
     const slots = new Array<unknown>(next * 2);
     const old = this.slots;
     if (old !== undefined) {
@@ -186,7 +281,7 @@ export class NotifyPort {
       }
       this.head = 0;
     }
-    this.counters.taken += n;
+    this.taken += n;
     return n;
   }
 
@@ -210,10 +305,10 @@ export class NotifyPort {
     return {
       version: 2,
       notifyKey: run.notifyKey,
-      filterAndType: {
-        objectType: ClusterObjectType.CLUSTER,
-        filterFlags: ClusterChangeClusterV2.LOST_NOTIFICATIONS,
-      },
+      filterAndType: filterAndType(
+        ClusterObjectType.CLUSTER,
+        ClusterChangeClusterV2.LOST_NOTIFICATIONS,
+      ),
       objectId: '',
       parentId: '',
       name: '',
@@ -234,55 +329,54 @@ export class NotifyPort {
     return n;
   }
 
-  /**
-   * Waits until an indication is appended, the timeout passes, or the port is unblocked or
-   * closed. Rejects with `signal.reason` if `signal` aborts first.
-   */
-  park(clock: Clock, timeoutMs: number, signal: AbortSignalLike | undefined): Promise<WakeReason> {
-    return new Promise<WakeReason>((resolve, reject) => {
-      let timer: TimerToken;
-      let hasTimer = false;
-      const waiters = (this.waiters ??= []);
-      const cleanup = (): void => {
-        if (hasTimer) clock.clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const unlink = (): void => {
-        const i = waiters.indexOf(waiter);
-        if (i >= 0) waiters.splice(i, 1);
-      };
-      const waiter: Waiter = {
-        settle(reason) {
-          cleanup();
-          resolve(reason);
-        },
-      };
-      const onAbort = (): void => {
-        unlink();
-        cleanup();
-        // A wait rejects with whatever the caller's signal carries (AbortSignal discipline).
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-        reject(signal?.reason);
-      };
-      if (timeoutMs !== Infinity) {
-        hasTimer = true;
-        timer = clock.setTimeout(() => {
-          unlink();
-          cleanup();
-          resolve('timeout');
-        }, timeoutMs);
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      waiters.push(waiter);
+  /** Parks a read; it completes through the engine's wake flush, a timeout, an interrupt or its signal. */
+  park(
+    max: number,
+    single: boolean,
+    clock: Clock,
+    timeoutMs: number,
+    signal: AbortSignalLike | undefined,
+  ): Promise<unknown> {
+    const waiter = new Waiter(this, max, single, clock, signal);
+    const promise = new Promise<unknown>((resolve, reject) => {
+      waiter.resolve = resolve;
+      waiter.reject = reject;
     });
+    waiter.arm(timeoutMs);
+    (this.waiters ??= []).push(waiter);
+    return promise;
   }
 
-  /** Completes every parked reader with `interrupted` (§3.1.4.2.107, §3.1.4.2.57). */
+  /** Removes a read that gave up (timeout or abort). */
+  unpark(waiter: Waiter): void {
+    const waiters = this.waiters;
+    if (waiters === undefined) return;
+    const i = waiters.indexOf(waiter);
+    if (i >= 0) waiters.splice(i, 1);
+    if (waiters.length === 0) this.waiters = undefined;
+  }
+
+  /**
+   * Completes parked reads from the head of the queue, oldest read first, while both remain.
+   * `take` builds each read's result from up to its `max` indications.
+   * Called by the engine after a publish, so that a read gets everything the publish queued.
+   */
+  wake(take: (port: NotifyPort, max: number, single: boolean) => unknown): void {
+    this.listedWake = false;
+    const waiters = this.waiters;
+    while (waiters !== undefined && waiters.length > 0 && this.size > 0 && this.state === 'open') {
+      const w = waiters.shift() as Waiter;
+      w.complete(take(this, w.max, w.single));
+    }
+    if (waiters !== undefined && waiters.length === 0) this.waiters = undefined;
+  }
+
+  /** Completes every parked read with `interrupted` (§3.1.4.2.107, §3.1.4.2.57). */
   interruptAll(): void {
     const waiters = this.waiters;
     if (waiters === undefined) return;
     this.waiters = undefined;
-    for (const w of waiters) w.settle('interrupted');
+    for (const w of waiters) w.complete(INTERRUPTED);
   }
 }
 
@@ -306,11 +400,23 @@ function materializeV1(ev: ChangeEventV1, f: Filter): IndicationV1 {
   };
 }
 
+/** Frozen (object type, flag) pairs, made once each: delivered indications share them. */
+const filterAndTypes: (NotifyFilterAndType | undefined)[] = [];
+function filterAndType(objectType: number, flag: number): NotifyFilterAndType {
+  const slot = objectType * 32 + (31 - Math.clz32(flag));
+  let v = filterAndTypes[slot];
+  if (v === undefined || v.objectType !== objectType || v.filterFlags !== flag) {
+    v = Object.freeze({ objectType, filterFlags: flag });
+    filterAndTypes[slot] = v;
+  }
+  return v;
+}
+
 function materializeV2(ev: ChangeEventV2, f: Filter): IndicationV2 {
   return {
     version: 2,
     notifyKey: f.notifyKey,
-    filterAndType: { objectType: ev.objectType, filterFlags: ev.flag },
+    filterAndType: filterAndType(ev.objectType, ev.flag),
     objectId: ev.objectId,
     parentId: ev.parentId,
     name:

@@ -178,14 +178,30 @@ describe('blocking reads (§3.1.4.2.66 ApiGetNotify, §2.4 GetNotify timer)', ()
     ]);
   });
 
-  test('a parked take wakes with everything published before it resumes', async () => {
+  test('a parked take completes after the publish that fed it, with everything that publish queued', async () => {
     const { engine } = setup();
     const h = openPort(engine, 1);
     assertOk(engine.addClusterFilter(h, { filter: RESOURCE_STATE, notifyKey: 1 }));
     const pending = engine.take(h);
-    for (let i = 0; i < 10; i++) engine.publish([ev1(RESOURCE_STATE, 'r1', `s${i}`)]);
+    engine.publish(Array.from({ length: 10 }, (_, i) => ev1(RESOURCE_STATE, 'r1', `s${i}`)));
+    engine.publish([ev1(RESOURCE_STATE, 'r1', 'later')]);
     const r = await pending;
-    assert.equal(r.type === 'indications' && r.indications.length, 10);
+    assert.deepEqual(r.type === 'indications' && r.indications.map((i) => i.name), [
+      's0',
+      's1',
+      's2',
+      's3',
+      's4',
+      's5',
+      's6',
+      's7',
+      's8',
+      's9',
+    ]);
+    assert.deepEqual(
+      drainV1(engine, h).map((i) => i.name),
+      ['later'],
+    );
   });
 });
 

@@ -170,3 +170,29 @@ export class ClusnotifyError extends Error {
     return new ClusnotifyError(f.code, f.message);
   }
 }
+
+/**
+ * The catalogue as the Markdown page `docs/errors.md` (written by `npm run docs:errors`; a test
+ * keeps the page current).
+ */
+export function renderErrorCatalogue(): string {
+  const esc = (t: string): string => t.replace(/\|/g, '\\|');
+  const lines = [
+    '# Error catalogue',
+    '',
+    'Generated from `packages/protocol/src/errors.ts` by `npm run docs:errors`; do not edit by hand.',
+    '',
+    'Every failure clusnotify reports carries a stable `code` (branch on it) and the protocol',
+    'status the MS-CMRP method returns for it. Engine and service calls return failures as',
+    "values `{ type: 'error', status, code, message }`; the client throws `ClusnotifyError`",
+    'with the same `code` and `status`.',
+    '',
+    '| code | status | meaning | fix |',
+    '| --- | --- | --- | --- |',
+  ];
+  for (const [code, info] of Object.entries(catalogue) as [ErrorCode, ErrorInfo][]) {
+    const status = `0x${info.status.toString(16).toUpperCase().padStart(8, '0')}`;
+    lines.push(`| \`${code}\` | ${status} | ${esc(info.meaning)} | ${esc(info.fix)} |`);
+  }
+  return lines.join('\n') + '\n';
+}

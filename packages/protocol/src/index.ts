@@ -62,5 +62,11 @@ export type {
   LostIndications,
   NotifyFilterAndType,
 } from './indication.js';
-export { ClusnotifyError, ERROR_CATALOGUE, ErrorCode, failure } from './errors.js';
+export {
+  ClusnotifyError,
+  ERROR_CATALOGUE,
+  ErrorCode,
+  failure,
+  renderErrorCatalogue,
+} from './errors.js';
 export type { ErrorInfo, Failure } from './errors.js';
