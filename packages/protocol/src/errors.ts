@@ -119,6 +119,170 @@ const catalogue = {
     meaning: 'Nothing arrived within the timeout.',
     fix: 'Call again, or wait longer.',
   },
+  NODE_NOT_FOUND: {
+    status: Win32Status.CLUSTER_NODE_NOT_FOUND,
+    meaning: 'No node has this name or id.',
+    fix: 'List the nodes (`clusnotify node list`) and use an existing one.',
+  },
+  GROUP_NOT_FOUND: {
+    status: Win32Status.GROUP_NOT_FOUND,
+    meaning: 'No group has this name or id.',
+    fix: 'List the groups and use an existing one.',
+  },
+  RESOURCE_NOT_FOUND: {
+    status: Win32Status.RESOURCE_NOT_FOUND,
+    meaning: 'No resource has this name or id.',
+    fix: 'List the resources and use an existing one.',
+  },
+  RESOURCE_TYPE_NOT_FOUND: {
+    status: Win32Status.CLUSTER_RESOURCE_TYPE_NOT_FOUND,
+    meaning: 'No resource type has this name.',
+    fix: 'Create the resource type first, or use an existing one.',
+  },
+  NETWORK_NOT_FOUND: {
+    status: Win32Status.CLUSTER_NETWORK_NOT_FOUND,
+    meaning: 'No network has this name or id.',
+    fix: 'List the networks and use an existing one.',
+  },
+  NETINTERFACE_NOT_FOUND: {
+    status: Win32Status.CLUSTER_NETINTERFACE_NOT_FOUND,
+    meaning: 'No network interface has this name or id.',
+    fix: 'List the network interfaces and use an existing one.',
+  },
+  KEY_NOT_FOUND: {
+    status: Win32Status.FILE_NOT_FOUND,
+    meaning: 'The cluster-database key does not exist.',
+    fix: 'Create the key first, or check the path.',
+  },
+  VALUE_NOT_FOUND: {
+    status: Win32Status.FILE_NOT_FOUND,
+    meaning: 'The key holds no value of this name.',
+    fix: 'Check the value name.',
+  },
+  NAME_EXISTS: {
+    status: Win32Status.OBJECT_ALREADY_EXISTS,
+    meaning:
+      'Another object of this kind already has this name (names are compared without regard to case).',
+    fix: 'Choose another name.',
+  },
+  ID_EXISTS: {
+    status: Win32Status.OBJECT_ALREADY_EXISTS,
+    meaning: 'An object with this id already exists.',
+    fix: 'Let the server choose the id, or use a fresh GUID.',
+  },
+  GROUP_NOT_EMPTY: {
+    status: Win32Status.DIR_NOT_EMPTY,
+    meaning: 'The group still contains resources (§3.1.4.2.44 ApiDeleteGroup).',
+    fix: 'Delete or move its resources first.',
+  },
+  NODE_OWNS_GROUPS: {
+    status: Win32Status.DIR_NOT_EMPTY,
+    meaning: 'The node still owns groups.',
+    fix: 'Move its groups to another node first.',
+  },
+  NETWORK_HAS_INTERFACES: {
+    status: Win32Status.CLUSTER_NETWORK_HAS_DEPENDENTS,
+    meaning: 'Network interfaces still belong to the network.',
+    fix: 'Delete its network interfaces first.',
+  },
+  RESOURCE_TYPE_IN_USE: {
+    status: Win32Status.DIR_NOT_EMPTY,
+    meaning: 'Resources of this type still exist.',
+    fix: 'Delete those resources first.',
+  },
+  RESOURCE_ONLINE: {
+    status: Win32Status.RESOURCE_ONLINE,
+    meaning: 'The resource is not offline or failed, and the operation needs it to be.',
+    fix: 'Take the resource offline first.',
+  },
+  DEPENDENT_RESOURCE_EXISTS: {
+    status: Win32Status.DEPENDENT_RESOURCE_EXISTS,
+    meaning: 'Other resources depend on this resource.',
+    fix: 'Remove the dependencies first.',
+  },
+  DEPENDENCY_NOT_FOUND: {
+    status: Win32Status.DEPENDENCY_NOT_FOUND,
+    meaning: 'A dependency names a resource that does not exist.',
+    fix: 'Depend only on existing resources.',
+  },
+  DEPENDENCY_NOT_ALLOWED: {
+    status: Win32Status.DEPENDENCY_NOT_ALLOWED,
+    meaning:
+      'A resource may depend only on resources of its own group, never on itself, and never in a cycle.',
+    fix: 'Change the dependency set.',
+  },
+  HOST_NODE_NOT_AVAILABLE: {
+    status: Win32Status.HOST_NODE_NOT_AVAILABLE,
+    meaning: 'The target node is down, or no node that may host the group is up.',
+    fix: 'Bring a node up, or choose a node that is up.',
+  },
+  NODE_PAUSED: {
+    status: Win32Status.CLUSTER_NODE_PAUSED,
+    meaning: 'The node is paused and accepts no groups, or is already paused.',
+    fix: 'Resume the node first, or choose another node.',
+  },
+  NODE_NOT_PAUSED: {
+    status: Win32Status.CLUSTER_NODE_NOT_PAUSED,
+    meaning: 'The node is not paused.',
+    fix: 'Only a paused node can be resumed.',
+  },
+  INVALID_STATE: {
+    status: Win32Status.INVALID_STATE,
+    meaning: 'The object is not in a state that allows this operation.',
+    fix: 'Check the object state (`clusnotify … show`) and retry when it allows the operation.',
+  },
+  QUORUM_RESOURCE: {
+    status: Win32Status.QUORUM_RESOURCE,
+    meaning: 'The operation would delete or remove the quorum resource.',
+    fix: 'Set another quorum resource first.',
+  },
+  INVALID_PROPERTY: {
+    status: Win32Status.INVALID_PARAMETER,
+    meaning: 'A property value has the wrong type or is out of range; the message names it.',
+    fix: 'Correct the value as the message says.',
+  },
+  INVALID_NAME: {
+    status: Win32Status.INVALID_PARAMETER,
+    meaning:
+      'An object name is empty, too long (over 255 characters) or contains a control character.',
+    fix: 'Use a printable name of 1 to 255 characters.',
+  },
+  INVALID_ID: {
+    status: Win32Status.INVALID_PARAMETER,
+    meaning: 'An object id is not a GUID string.',
+    fix: 'Use a GUID such as 3f2504e0-4f89-11d3-9a0c-0305e82c3301, or let the server choose.',
+  },
+  INVALID_COMMAND: {
+    status: Win32Status.INVALID_PARAMETER,
+    meaning: 'The command is unknown or malformed; the message names the field.',
+    fix: 'Send a command of the documented form (docs/events.md).',
+  },
+  ACCESS_DENIED: {
+    status: Win32Status.ACCESS_DENIED,
+    meaning: 'The session has read access and the call needs full access (§3.1.4).',
+    fix: 'Connect with a token of access level full.',
+  },
+  HANDLE_WRONG_KIND: {
+    status: Win32Status.INVALID_HANDLE,
+    meaning: 'The handle is valid but names an object of another kind than the call needs.',
+    fix: 'Pass a handle of the kind the call takes.',
+  },
+  SESSION_CLOSED: {
+    status: Win32Status.INVALID_HANDLE,
+    meaning: 'The session was closed; its handles are gone.',
+    fix: 'Open a new session.',
+  },
+  STORE_UNAVAILABLE: {
+    status: Win32Status.SHARING_PAUSED,
+    meaning:
+      'The durable store refused or could not take the commit; the server accepts no changes until it can commit again (nothing of the refused change is visible).',
+    fix: 'Retry later; check the store (disk, etcd) in the server log.',
+  },
+  SERVICE_CLOSING: {
+    status: Win32Status.CLUSTER_NODE_SHUTTING_DOWN,
+    meaning: 'The server is shutting down.',
+    fix: 'Reconnect to another node of the cluster, or retry after the server restarts.',
+  },
   INTERNAL: {
     status: Win32Status.INVALID_FUNCTION,
     meaning: 'An unexpected internal failure; details are in the server log.',

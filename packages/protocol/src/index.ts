@@ -70,3 +70,16 @@ export {
   renderErrorCatalogue,
 } from './errors.js';
 export type { ErrorInfo, Failure } from './errors.js';
+export {
+  ClusPropSyntax,
+  PayloadError,
+  decodeDword,
+  decodeMultiSz,
+  decodePropertyList,
+  decodeUtf16z,
+  encodeDword,
+  encodeMultiSz,
+  encodePropertyList,
+  encodeUtf16z,
+} from './payload.js';
+export type { PropertyMap, PropertyValue } from './payload.js';

@@ -7,7 +7,7 @@ import {
   win32StatusSpecName,
 } from '@clusnotify/protocol';
 
-test('Win32Status holds the status codes of §10 and the reconnect triggers of §7.3', () => {
+test('Win32Status holds the status codes of §10, the reconnect triggers of §7.3 and the object-method codes of winerror.h', () => {
   assert.deepEqual(Win32Status, {
     SUCCESS: 0x00000000,
     INVALID_FUNCTION: 0x00000001,
@@ -35,6 +35,26 @@ test('Win32Status holds the status codes of §10 and the reconnect triggers of �
     CLUSTER_NODE_DOWN: 0x000013ba,
     CLUSTER_NODE_NOT_READY: 0x000013d0,
     CLUSTER_NODE_SHUTTING_DOWN: 0x000013d1,
+    FILE_NOT_FOUND: 0x00000002,
+    DIR_NOT_EMPTY: 0x00000091,
+    ALREADY_EXISTS: 0x000000b7,
+    DEPENDENT_RESOURCE_EXISTS: 0x00001389,
+    DEPENDENCY_NOT_FOUND: 0x0000138a,
+    HOST_NODE_NOT_AVAILABLE: 0x0000138d,
+    RESOURCE_NOT_FOUND: 0x0000138f,
+    OBJECT_ALREADY_EXISTS: 0x00001392,
+    GROUP_NOT_FOUND: 0x00001395,
+    RESOURCE_ONLINE: 0x0000139b,
+    QUORUM_RESOURCE: 0x0000139c,
+    INVALID_STATE: 0x0000139f,
+    CLUSTER_NODE_NOT_FOUND: 0x000013b2,
+    CLUSTER_NETWORK_NOT_FOUND: 0x000013b5,
+    CLUSTER_NETINTERFACE_NOT_FOUND: 0x000013b7,
+    CLUSTER_NODE_NOT_PAUSED: 0x000013c2,
+    CLUSTER_NETWORK_HAS_DEPENDENTS: 0x000013cb,
+    DEPENDENCY_NOT_ALLOWED: 0x000013cd,
+    CLUSTER_NODE_PAUSED: 0x000013ce,
+    CLUSTER_RESOURCE_TYPE_NOT_FOUND: 0x000013d6,
   });
 });
 
@@ -69,11 +89,31 @@ test('win32StatusSpecName gives the official name of every status code (§10, §
     [0x000013ba]: 'ERROR_CLUSTER_NODE_DOWN',
     [0x000013d0]: 'ERROR_CLUSTER_NODE_NOT_READY',
     [0x000013d1]: 'ERROR_CLUSTER_NODE_SHUTTING_DOWN',
+    [0x00000002]: 'ERROR_FILE_NOT_FOUND',
+    [0x00000091]: 'ERROR_DIR_NOT_EMPTY',
+    [0x000000b7]: 'ERROR_ALREADY_EXISTS',
+    [0x00001389]: 'ERROR_DEPENDENT_RESOURCE_EXISTS',
+    [0x0000138a]: 'ERROR_DEPENDENCY_NOT_FOUND',
+    [0x0000138d]: 'ERROR_HOST_NODE_NOT_AVAILABLE',
+    [0x0000138f]: 'ERROR_RESOURCE_NOT_FOUND',
+    [0x00001392]: 'ERROR_OBJECT_ALREADY_EXISTS',
+    [0x00001395]: 'ERROR_GROUP_NOT_FOUND',
+    [0x0000139b]: 'ERROR_RESOURCE_ONLINE',
+    [0x0000139c]: 'ERROR_QUORUM_RESOURCE',
+    [0x0000139f]: 'ERROR_INVALID_STATE',
+    [0x000013b2]: 'ERROR_CLUSTER_NODE_NOT_FOUND',
+    [0x000013b5]: 'ERROR_CLUSTER_NETWORK_NOT_FOUND',
+    [0x000013b7]: 'ERROR_CLUSTER_NETINTERFACE_NOT_FOUND',
+    [0x000013c2]: 'ERROR_CLUSTER_NODE_NOT_PAUSED',
+    [0x000013cb]: 'ERROR_CLUSTER_NETWORK_HAS_DEPENDENTS',
+    [0x000013cd]: 'ERROR_DEPENDENCY_NOT_ALLOWED',
+    [0x000013ce]: 'ERROR_CLUSTER_NODE_PAUSED',
+    [0x000013d6]: 'ERROR_CLUSTER_RESOURCE_TYPE_NOT_FOUND',
   });
 });
 
 test('win32StatusSpecName names no code outside Win32Status', () => {
-  for (const code of [0x2, 0x13bb, 0xffffffff, -1, 0.5, NaN]) {
+  for (const code of [0x3, 0x13bb, 0xffffffff, -1, 0.5, NaN]) {
     assert.equal(win32StatusSpecName(code), undefined, `code ${code}`);
   }
 });

@@ -1,0 +1,16 @@
+/**
+ * @clusnotify/server — the clusnotify node runtime. This package holds the transport-free
+ * service: the MS-CMRP methods over the cluster model, the durable store and the notification
+ * engine, with sessions that own their handles.
+ */
+export { startClusterService, ClusterService } from './cluster-service.js';
+export type { ClusterServiceOptions, Executed } from './cluster-service.js';
+export { Session } from './session.js';
+export type {
+  AccessLevel,
+  GetNotifyAsyncResult,
+  GetNotifyResult,
+  GetNotifyV2Result,
+  GetOptions,
+  HandleKind,
+} from './session.js';

@@ -1,0 +1,31 @@
+/**
+ * @clusnotify/store — the durable-state contract ({@link StateStore}) and its adapters: an
+ * in-memory store for tests and the embedded SQLite store (WAL, synchronous = FULL, group
+ * commit). Documents addressed by (kind, id) and a revisioned, compactable commit log.
+ */
+export type {
+  Commit,
+  CommitInput,
+  CommitOptions,
+  FollowOptions,
+  JsonValue,
+  ObjectKey,
+  ReadSinceResult,
+  Snapshot,
+  StateStore,
+  StoreErrorCode,
+  StoredObject,
+} from './state-store.js';
+export { StoreError } from './state-store.js';
+export { MemoryStore, createMemoryStore } from './memory-store.js';
+export type { MemoryStoreOptions } from './memory-store.js';
+export { SqliteStore, openSqliteStore } from './sqlite-store.js';
+export type { SqliteStoreOptions } from './sqlite-store.js';
+export {
+  DEFAULT_READ_LIMIT,
+  DEFAULT_RETAIN_COMMITS,
+  FOLLOW_BUFFER_COMMITS,
+  MAX_BATCH_COMMITS,
+  MAX_COMMIT_BYTES,
+  MAX_DOCUMENT_BYTES,
+} from './limits.js';
