@@ -2404,3 +2404,70 @@ describe('placement rules added after review (D18, D19)', () => {
     );
   });
 });
+
+describe('renames of network interfaces and resource types', () => {
+  test('netif.rename renames the interface, keeps its id and reports netif-properties { Name }', () => {
+    let s = emptyClusterState({ id: '32000000-0000-4000-8000-000000000000', name: 'C' });
+    for (const c of defaultClusterCommands(
+      (
+        (n) => () =>
+          `32000000-0000-4000-8000-${(++n).toString(16).padStart(12, '0')}`
+      )(0),
+    )) {
+      const r = apply(s, c);
+      assert.equal(r.type, 'ok', JSON.stringify(r));
+      if (r.type === 'ok') s = r.state;
+    }
+    const before = [...s.netInterfaces.values()].find(
+      (i) => i.name === 'NODE1 - Cluster Network 1',
+    );
+    const r = apply(s, {
+      type: 'netif.rename',
+      netInterface: 'node1 - cluster network 1',
+      name: 'NODE1 - Heartbeat',
+    });
+    assert.equal(r.type, 'ok');
+    if (r.type !== 'ok' || before === undefined) return;
+    assert.equal(r.state.netInterfaces.get(before.id)?.name, 'NODE1 - Heartbeat');
+    assert.deepEqual(
+      r.changes.map((c) => c.type),
+      ['netif-properties'],
+    );
+    const dup = apply(r.state, {
+      type: 'netif.rename',
+      netInterface: 'NODE1 - Heartbeat',
+      name: 'node2 - cluster network 1',
+    });
+    assert.deepEqual([dup.type, (dup as { code?: string }).code], ['error', 'NAME_EXISTS']);
+  });
+
+  test('restype.rename renames the type and every resource of the type follows', () => {
+    let s = emptyClusterState({ id: '33000000-0000-4000-8000-000000000000', name: 'C' });
+    for (const c of defaultClusterCommands(
+      (
+        (n) => () =>
+          `33000000-0000-4000-8000-${(++n).toString(16).padStart(12, '0')}`
+      )(0),
+    )) {
+      const r = apply(s, c);
+      if (r.type === 'ok') s = r.state;
+    }
+    const r = apply(s, { type: 'restype.rename', name: 'physical disk', newName: 'Cluster Disk' });
+    assert.equal(r.type, 'ok', JSON.stringify(r));
+    if (r.type !== 'ok') return;
+    assert.equal(r.state.resourceTypes.has('physical disk'), false);
+    assert.equal(r.state.resourceTypes.get('cluster disk')?.name, 'Cluster Disk');
+    const disks = [...r.state.resources.values()].filter((x) => x.name.endsWith('Disk'));
+    assert.ok(disks.length === 3 && disks.every((x) => x.typeName === 'Cluster Disk'));
+    assert.deepEqual(
+      r.changes.map((c) => c.type),
+      ['restype-properties'],
+    );
+    const clash = apply(r.state, {
+      type: 'restype.rename',
+      name: 'Cluster Disk',
+      newName: 'ip address',
+    });
+    assert.deepEqual([clash.type, (clash as { code?: string }).code], ['error', 'NAME_EXISTS']);
+  });
+});

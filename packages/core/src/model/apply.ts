@@ -561,6 +561,30 @@ class Tx {
         this.emit({ type: 'restype-deleted', name: t.name });
         return;
       }
+      case 'restype.rename': {
+        const t = this.resourceType(c.name);
+        const name = checkName(c.newName, 'newName');
+        if (name === t.name) return;
+        if (lower(name) !== lower(t.name) && this.resourceTypes.has(lower(name))) {
+          reject('NAME_EXISTS', `resource type ${JSON.stringify(name)} exists`);
+        }
+        this.resourceTypes = this.resourceTypes
+          .delete(lower(t.name))
+          .set(lower(name), { ...t, name });
+        this.touch('resource-type', lower(t.name));
+        this.touch('resource-type', lower(name));
+        for (const r of this.resources.values()) {
+          if (lower(r.typeName) === lower(t.name)) this.putResource({ ...r, typeName: name });
+        }
+        this.emit({
+          type: 'restype-properties',
+          name,
+          scope: 'common',
+          changed: { Name: name },
+          removed: [],
+        });
+        return;
+      }
       case 'restype.set-properties': {
         const t = this.resourceType(c.name);
         const r = updateProperties(t, c.scope, c.properties);
@@ -662,6 +686,19 @@ class Tx {
         const i = this.netInterface(c.netInterface);
         this.deleteNetInterface(i);
         this.deriveNetworkState(i.networkId);
+        return;
+      }
+      case 'netif.rename': {
+        const i = this.netInterface(c.netInterface);
+        const name = this.claimName('netInterface', c.name, i.id, i.name);
+        if (name === i.name) return;
+        this.putNetInterface({ ...i, name });
+        this.emit({
+          type: 'netif-properties',
+          id: i.id,
+          nodeId: i.nodeId,
+          ...renamed(name, i.stateSequence),
+        });
         return;
       }
       case 'netif.set-state': {

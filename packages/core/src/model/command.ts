@@ -78,6 +78,8 @@ export type Command =
   | ({ readonly type: 'resource.set-properties'; readonly resource: string } & SetProps)
   | { readonly type: 'restype.create'; readonly name: string; readonly dllName: string }
   | { readonly type: 'restype.delete'; readonly name: string }
+  /** Renames a resource type; its resources follow. */
+  | { readonly type: 'restype.rename'; readonly name: string; readonly newName: string }
   | ({ readonly type: 'restype.set-properties'; readonly name: string } & SetProps)
   | { readonly type: 'network.create'; readonly id: string; readonly name: string }
   | { readonly type: 'network.delete'; readonly network: string }
@@ -93,6 +95,7 @@ export type Command =
       readonly name?: string;
     }
   | { readonly type: 'netif.delete'; readonly netInterface: string }
+  | { readonly type: 'netif.rename'; readonly netInterface: string; readonly name: string }
   | { readonly type: 'netif.set-state'; readonly netInterface: string; readonly state: number }
   | ({ readonly type: 'netif.set-properties'; readonly netInterface: string } & SetProps)
   | { readonly type: 'key.create'; readonly path: string }
