@@ -9,9 +9,17 @@ const allowed = {
   core: ['@clusnotify/protocol'],
   store: [],
   server: ['@clusnotify/protocol', '@clusnotify/core', '@clusnotify/store'],
+  client: ['@clusnotify/protocol'],
+  cli: [
+    '@clusnotify/protocol',
+    '@clusnotify/core',
+    '@clusnotify/store',
+    '@clusnotify/server',
+    '@clusnotify/client',
+  ],
 };
 /** Pure packages (compiled with `"types": []`): `node:*` imports are rejected there too. */
-const pure = new Set(['protocol', 'core']);
+const pure = new Set(['protocol', 'core', 'client']);
 const all = [
   '@clusnotify/protocol',
   '@clusnotify/core',

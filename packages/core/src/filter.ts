@@ -4,6 +4,12 @@ import type { NotifyPort } from './notify-port.js';
  * One registered filter (§3.1.1.8: "a set of event filters … each with a 32-bit client
  * context value"). Immutable once registered; it lives until its port is unblocked or closed.
  */
+/**
+ * How a filter selects events, for matching one port on its own (replay): cluster-wide (v1),
+ * one object (v1), one key (v1), whole type (v2), one object (v2), one key (v2).
+ */
+export type FilterScope = 'cluster' | 'object' | 'key' | 'type2' | 'object2' | 'key2';
+
 export class Filter {
   /** False once the port is unblocked or closed; dead filters are skipped and compacted away. */
   live = true;
@@ -19,6 +25,13 @@ export class Filter {
     readonly mask: number,
     /** Registry filters: the watched key (`''` = root); reported names are relative to it. */
     readonly keyPath: string,
+    readonly scope: FilterScope,
+    /** v2: the object type; v1: 0. */
+    readonly objectType: number,
+    /** Per-object filters: the object id (v2 resource types: the type name); else ''. */
+    readonly objectId: string,
+    /** Registry filters: watching the subtree. */
+    readonly subtree: boolean,
   ) {}
 }
 

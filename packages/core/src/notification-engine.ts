@@ -12,7 +12,7 @@ import type { ChangeEvent, ChangeEventV1, ChangeEventV2 } from './change-event.j
 import type { Clock } from './clock.js';
 import { hostClock } from './clock.js';
 import { Filter } from './filter.js';
-import type { FilterList } from './filter.js';
+import type { FilterList, FilterScope } from './filter.js';
 import { KEY_SEPARATOR, MatchIndex, bitIndex } from './match-index.js';
 import { NotifyPort, PushResult, TIMEOUT, UNBLOCKED } from './notify-port.js';
 import type { PortState, WaitEnd } from './notify-port.js';
@@ -358,11 +358,19 @@ export class NotificationEngine {
     }
     const full = this.checkFilterRoom(port);
     if (full !== undefined) return full;
-    const f = this.newFilter(port, spec.notifyKey, (registry | classBits) >>> 0, '');
+    const subtree = (mask & ClusterChangeFamily.REGISTRY_SUBTREE) !== 0;
+    const f = this.newFilter(
+      port,
+      spec.notifyKey,
+      (registry | classBits) >>> 0,
+      '',
+      'cluster',
+      0,
+      '',
+      subtree,
+    );
     if (classBits !== 0) this.v1.addClass(0, classBits, f);
-    if (registry !== 0) {
-      this.v1.addKey('', (mask & ClusterChangeFamily.REGISTRY_SUBTREE) !== 0, f);
-    }
+    if (registry !== 0) this.v1.addKey('', subtree, f);
     return OK;
   }
 
@@ -378,7 +386,15 @@ export class NotificationEngine {
     if (!(port instanceof NotifyPort)) return port;
     const bad = this.checkObjectSpec(port, spec);
     if (bad !== undefined) return bad;
-    const f = this.newFilter(port, spec.notifyKey, spec.filter >>> 0, '');
+    const f = this.newFilter(
+      port,
+      spec.notifyKey,
+      spec.filter >>> 0,
+      '',
+      'object',
+      0,
+      spec.objectId,
+    );
     this.v1.addObject(V1_SLOT_OBJECTS, spec.objectId, f);
     return OK;
   }
@@ -403,7 +419,7 @@ export class NotificationEngine {
       checkUint32(current.stateSequence, 'current.stateSequence');
     if (bad !== undefined) return bad;
     const mask = spec.filter >>> 0;
-    const f = this.newFilter(port, spec.notifyKey, mask, '');
+    const f = this.newFilter(port, spec.notifyKey, mask, '', 'object', 0, spec.objectId);
     this.v1.addObject(V1_SLOT_OBJECTS, spec.objectId, f);
     const stateBit = (V1_OBJECT_FAMILIES.get(spec.objectType) as { stateBit: number }).stateBit;
     if (spec.stateSequence >>> 0 !== current.stateSequence >>> 0 && (mask & stateBit) !== 0) {
@@ -447,7 +463,7 @@ export class NotificationEngine {
     const full = this.checkFilterRoom(port);
     if (full !== undefined) return full;
     const subtree = spec.watchSubtree || (spec.filter & ClusterChangeFamily.REGISTRY_SUBTREE) !== 0;
-    const f = this.newFilter(port, spec.notifyKey, mask, spec.keyPath);
+    const f = this.newFilter(port, spec.notifyKey, mask, spec.keyPath, 'key', 0, '', subtree);
     this.v1.addKey(spec.keyPath, subtree, f);
     return OK;
   }
@@ -492,12 +508,24 @@ export class NotificationEngine {
     if (full !== undefined) return full;
     if (isRegistry) {
       const keyPath = target ?? '';
-      const f = this.newFilter(port, spec.notifyKey, mask, keyPath);
-      this.v2.addKey(keyPath, (spec.filterFlags & ClusterChangeRegistryV2.SUBTREE) !== 0, f);
+      const subtree = (spec.filterFlags & ClusterChangeRegistryV2.SUBTREE) !== 0;
+      const f = this.newFilter(
+        port,
+        spec.notifyKey,
+        mask,
+        keyPath,
+        'key2',
+        spec.objectType,
+        '',
+        subtree,
+      );
+      this.v2.addKey(keyPath, subtree, f);
+    } else if (target === undefined) {
+      const f = this.newFilter(port, spec.notifyKey, mask, '', 'type2', spec.objectType);
+      this.v2.addClass(spec.objectType * 32, mask, f);
     } else {
-      const f = this.newFilter(port, spec.notifyKey, mask, '');
-      if (target === undefined) this.v2.addClass(spec.objectType * 32, mask, f);
-      else this.v2.addObject(spec.objectType, target, f);
+      const f = this.newFilter(port, spec.notifyKey, mask, '', 'object2', spec.objectType, target);
+      this.v2.addObject(spec.objectType, target, f);
     }
     return OK;
   }
@@ -608,6 +636,38 @@ export class NotificationEngine {
       case PushResult.REFUSED:
         break;
     }
+  }
+
+  /**
+   * Holds a port out of (or back into) live publishes. While held, {@link publish} queues
+   * nothing on it; {@link replay} still does. A resumed port is held while it catches up with
+   * history and released, synchronously, once it has reached the published revision — so it
+   * neither misses nor repeats a revision (docs/protocol.md "Resume").
+   */
+  holdLive(handle: PortHandle, hold: boolean): Outcome {
+    const port = this.lookup(handle);
+    if (port === undefined) return portNotFound(handle);
+    port.heldLive = hold;
+    return OK;
+  }
+
+  /**
+   * Queues on one port the indications its own filters give for `events` — the matching rules
+   * of {@link publish}, in event order, then filter-registration order. For resume: history the
+   * port missed. Returns how many were queued.
+   */
+  replay(handle: PortHandle, events: readonly ChangeEvent[]): Outcome<{ readonly queued: number }> {
+    const port = this.lookup(handle);
+    if (port === undefined) return portNotFound(handle);
+    const filters = port.filters ?? [];
+    const before = this.queuedTotal;
+    for (const ev of events) {
+      if (ev.version !== port.version) continue;
+      for (const f of filters)
+        if (f.live && filterMatches(f, ev)) this.account(port.push(ev, f, true));
+    }
+    this.flushWakes();
+    return { type: 'ok', status: 0, queued: this.queuedTotal - before };
   }
 
   // ---------------------------------------------------------------------------------------
@@ -775,8 +835,27 @@ export class NotificationEngine {
       : undefined;
   }
 
-  private newFilter(port: NotifyPort, notifyKey: number, mask: number, keyPath: string): Filter {
-    const f = new Filter(this.nextFilterId++, port, notifyKey >>> 0, mask, keyPath);
+  private newFilter(
+    port: NotifyPort,
+    notifyKey: number,
+    mask: number,
+    keyPath: string,
+    scope: FilterScope,
+    objectType = 0,
+    objectId = '',
+    subtree = false,
+  ): Filter {
+    const f = new Filter(
+      this.nextFilterId++,
+      port,
+      notifyKey >>> 0,
+      mask,
+      keyPath,
+      scope,
+      objectType,
+      objectId,
+      subtree,
+    );
     port.addFilter(f);
     this.filterCount++;
     return f;
@@ -791,6 +870,43 @@ export class NotificationEngine {
     }
     this.filterCount -= filters.length;
   }
+}
+
+/** Whether one filter selects one event: the index's rules, for a single filter (replay). */
+function filterMatches(f: Filter, ev: ChangeEvent): boolean {
+  if (ev.version === 1) {
+    if ((f.mask & ev.change) === 0) return false;
+    if ((ev.change & ClusterChangeFamily.REGISTRY) !== 0) {
+      return (
+        (f.scope === 'cluster' || f.scope === 'key') &&
+        keyMatches(ev.keyPath, f.keyPath, f.subtree, ev.change === ClusterChange.REGISTRY_NAME)
+      );
+    }
+    return (
+      f.scope === 'cluster' ||
+      (f.scope === 'object' && ev.objectId !== '' && f.objectId === ev.objectId)
+    );
+  }
+  if ((f.mask & ev.flag) === 0 || f.objectType !== ev.objectType) return false;
+  if (ev.objectType === ClusterObjectType.REGISTRY) {
+    return (
+      f.scope === 'key2' &&
+      keyMatches(ev.keyPath, f.keyPath, f.subtree, ev.flag === ClusterChangeRegistryV2.NAME)
+    );
+  }
+  return (
+    f.scope === 'type2' ||
+    (f.scope === 'object2' && ev.targetId !== '' && f.objectId === ev.targetId)
+  );
+}
+
+/** The registry scope rule of decisions D9 for one watched key. */
+function keyMatches(path: string, watched: string, subtree: boolean, isName: boolean): boolean {
+  if (path === watched) return true;
+  if (subtree && (watched === '' || path.startsWith(watched + KEY_SEPARATOR))) return true;
+  if (!isName || path === '') return false;
+  const cut = path.lastIndexOf(KEY_SEPARATOR);
+  return (cut < 0 ? '' : path.slice(0, cut)) === watched;
 }
 
 function portNotFound(handle: unknown): Failure {

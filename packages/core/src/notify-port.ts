@@ -145,6 +145,8 @@ export class NotifyPort {
   lostRuns = 0;
   /** Indications handed to readers (lost-events indications included). */
   taken = 0;
+  /** True while the port is held out of live publishes (resume catching up). */
+  heldLive = false;
 
   private slots: unknown[] | undefined = undefined;
   private capacity = 0;
@@ -189,8 +191,8 @@ export class NotifyPort {
   }
 
   /** Appends the indication for (`event`, `filter`), or counts it as lost when the queue is full. */
-  push(event: ChangeEvent, filter: Filter): PushResult {
-    if (this.state !== 'open') return PushResult.REFUSED;
+  push(event: ChangeEvent, filter: Filter, replaying = false): PushResult {
+    if (this.state !== 'open' || (this.heldLive && !replaying)) return PushResult.REFUSED;
     if (this.size >= this.maxQueued) return this.drop(event.revision, filter.notifyKey);
     this.append(event, filter);
     this.queuedTotal++;

@@ -283,6 +283,42 @@ const catalogue = {
     meaning: 'The server is shutting down.',
     fix: 'Reconnect to another node of the cluster, or retry after the server restarts.',
   },
+  MALFORMED_FRAME: {
+    status: Win32Status.INVALID_PARAMETER,
+    meaning:
+      'A frame is not a JSON text frame of the protocol (docs/protocol.md); the connection is closed.',
+    fix: 'Send frames as docs/protocol.md describes; use the clusnotify client.',
+  },
+  FRAME_TOO_LARGE: {
+    status: Win32Status.INVALID_PARAMETER,
+    meaning: 'A frame is larger than the server accepts; the connection is closed.',
+    fix: 'Send smaller frames (the limit is in the welcome frame).',
+  },
+  AUTH_FAILED: {
+    status: Win32Status.ACCESS_DENIED,
+    meaning: 'The token is missing, unknown or revoked.',
+    fix: 'Use a token made by `clusnotify token create` on this server.',
+  },
+  SESSION_LIMIT: {
+    status: Win32Status.NOT_ENOUGH_MEMORY,
+    meaning: 'The server holds its maximum number of sessions.',
+    fix: 'Close unused connections, or raise --max-sessions.',
+  },
+  CALL_LIMIT: {
+    status: Win32Status.INVALID_PARAMETER,
+    meaning: 'The connection has too many calls in flight.',
+    fix: 'Wait for results before sending more calls.',
+  },
+  CONNECTION_LOST: {
+    status: Win32Status.RPC_S_CALL_FAILED,
+    meaning: 'The connection to the server was lost before the call completed.',
+    fix: 'The client reconnects by itself; retry the call.',
+  },
+  NO_SERVER: {
+    status: Win32Status.RPC_S_SERVER_UNAVAILABLE,
+    meaning: 'None of the candidate servers could be reached.',
+    fix: 'Check that a server runs at one of the URLs and the network lets you reach it.',
+  },
   INTERNAL: {
     status: Win32Status.INVALID_FUNCTION,
     meaning: 'An unexpected internal failure; details are in the server log.',

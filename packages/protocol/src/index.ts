@@ -83,3 +83,29 @@ export {
   encodeUtf16z,
 } from './payload.js';
 export type { PropertyMap, PropertyValue } from './payload.js';
+export { fromBase64, toBase64 } from './base64.js';
+export {
+  CloseCode,
+  WAITING_METHODS,
+  WIRE_PATH,
+  WIRE_VERSION,
+  WireMethods,
+  fromWireNotification,
+  parseClientFrame,
+  parseParams,
+  parseServerFrame,
+  toWireNotification,
+  wireFilterSchema,
+} from './wire.js';
+export type {
+  CallFrame,
+  ClientFrame,
+  HelloFrame,
+  ServerFrame,
+  WireFilter,
+  WireLimits,
+  WireMethod,
+  WireNotificationV2,
+  WireParams,
+  WireResult,
+} from './wire.js';

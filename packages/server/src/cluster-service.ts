@@ -50,6 +50,11 @@ export interface Executed {
   readonly changes: readonly Change[];
 }
 
+/** Catch-up keeps a resumed port at most this full of history (below the default bound). */
+const CATCH_UP_HIGH_WATER = 2048;
+/** Commits read from the store per catch-up step. */
+const CATCH_UP_CHUNK = 512;
+
 interface InFlight {
   readonly revision: number;
   readonly state: ClusterState;
@@ -199,6 +204,62 @@ export class ClusterService {
         this.engine.setClusterName(e.state.cluster.name);
       this.engine.publish(commitEvents(e.changes, e.revision));
     }
+  }
+
+  /**
+   * Streams history into a port held out of live publishes (see Session.resumeNotify): reads
+   * the commits after `after` in chunks, replays them into the port while it has room, and
+   * releases the port to live publishes — synchronously, with no await in between — once it has
+   * replayed up to the published revision. Returns 'compacted' if history is gone, 'closed' if
+   * the port went away first.
+   */
+  async catchUp(handle: string, after: number): Promise<'live' | 'compacted' | 'closed'> {
+    const engine = this.engine;
+    let cursor = after;
+    /** Commits' worth of room left in the port; undefined once the port is gone. */
+    const room = (): number | undefined => {
+      const info = engine.portInfo(handle);
+      // A chunk may overshoot the mark (one commit can give many indications).
+      return info.type === 'ok' ? Math.max(0, CATCH_UP_HIGH_WATER - info.info.queued) : undefined;
+    };
+    // The first chunk is read before the caller's result goes out, so a compacted history is
+    // reported at once; the rest streams in the background.
+    const step = async (): Promise<'live' | 'compacted' | 'closed' | 'more'> => {
+      for (;;) {
+        if (cursor >= this.revision) {
+          engine.holdLive(handle, false);
+          return 'live';
+        }
+        const space = room();
+        if (space === undefined) return 'closed';
+        if (space === 0) return 'more';
+        const r = await this.store.readSince(cursor, Math.min(CATCH_UP_CHUNK, Math.max(1, space)));
+        if (r.type === 'compacted') return 'compacted';
+        const published = this.revision;
+        const events = [];
+        for (const c of r.commits) {
+          if (c.revision > published) break;
+          for (const e of commitEvents(c.changes as unknown as Change[], c.revision))
+            events.push(e);
+          cursor = c.revision;
+        }
+        if (engine.replay(handle, events).type === 'error') return 'closed';
+        if (r.commits.length === 0) cursor = Math.max(cursor, published);
+      }
+    };
+    const first = await step();
+    if (first !== 'more') return first;
+    void (async () => {
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        const s = await step();
+        if (s !== 'more') {
+          if (s === 'compacted') engine.holdLive(handle, false);
+          return;
+        }
+      }
+    })();
+    return 'live';
   }
 
   /** Commits documents without a command (the first commit of a new store). */

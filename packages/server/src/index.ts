@@ -14,3 +14,11 @@ export type {
   GetOptions,
   HandleKind,
 } from './session.js';
+export { startWsServer, DEFAULT_LIMITS } from './ws-server.js';
+export type { ServerLimits, WsServer, WsServerOptions } from './ws-server.js';
+export { createTokenStore, openTokenFile } from './tokens.js';
+export type { TokenRecord, TokenStore } from './tokens.js';
+export { createMetrics } from './metrics.js';
+export type { ServerMetrics } from './metrics.js';
+export { startDemo } from './demo.js';
+export type { Demo, DemoOptions } from './demo.js';

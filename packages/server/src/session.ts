@@ -11,9 +11,10 @@ import {
   V2_FAMILIES,
   failure,
 } from '@clusnotify/protocol';
-import type { Failure, IndicationV1, IndicationV2 } from '@clusnotify/protocol';
+import type { Failure, IndicationV1, IndicationV2, WireFilter } from '@clusnotify/protocol';
 import type { AbortSignalLike, Command, Ok, Outcome, PortHandle } from '@clusnotify/core';
-import { checkKeyPath } from '@clusnotify/core';
+import { allDocuments, checkKeyPath } from '@clusnotify/core';
+import type { ModelDocument } from '@clusnotify/core';
 import type { ClusterService, Executed } from './cluster-service.js';
 
 /** Access levels (§3.1.4: "Read" and "All"; Read-with-backup is treated as Read). */
@@ -140,6 +141,13 @@ export class Session {
     return this.handles.size;
   }
 
+  /** Notification ports the session holds. */
+  get portCount(): number {
+    let n = 0;
+    for (const e of this.handles.values()) if (e.kind === 'notify') n++;
+    return n;
+  }
+
   // ----- handles -------------------------------------------------------------------------------
 
   private add(entry: Entry, handle?: string): Outcome<{ readonly handle: string }> {
@@ -185,7 +193,10 @@ export class Session {
     return this.closeHandle(hCluster, 'cluster', 'hCluster');
   }
 
-  private openObject(kind: ObjectHandleKind, name: unknown): Outcome<{ readonly handle: string }> {
+  private openObject(
+    kind: ObjectHandleKind,
+    name: unknown,
+  ): Outcome<{ readonly handle: string; readonly id?: string; readonly name?: string }> {
     const s = this.service.state;
     const [map, names, code] =
       kind === 'node'
@@ -203,27 +214,40 @@ export class Session {
       ? name
       : names.get(name.toLowerCase());
     if (id === undefined) return failure(code, `no ${kind} ${JSON.stringify(name)}`);
-    return this.add({ kind, id });
+    const added = this.add({ kind, id });
+    if (added.type === 'error') return added;
+    const obj = this.objectFor(kind, id);
+    return { ...added, id, name: obj?.name ?? name };
   }
 
   /** ApiOpenNode (§3.1.4.2.67); by name or id. */
-  openNode(name: string): Outcome<{ readonly handle: string }> {
+  openNode(
+    name: string,
+  ): Outcome<{ readonly handle: string; readonly id?: string; readonly name?: string }> {
     return this.openObject('node', name);
   }
   /** ApiOpenGroup (§3.1.4.2.42). */
-  openGroup(name: string): Outcome<{ readonly handle: string }> {
+  openGroup(
+    name: string,
+  ): Outcome<{ readonly handle: string; readonly id?: string; readonly name?: string }> {
     return this.openObject('group', name);
   }
   /** ApiOpenResource (§3.1.4.2.9). */
-  openResource(name: string): Outcome<{ readonly handle: string }> {
+  openResource(
+    name: string,
+  ): Outcome<{ readonly handle: string; readonly id?: string; readonly name?: string }> {
     return this.openObject('resource', name);
   }
   /** ApiOpenNetwork (§3.1.4.2.81). */
-  openNetwork(name: string): Outcome<{ readonly handle: string }> {
+  openNetwork(
+    name: string,
+  ): Outcome<{ readonly handle: string; readonly id?: string; readonly name?: string }> {
     return this.openObject('network', name);
   }
   /** ApiOpenNetInterface (§3.1.4.2.92). */
-  openNetInterface(name: string): Outcome<{ readonly handle: string }> {
+  openNetInterface(
+    name: string,
+  ): Outcome<{ readonly handle: string; readonly id?: string; readonly name?: string }> {
     return this.openObject('netinterface', name);
   }
   /** ApiCloseNode, ApiCloseGroup, ApiCloseResource, ApiCloseNetwork, ApiCloseNetInterface. */
@@ -244,14 +268,18 @@ export class Session {
   }
 
   /** ApiGetRootKey (§3.1.4.2.29): the root of the cluster database. */
-  getRootKey(hCluster: string): Outcome<{ readonly handle: string }> {
+  getRootKey(hCluster: string): Outcome<{ readonly handle: string; readonly path?: string }> {
     const e = this.entry(hCluster, ['cluster'], 'hCluster');
     if (isFailure(e)) return e;
-    return this.add({ kind: 'key', path: '' });
+    const added = this.add({ kind: 'key', path: '' });
+    return added.type === 'error' ? added : { ...added, path: '' };
   }
 
   /** ApiOpenKey (§3.1.4.2.31): an existing subkey of `hKey`. */
-  openKey(hKey: string, subKey: string): Outcome<{ readonly handle: string }> {
+  openKey(
+    hKey: string,
+    subKey: string,
+  ): Outcome<{ readonly handle: string; readonly path?: string }> {
     const e = this.entry(hKey, ['key'], 'hKey');
     if (isFailure(e)) return e;
     const path = this.joinKey(e.path, subKey);
@@ -605,6 +633,107 @@ export class Session {
     if (typeof p !== 'string') return p;
     this.handles.delete(p);
     return this.service.engine.close(p);
+  }
+
+  /**
+   * Re-creates a port on this session and refills it exactly from the history after
+   * `afterRevision` (beyond MS-CMRP; docs/protocol.md "Resume"). Filters name objects by id and
+   * keys by path. Resolves once the port is registered; history then streams into it as the
+   * client reads, and it goes live without a gap. `compacted` (0x103) when the store no longer
+   * holds that history: the client falls back to the MS-CMRP reconnect path.
+   */
+  async resumeNotify(
+    version: 1 | 2,
+    filters: readonly WireFilter[],
+    afterRevision: number,
+  ): Promise<
+    | Outcome<{ readonly handle: string; readonly revision: number }>
+    | { readonly type: 'compacted'; readonly status: 0x103 }
+  > {
+    if (this.closed) return failure('SESSION_CLOSED', 'the session is closed');
+    if (
+      !Number.isInteger(afterRevision) ||
+      afterRevision < 0 ||
+      afterRevision > this.service.revision
+    ) {
+      return failure(
+        'INVALID_ARGUMENT',
+        `afterRevision must be an integer from 0 to ${this.service.revision}`,
+      );
+    }
+    const oldest = await this.service.store.oldestRevision();
+    if (afterRevision + 1 < oldest) return { type: 'compacted', status: 0x103 };
+    const created = this.createPort(version);
+    if (created.type === 'error') return created;
+    const h = created.handle;
+    const engine = this.service.engine;
+    engine.holdLive(h, true);
+    for (const f of filters) {
+      const r =
+        f.kind === 'cluster'
+          ? engine.addClusterFilter(h, f)
+          : f.kind === 'object'
+            ? engine.addObjectFilter(h, f)
+            : f.kind === 'key'
+              ? engine.addKeyFilter(h, f)
+              : engine.addFilterV2(
+                  h,
+                  f.target === undefined
+                    ? {
+                        objectType: f.objectType,
+                        filterFlags: f.filterFlags,
+                        notifyKey: f.notifyKey,
+                      }
+                    : f,
+                );
+      if (r.type === 'error') {
+        this.closeNotify(h);
+        return r;
+      }
+    }
+    const caughtUp = await this.service.catchUp(h, afterRevision);
+    if (caughtUp === 'compacted') {
+      this.closeNotify(h);
+      return { type: 'compacted', status: 0x103 };
+    }
+    return { type: 'ok', status: 0, handle: h, revision: afterRevision };
+  }
+
+  /** Every object of the cluster as JSON, with the revision it reflects (for tools and dashboards). */
+  getClusterState(): Outcome<{
+    readonly revision: number;
+    readonly objects: readonly ModelDocument[];
+  }> {
+    if (this.closed) return failure('SESSION_CLOSED', 'the session is closed');
+    return {
+      type: 'ok',
+      status: 0,
+      revision: this.service.revision,
+      objects: allDocuments(this.service.state),
+    };
+  }
+
+  /** Figures of the server: sessions, ports, queued, delivered and dropped indications, revision. */
+  getServerInfo(): Outcome<{
+    readonly sessions: number;
+    readonly ports: number;
+    readonly queued: number;
+    readonly delivered: number;
+    readonly dropped: number;
+    readonly revision: number;
+  }> {
+    if (this.closed) return failure('SESSION_CLOSED', 'the session is closed');
+    const st = this.service.engine.stats();
+    return {
+      type: 'ok',
+      status: 0,
+      sessions: this.service.sessionCount,
+      ports: st.ports,
+      queued: st.queued,
+      delivered: st.taken,
+      dropped: st.dropped,
+      revision: this.service.revision,
+    };
   }
 
   // ----- mutations ------------------------------------------------------------------------------------

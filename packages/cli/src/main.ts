@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+/**
+ * The `clusnotify` command line. Exit status: 0 on success, 2 on bad usage, otherwise 1 (the
+ * error code is printed on stderr).
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { serve } from './serve.js';
+import { createToken, listTokens } from './token.js';
+
+/** Bad usage found in an action (exit status 2). */
+class UsageError extends Error {
+  readonly code = 'USAGE';
+}
+
+const DEFAULT_DATA = process.env.CLUSNOTIFY_DATA ?? './clusnotify-data';
+
+function int(what: string, min: number, max: number): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${what} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+const program = new Command();
+program
+  .name('clusnotify')
+  .description('Failover Cluster notification ports (ClusAPI / MS-CMRP) for Node.js')
+  .version('0.1.0');
+// Before the subcommands: they copy this setting when created.
+program.exitOverride();
+
+program
+  .command('serve')
+  .description(
+    'serve a one-node cluster on the embedded store (creates the default cluster on first start)',
+  )
+  .option('--data <dir>', 'data directory (store and tokens)', DEFAULT_DATA)
+  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .option('--port <port>', 'TCP port (0 picks one)', int('port', 0, 65535), 7600)
+  .option('--demo', 'drive a realistic workload', false)
+  .option('--demo-rate <n>', 'demo commands per second', int('demo rate', 1, 100000), 5)
+  .option('--tls-cert <file>', 'serve wss:// with this certificate (PEM)')
+  .option('--tls-key <file>', 'private key of --tls-cert (PEM)')
+  .option('--max-sessions <n>', 'sessions at most', int('max sessions', 1, 1_000_000))
+  .option(
+    '--max-queued <n>',
+    'indications queued per port at most',
+    int('max queued', 1, 10_000_000),
+  )
+  .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+  .option(
+    '--store <kind>',
+    'sqlite (durable) or memory (nothing kept)',
+    (v: string): 'sqlite' | 'memory' => {
+      if (v !== 'sqlite' && v !== 'memory')
+        throw new InvalidArgumentError('store must be sqlite or memory');
+      return v;
+    },
+    'sqlite' as 'sqlite' | 'memory',
+  )
+  .action(
+    async (o: {
+      store: 'sqlite' | 'memory';
+      data: string;
+      host: string;
+      port: number;
+      demo: boolean;
+      demoRate: number;
+      tlsCert?: string;
+      tlsKey?: string;
+      logLevel: string;
+      maxSessions?: number;
+      maxQueued?: number;
+    }) => {
+      await serve(o);
+    },
+  );
+
+const token = program.command('token').description('manage access tokens of a data directory');
+token
+  .command('create')
+  .description('create a token and print it (shown once)')
+  .option('--read', 'read access: watch only')
+  .option('--full', 'full access: watch and change')
+  .option('--data <dir>', 'data directory', DEFAULT_DATA)
+  .action((o: { read?: boolean; full?: boolean; data: string }) => {
+    if (o.read === o.full) throw new UsageError('give exactly one of --read or --full');
+    process.stdout.write(`${createToken(o.data, o.full === true ? 'full' : 'read')}\n`);
+  });
+token
+  .command('list')
+  .description('list the tokens (not their secrets)')
+  .option('--data <dir>', 'data directory', DEFAULT_DATA)
+  .action((o: { data: string }) => {
+    for (const t of listTokens(o.data))
+      process.stdout.write(`${t.id}  ${t.access.padEnd(4)}  ${t.created}\n`);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  const err = e as { code?: string; exitCode?: number; message?: string };
+  if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
+    // commander has printed its own message.
+    process.exitCode =
+      err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
+  } else if (e instanceof UsageError) {
+    process.stderr.write(`clusnotify: USAGE: ${e.message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`clusnotify: ${err.code ?? 'ERROR'}: ${err.message ?? String(e)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * `clusnotify serve`: a one-node cluster on the embedded SQLite store, served over WebSocket
+ * (docs/protocol.md) with /healthz and /metrics; the default cluster on first start; a full
+ * token created and printed once; the demo workload with --demo; graceful stop on SIGTERM/SIGINT.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { destination, pino } from 'pino';
+import { createMemoryStore, openSqliteStore } from '@clusnotify/store';
+import { openTokenFile, startClusterService, startDemo, startWsServer } from '@clusnotify/server';
+
+/** Options of {@link serve} (the command's flags). */
+export interface ServeOptions {
+  readonly data: string;
+  readonly host: string;
+  readonly port: number;
+  readonly demo: boolean;
+  readonly demoRate: number;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly logLevel: string;
+  readonly maxSessions?: number;
+  readonly maxQueued?: number;
+  /** 'sqlite' (durable, the default) or 'memory' (benchmarks, throwaway clusters). */
+  readonly store: 'sqlite' | 'memory';
+}
+
+/** Runs the server until SIGTERM or SIGINT; resolves when it has stopped. */
+export async function serve(o: ServeOptions): Promise<void> {
+  const log = pino({ level: o.logLevel, base: { service: 'clusnotify' } }, destination(2));
+  const dir = resolve(o.data);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const store =
+    o.store === 'memory'
+      ? createMemoryStore()
+      : await openSqliteStore({ path: join(dir, 'cluster.db') });
+  const fresh = (await store.revision()) === 0;
+  const service = await startClusterService({
+    store,
+    ...(o.maxQueued === undefined ? {} : { engine: { maxQueuedPerPort: o.maxQueued } }),
+  });
+  const tokens = openTokenFile(join(dir, 'tokens.json'));
+  let firstToken: string | undefined;
+  if (tokens.list().length === 0) firstToken = tokens.create('full');
+  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined))
+    throw new Error('--tls-cert and --tls-key go together');
+  const server = await startWsServer({
+    service,
+    tokens,
+    host: o.host,
+    port: o.port,
+    logger: log,
+    ...(o.tlsCert !== undefined && o.tlsKey !== undefined
+      ? { tls: { cert: readFileSync(o.tlsCert), key: readFileSync(o.tlsKey) } }
+      : {}),
+    ...(o.maxSessions === undefined ? {} : { limits: { maxSessions: o.maxSessions } }),
+  });
+  const demo = o.demo
+    ? startDemo(service, {
+        rate: o.demoRate,
+        onError: (c, m) => log.debug({ command: c.type, error: m }, 'demo command refused'),
+      })
+    : undefined;
+
+  const out = process.stdout;
+  out.write(`clusnotify serving cluster ${service.state.cluster.name} at ${server.url}\n`);
+  out.write(
+    `  data: ${dir} (${o.store === 'memory' ? 'memory store: nothing is kept' : fresh ? 'new cluster created' : `revision ${service.revision}`})\n`,
+  );
+  out.write(
+    `  health: ${server.url.replace(/^ws/, 'http').replace(/\/v1$/, '')}/healthz, metrics: /metrics\n`,
+  );
+  if (firstToken !== undefined) {
+    out.write(
+      `  full-access token (shown once; make more with \`clusnotify token create\`):\n    ${firstToken}\n`,
+    );
+  }
+  if (demo) out.write(`  demo workload: ${o.demoRate} commands/s\n`);
+
+  await new Promise<void>((resolveStop) => {
+    const stop = (signal: string): void => {
+      log.info({ signal }, 'stopping');
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      resolveStop();
+    };
+    const onTerm = (): void => stop('SIGTERM');
+    const onInt = (): void => stop('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+  demo?.stop();
+  await server.close();
+  await service.close();
+  await store.close();
+  log.info('stopped');
+}

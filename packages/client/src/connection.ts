@@ -1,0 +1,401 @@
+/**
+ * One authenticated WebSocket to one server (docs/protocol.md): the hello / welcome exchange,
+ * numbered calls and their results, `cancel` frames for aborted gets, and what happens to calls
+ * in flight when the socket goes away. Reconnecting is the client's business, not this file's.
+ */
+import { ClusnotifyError, WIRE_VERSION, parseServerFrame } from '@clusnotify/protocol';
+import type { WireLimits, WireResult } from '@clusnotify/protocol';
+import { errorCode } from './errors.js';
+import { reasonOf, startTimer } from './host.js';
+import type { AbortSignalLike, Timer } from './host.js';
+import { WS_OPEN } from './web-socket.js';
+import type { WebSocketConstructor, WebSocketLike } from './web-socket.js';
+
+/**
+ * A method result as it arrives: `type` and `status` plus the method's out-parameters
+ * (docs/protocol.md §3), read as unknown values.
+ */
+export type CallResult = WireResult & { readonly [field: string]: unknown };
+
+/** What the server said in its welcome frame (docs/protocol.md §1). */
+export interface Welcome {
+  readonly session: string;
+  readonly access: 'read' | 'full';
+  /** Name of the server (node) that answered. */
+  readonly server: string;
+  readonly cluster: { readonly id: string; readonly name: string };
+  /** The server's published store revision when the session opened. */
+  readonly revision: number;
+  readonly limits: WireLimits;
+}
+
+/** Options of {@link Connection.open}. */
+export interface ConnectionOptions {
+  readonly url: string;
+  readonly WebSocket: WebSocketConstructor;
+  readonly token: string;
+  readonly clientName: string;
+  /** Longest time from creating the socket to the welcome frame. */
+  readonly openTimeoutMs: number;
+  /** Called once when an open connection goes away without `close()`. */
+  readonly onLost: (conn: Connection) => void;
+  /** Aborting gives up opening (the promise rejects with the signal's reason). */
+  readonly signal?: AbortSignalLike;
+}
+
+/** Options of one call. */
+export interface CallOptions {
+  /** Aborting sends a `cancel` frame (waiting methods) and rejects with `signal.reason`. */
+  readonly signal?: AbortSignalLike | undefined;
+  /** Longest wait for the result; rejects with TIMEOUT. Leave out for waiting methods. */
+  readonly timeoutMs?: number | undefined;
+  /** Whether the method parks on the server (a get): aborting it sends `cancel`. */
+  readonly waiting?: boolean;
+}
+
+interface Pending {
+  readonly method: string;
+  readonly resolve: (r: CallResult) => void;
+  readonly reject: (e: unknown) => void;
+  readonly timer: Timer | undefined;
+  readonly cleanup: () => void;
+}
+
+type Phase = 'opening' | 'hello' | 'open' | 'closed';
+
+/** Close code the client uses for an orderly close. */
+const NORMAL_CLOSURE = 1000;
+/** The server's close code for a refused token (docs/protocol.md, "Close codes"). */
+const AUTH_FAILED_CLOSE = 4001;
+/** How long `close()` waits for the socket's close event before giving up on it. */
+const CLOSE_WAIT_MS = 2000;
+
+/** A live, authenticated connection. Create it with {@link Connection.open}. */
+export class Connection {
+  readonly url: string;
+  #welcome: Welcome | undefined;
+  readonly #ws: WebSocketLike;
+  readonly #options: ConnectionOptions;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #phase: Phase = 'opening';
+  #closeError: ClusnotifyError | undefined;
+  #serverError: ClusnotifyError | undefined;
+  #closedWaiters: (() => void)[] = [];
+  #opened: { resolve: (c: Connection) => void; reject: (e: unknown) => void } | undefined;
+  #openTimer: Timer | undefined;
+  #detachOpenAbort: (() => void) | undefined;
+
+  private constructor(ws: WebSocketLike, options: ConnectionOptions) {
+    this.url = options.url;
+    this.#ws = ws;
+    this.#options = options;
+    ws.addEventListener('open', () => {
+      this.#onOpen();
+    });
+    ws.addEventListener('message', (e) => {
+      this.#onMessage(e.data);
+    });
+    ws.addEventListener('close', (e) => {
+      this.#onClose(e.code, e.reason);
+    });
+    // Errors are always followed by a close event; listening keeps `ws` from throwing them.
+    ws.addEventListener('error', () => undefined);
+  }
+
+  /**
+   * Opens a socket to `options.url`, sends hello and waits for the welcome.
+   *
+   * @throws ClusnotifyError AUTH_FAILED when the server refuses the token, the server's code
+   * when it refuses the session otherwise (SESSION_LIMIT, …), NO_SERVER when the socket cannot
+   * be opened or closes first, or no welcome arrives within `openTimeoutMs`.
+   */
+  static open(options: ConnectionOptions): Promise<Connection> {
+    return new Promise<Connection>((resolve, reject) => {
+      let ws: WebSocketLike;
+      try {
+        ws = new options.WebSocket(options.url);
+      } catch (e) {
+        reject(
+          new ClusnotifyError('NO_SERVER', `cannot open ${options.url}: ${describe(e)}`, {
+            cause: e,
+          }),
+        );
+        return;
+      }
+      const conn = new Connection(ws, options);
+      conn.#opened = { resolve, reject };
+      const { signal } = options;
+      if (signal !== undefined) {
+        const onAbort = (): void => {
+          conn.#failOpen(signal.reason as ClusnotifyError);
+        };
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+        conn.#detachOpenAbort = () => {
+          signal.removeEventListener('abort', onAbort);
+        };
+      }
+      conn.#openTimer = startTimer(() => {
+        conn.#failOpen(
+          new ClusnotifyError(
+            'NO_SERVER',
+            `${options.url} did not welcome the client within ${options.openTimeoutMs} ms`,
+          ),
+        );
+      }, options.openTimeoutMs);
+    });
+  }
+
+  /** The welcome frame of this connection. */
+  get welcome(): Welcome {
+    if (this.#welcome === undefined) throw new ClusnotifyError('INTERNAL', 'no welcome yet');
+    return this.#welcome;
+  }
+
+  /** Whether the socket is gone (or going). */
+  get closed(): boolean {
+    return this.#phase === 'closed';
+  }
+
+  /** Calls in flight. */
+  get pendingCalls(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Sends one call and resolves with its result frame's `r`, whatever its `type` (failures
+   * are values here).
+   *
+   * @throws ClusnotifyError CONNECTION_LOST when the socket is gone or goes away before the
+   * result, TIMEOUT after `timeoutMs`, the close reason given to {@link close}; rejects with
+   * `signal.reason` when the signal aborts.
+   */
+  call(method: string, params: object, options: CallOptions = {}): Promise<CallResult> {
+    return new Promise<CallResult>((resolve, reject) => {
+      const { signal } = options;
+      if (signal?.aborted === true) {
+        reject(reasonOf(signal));
+        return;
+      }
+      if (this.#phase === 'open' && this.#ws.readyState !== WS_OPEN) {
+        // The socket is closing and its close event has not run yet: treat it as gone now,
+        // so that the client starts reconnecting before anyone retries.
+        this.#onClose(1006, 'the socket is no longer open');
+      }
+      if (this.#phase !== 'open') {
+        reject(this.#lostError(method));
+        return;
+      }
+      const id = this.#nextId++;
+      const onAbort = (): void => {
+        if (!this.#pending.has(id)) return;
+        this.#settle(id);
+        if (options.waiting === true && this.#phase === 'open') this.#send({ t: 'cancel', id });
+        reject(reasonOf(signal));
+      };
+      const timer =
+        options.timeoutMs === undefined || options.timeoutMs === Infinity
+          ? undefined
+          : startTimer(() => {
+              if (!this.#pending.has(id)) return;
+              this.#settle(id);
+              if (options.waiting === true && this.#phase === 'open')
+                this.#send({ t: 'cancel', id });
+              reject(
+                new ClusnotifyError(
+                  'TIMEOUT',
+                  `${method} got no result from ${this.url} within ${options.timeoutMs} ms`,
+                ),
+              );
+            }, options.timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#pending.set(id, {
+        method,
+        resolve,
+        reject,
+        timer,
+        cleanup: () => signal?.removeEventListener('abort', onAbort),
+      });
+      if (!this.#send({ t: 'call', id, m: method, p: params })) {
+        this.#settle(id);
+        reject(this.#lostError(method));
+      }
+    });
+  }
+
+  /**
+   * Closes the socket (code 1000) and rejects the calls in flight with `reason` (default
+   * CONNECTION_LOST). Resolves when the socket reports closed, or after 2 s. Idempotent;
+   * `onLost` is not called.
+   */
+  close(reason?: ClusnotifyError): Promise<void> {
+    if (this.#phase !== 'closed') {
+      this.#closeError = reason;
+      const wasOpening = this.#phase === 'opening' || this.#phase === 'hello';
+      this.#phase = 'closed';
+      this.#openTimer?.cancel();
+      try {
+        this.#ws.close(NORMAL_CLOSURE, 'client closing');
+      } catch {
+        // A socket that never connected may refuse to close; it is gone either way.
+      }
+      this.#rejectAll();
+      if (wasOpening) {
+        this.#opened?.reject(
+          reason ?? new ClusnotifyError('NO_SERVER', `connection to ${this.url} was abandoned`),
+        );
+        this.#opened = undefined;
+      }
+    }
+    if (this.#ws.readyState === 3) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = startTimer(resolve, CLOSE_WAIT_MS);
+      this.#closedWaiters.push(() => {
+        timer.cancel();
+        resolve();
+      });
+    });
+  }
+
+  // ----- socket events ------------------------------------------------------------------------
+
+  #onOpen(): void {
+    if (this.#phase !== 'opening') return;
+    this.#phase = 'hello';
+    this.#send({
+      t: 'hello',
+      v: WIRE_VERSION,
+      token: this.#options.token,
+      client: this.#options.clientName,
+    });
+  }
+
+  #onMessage(data: unknown): void {
+    if (typeof data !== 'string') return;
+    const f = parseServerFrame(data);
+    if (f === undefined) return;
+    switch (f.t) {
+      case 'welcome':
+        if (this.#phase !== 'hello') return;
+        this.#welcome = {
+          session: f.session,
+          access: f.access,
+          server: f.server,
+          cluster: f.cluster,
+          revision: f.revision,
+          limits: f.limits,
+        };
+        this.#phase = 'open';
+        this.#openTimer?.cancel();
+        this.#detachOpenAbort?.();
+        this.#opened?.resolve(this);
+        this.#opened = undefined;
+        return;
+      case 'result': {
+        const p = this.#pending.get(f.id);
+        if (p === undefined) return; // cancelled or timed out: the late result is dropped
+        this.#settle(f.id);
+        p.resolve(f.r as CallResult);
+        return;
+      }
+      case 'error': {
+        const e = new ClusnotifyError(errorCode(f.code), f.message);
+        if (f.id !== undefined) {
+          const p = this.#pending.get(f.id);
+          if (p !== undefined) {
+            this.#settle(f.id);
+            p.reject(e);
+          }
+          return;
+        }
+        // A connection-level error: the server closes the socket next.
+        this.#serverError = e;
+        if (this.#phase === 'hello') this.#failOpen(e);
+        return;
+      }
+    }
+  }
+
+  #onClose(code: number, reason: string): void {
+    if (this.#ws.readyState === 3) {
+      for (const w of this.#closedWaiters) w();
+      this.#closedWaiters = [];
+    }
+    if (this.#phase === 'closed') return;
+    const wasOpen = this.#phase === 'open';
+    this.#phase = 'closed';
+    this.#openTimer?.cancel();
+    this.#detachOpenAbort?.();
+    if (!wasOpen) {
+      const e =
+        this.#serverError ??
+        (code === AUTH_FAILED_CLOSE
+          ? new ClusnotifyError('AUTH_FAILED', `${this.url} refused the token`)
+          : new ClusnotifyError(
+              'NO_SERVER',
+              `${this.url} closed the connection before the welcome (code ${code}${reason === '' ? '' : `, ${reason}`})`,
+            ));
+      this.#opened?.reject(e);
+      this.#opened = undefined;
+      return;
+    }
+    this.#rejectAll();
+    this.#options.onLost(this);
+  }
+
+  #failOpen(e: ClusnotifyError): void {
+    if (this.#phase !== 'opening' && this.#phase !== 'hello') return;
+    this.#phase = 'closed';
+    this.#openTimer?.cancel();
+    this.#detachOpenAbort?.();
+    try {
+      this.#ws.close(NORMAL_CLOSURE, 'client giving up');
+    } catch {
+      // see close()
+    }
+    this.#opened?.reject(e);
+    this.#opened = undefined;
+  }
+
+  // ----- helpers ------------------------------------------------------------------------------
+
+  #send(frame: object): boolean {
+    if (this.#ws.readyState !== WS_OPEN) return false;
+    try {
+      this.#ws.send(JSON.stringify(frame));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  #settle(id: number): void {
+    const p = this.#pending.get(id);
+    if (p === undefined) return;
+    this.#pending.delete(id);
+    p.timer?.cancel();
+    p.cleanup();
+  }
+
+  #lostError(method: string): ClusnotifyError {
+    if (this.#closeError !== undefined) return this.#closeError;
+    const why = this.#serverError === undefined ? '' : ` (${this.#serverError.message})`;
+    return new ClusnotifyError(
+      'CONNECTION_LOST',
+      `the connection to ${this.url} was lost before ${method} completed${why}`,
+    );
+  }
+
+  #rejectAll(): void {
+    const all = [...this.#pending.entries()];
+    for (const [id, p] of all) {
+      this.#settle(id);
+      p.reject(this.#lostError(p.method));
+    }
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,829 @@
+/**
+ * A notification port as the client keeps it (§7.1 of the reference, [MS-CMRP] §3.2.1.1): the
+ * filters the application registered (with its own notify keys, the handles they name and,
+ * for per-object v1 filters, the latest state sequence), the local queue, and the reader loop
+ * that moves indications from the server port into it (§7.2). It survives reconnects: on a new
+ * session it is resumed exactly from its last revision, or rebuilt the MS-CMRP way (§7.3).
+ */
+import {
+  ClusterChange,
+  ClusterChangeClusterV2,
+  ClusterObjectType,
+  ClusnotifyError,
+  HandleCloseV2,
+  fromWireNotification,
+} from '@clusnotify/protocol';
+import type {
+  Indication,
+  IndicationV1,
+  IndicationV2,
+  WireFilter,
+  WireNotificationV2,
+} from '@clusnotify/protocol';
+import type { CallResult, Connection } from './connection.js';
+import { expectOk, isConnectionLost, numberField, stringField } from './errors.js';
+import { OBJECT_KINDS, objectTypeOf } from './handles.js';
+import type { HandleRecord, ObjectKind } from './handles.js';
+import { AbortSource, Latch } from './host.js';
+import { LocalQueue } from './local-queue.js';
+import type { LostRun } from './local-queue.js';
+
+/** What one filter asks for, by object identity rather than by handle. */
+export type FilterSpec =
+  /** ApiAddNotifyCluster: `filter` is the wire mask (0: only client-generated bits). */
+  | { readonly kind: 'cluster'; readonly filter: number }
+  /** ApiAddNotifyNode/Group/Resource/Network/NetInterface. */
+  | {
+      readonly kind: 'object';
+      readonly objectKind: ObjectKind;
+      readonly objectId: string;
+      readonly name: string;
+      readonly filter: number;
+    }
+  /** ApiAddNotifyKey: `filter` already reduced to the registry bits. */
+  | {
+      readonly kind: 'key';
+      readonly keyPath: string;
+      readonly filter: number;
+      readonly watchSubtree: boolean;
+    }
+  /** ApiAddNotifyV2 / ApiAddNotifyResourceTypeV2 (`filterFlags` 0: only client-only flags). */
+  | {
+      readonly kind: 'v2';
+      readonly objectType: number;
+      readonly filterFlags: number;
+      readonly target: V2Target | undefined;
+    };
+
+/** The single object a targeted V2 filter names. */
+export type V2Target =
+  | {
+      readonly kind: 'object';
+      readonly objectKind: ObjectKind;
+      readonly objectId: string;
+      readonly name: string;
+    }
+  | { readonly kind: 'key'; readonly keyPath: string }
+  | { readonly kind: 'restype'; readonly name: string };
+
+/** One registered filter (§7.1: mask or type and flags, context value, handle, sequence). */
+export interface FilterRecord {
+  /** The 32-bit key sent on the wire; maps indications back to this record (§7.1, §4.3). */
+  readonly wireKey: number;
+  /** The application's notify key, put back on every indication. */
+  readonly notifyKey: number;
+  /** Completed with the object id after the first registration when it was given by name. */
+  spec: FilterSpec;
+  /** The handle it was registered with (for HANDLE_CLOSE, §7.4), if any. */
+  readonly handle: HandleRecord | undefined;
+  /** Per-object v1 filters: the latest state sequence the client knows (D23). */
+  stateSequence: number;
+}
+
+/** A server-side handle for the object a filter names, and how to give it back. */
+export interface LeasedHandle {
+  readonly handle: string;
+  /** The object's GUID as the open reported it ('' for keys or when not reported). */
+  readonly id: string;
+  /** The object's current name ('' for keys or when not reported). */
+  readonly name: string;
+  release(): Promise<void>;
+}
+
+/** What a port needs of the session it is (re-)created on. */
+export interface SessionContext {
+  readonly conn: Connection;
+  /** An HCLUSTER on this session owned by the client. */
+  readonly clusterHandle: string;
+  /** Most indications per batch get on this session. */
+  readonly batchMax: number;
+  /** Timeout of non-waiting calls. */
+  readonly callTimeoutMs: number;
+  /** Whether the session is on the same cluster as the one before (resume makes sense). */
+  readonly sameCluster: boolean;
+  /**
+   * A handle on this session for what a filter names: the application's handle if it is open
+   * here, else a temporary one opened by id or path.
+   *
+   * @throws ClusnotifyError when the object no longer exists, CONNECTION_LOST.
+   */
+  leaseHandle(
+    preferred: HandleRecord | undefined,
+    target: Extract<V2Target, { kind: 'object' | 'key' }>,
+  ): Promise<LeasedHandle>;
+}
+
+/** Options of a {@link PortCore}. */
+export interface PortCoreOptions {
+  readonly version: 1 | 2;
+  /** Bound of the local queue. */
+  readonly maxQueued: number;
+  /** Resume on reconnect when possible (else always rebuild). */
+  readonly resume: boolean;
+  readonly cluster: () => { readonly id: string; readonly name: string };
+  /** Runs after the port closed (the client forgets it, closes its internal handles). */
+  readonly onClosed: (port: PortCore) => Promise<void>;
+}
+
+interface ServerPort {
+  readonly conn: Connection;
+  readonly handle: string;
+  readonly batchMax: number;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** A port's client-side state. */
+export class PortCore {
+  /** 1 (ApiCreateNotify) or 2 (ApiCreateNotifyV2). */
+  readonly version: 1 | 2;
+  /** The client-side queue local reads take from (§7.1, D24). */
+  readonly queue: LocalQueue<Indication>;
+  readonly #options: PortCoreOptions;
+  readonly #filters: FilterRecord[] = [];
+  readonly #byWireKey = new Map<number, FilterRecord>();
+  #nextWireKey = 1;
+  #primaryKey: number | undefined;
+  #server: ServerPort | undefined;
+  /** Open while `#server` is set or the port is closed: the reader waits on it. */
+  readonly #ready = new Latch();
+  #creating: Promise<void> | undefined;
+  #reader: Promise<void> | undefined;
+  readonly #stop = new AbortSource();
+  #closing: Promise<void> | undefined;
+
+  /** Store revision of the newest server indication received (undefined: never on a server). */
+  #lastRevision: number | undefined;
+  /** Server indications received with revision `#lastRevision`. */
+  #atLast = 0;
+  /** Whether every indication of `#lastRevision` was received (the batch ended short). */
+  #complete = true;
+  /** After a resume from `revision - 1`: replayed indications of `revision` already seen. */
+  #skip: { readonly revision: number; count: number } | undefined;
+
+  constructor(options: PortCoreOptions) {
+    this.version = options.version;
+    this.#options = options;
+    this.queue = new LocalQueue<Indication>({
+      maxQueued: options.maxQueued,
+      lostEntry: (run) => this.#lostIndication(run),
+    });
+  }
+
+  /** Whether the port was closed. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** The registered filters, in registration order. */
+  get filters(): readonly FilterRecord[] {
+    return this.#filters;
+  }
+
+  /** Store revision of the newest indication received from the server. */
+  get lastRevision(): number | undefined {
+    return this.#lastRevision;
+  }
+
+  /** Whether a filter of this port was registered with the handle. */
+  hasHandle(h: HandleRecord): boolean {
+    return this.#filters.some((f) => f.handle === h);
+  }
+
+  // ----- registration ------------------------------------------------------------------------
+
+  /**
+   * Makes sure the port exists on `ctx`'s session: creates it there the first time (with the
+   * revision baseline that resume starts from), or restores it if it was on an older session.
+   */
+  async ensureServer(ctx: SessionContext): Promise<void> {
+    this.#checkOpen();
+    if (this.#server?.conn === ctx.conn) return;
+    if (this.#lastRevision !== undefined) return this.restore(ctx);
+    this.#creating ??= this.#create(ctx).finally(() => {
+      this.#creating = undefined;
+    });
+    return this.#creating;
+  }
+
+  /**
+   * Registers one filter on the server port (ApiAddNotify*), then records it. A filter whose
+   * wire mask is empty (only client-generated bits) is recorded without a call.
+   *
+   * @throws ClusnotifyError the server's failure (nothing recorded), CONNECTION_LOST.
+   */
+  async addFilter(
+    ctx: SessionContext,
+    spec: FilterSpec,
+    handle: HandleRecord | undefined,
+    notifyKey: number,
+  ): Promise<void> {
+    await this.ensureServer(ctx);
+    const server = this.#server;
+    if (server === undefined) throw this.#closedError();
+    // Taken before the call, so that concurrent registrations get distinct wire keys.
+    const wireKey = this.#nextWireKey;
+    this.#nextWireKey = (this.#nextWireKey + 1) >>> 0 || 1;
+    const record: FilterRecord = { wireKey, notifyKey, spec, handle, stateSequence: 0 };
+    if (onServer(spec)) {
+      const r = await register(ctx, server.handle, record, 'add');
+      this.#checkOpen();
+      record.stateSequence = r.stateSequence;
+      if (r.objectId !== '') record.spec = withObjectId(record.spec, r.objectId);
+    }
+    this.#filters.push(record);
+    this.#byWireKey.set(record.wireKey, record);
+    this.#primaryKey ??= notifyKey;
+    if (onServer(spec)) this.#startReader();
+  }
+
+  async #create(ctx: SessionContext): Promise<void> {
+    const [info, created] = await Promise.all([
+      ctx.conn.call('getServerInfo', {}, { timeoutMs: ctx.callTimeoutMs }),
+      ctx.conn.call(this.#createMethod(), {}, { timeoutMs: ctx.callTimeoutMs }),
+    ]);
+    const handle = stringField(
+      this.#createMethod(),
+      expectOk(this.#createMethod(), created),
+      'handle',
+    );
+    if (this.closed) {
+      await closeQuietly(ctx.conn, handle);
+      throw this.#closedError();
+    }
+    this.#lastRevision = numberField(info, 'revision', ctx.conn.welcome.revision);
+    this.#atLast = 0;
+    this.#complete = true;
+    this.#setServer({ conn: ctx.conn, handle, batchMax: ctx.batchMax });
+  }
+
+  #createMethod(): 'createNotify' | 'createNotifyV2' {
+    return this.version === 1 ? 'createNotify' : 'createNotifyV2';
+  }
+
+  // ----- reconnect -----------------------------------------------------------------------------
+
+  /**
+   * Re-creates the port on a new session (§7.3 steps 4–5). With resume on, the same cluster and
+   * a known revision it calls `resumeNotify` — the server refills the port from the store with
+   * exactly what was missed, and nothing is posted. Otherwise, or when the history is
+   * compacted, it creates a new port, re-registers every filter (per-object v1 filters through
+   * ApiReAddNotify* with their last state sequence), posts CLUSTER_RECONNECT(_V2) and, for v1
+   * per-object filters, reads the ReAdd catch-up with ApiGetNotify to learn exact sequences.
+   *
+   * @throws ClusnotifyError CONNECTION_LOST, or a failure creating the port (the reconnect
+   * attempt then moves to the next candidate).
+   */
+  async restore(ctx: SessionContext): Promise<void> {
+    if (this.closed) return;
+    this.#setServer(undefined);
+    if (this.#lastRevision === undefined) {
+      // Never reached a server: nothing can have been missed.
+      await this.#create(ctx);
+      return;
+    }
+    if (this.#options.resume && ctx.sameCluster && (await this.#resume(ctx))) return;
+    await this.#rebuild(ctx);
+  }
+
+  async #resume(ctx: SessionContext): Promise<boolean> {
+    const last = this.#lastRevision ?? 0;
+    const filters: WireFilter[] = [];
+    for (const f of this.#filters) {
+      if (!onServer(f.spec)) continue;
+      const w = wireFilter(f);
+      if (w === undefined) return false;
+      filters.push(w);
+    }
+    // A commit whose indications may not all have arrived is replayed whole; the ones already
+    // received are skipped as they come in again (filters replay in registration order, D6).
+    const afterRevision = this.#complete || last === 0 ? last : last - 1;
+    const r = await ctx.conn.call(
+      'resumeNotify',
+      { version: this.version, filters, afterRevision },
+      { timeoutMs: ctx.callTimeoutMs },
+    );
+    if (r.type !== 'ok') return false;
+    const handle = stringField('resumeNotify', r, 'handle');
+    if (this.closed) {
+      await closeQuietly(ctx.conn, handle);
+      return true;
+    }
+    this.#skip = afterRevision === last ? undefined : { revision: last, count: this.#atLast };
+    this.#setServer({ conn: ctx.conn, handle, batchMax: ctx.batchMax });
+    this.#startReader();
+    return true;
+  }
+
+  async #rebuild(ctx: SessionContext): Promise<void> {
+    const [info, created] = await Promise.all([
+      ctx.conn.call('getServerInfo', {}, { timeoutMs: ctx.callTimeoutMs }),
+      ctx.conn.call(this.#createMethod(), {}, { timeoutMs: ctx.callTimeoutMs }),
+    ]);
+    const handle = stringField(
+      this.#createMethod(),
+      expectOk(this.#createMethod(), created),
+      'handle',
+    );
+    const kept: FilterRecord[] = [];
+    for (const f of this.#filters) {
+      if (!onServer(f.spec)) {
+        kept.push(f);
+        continue;
+      }
+      try {
+        await register(ctx, handle, f, 'rebuild');
+        kept.push(f);
+      } catch (e) {
+        if (isConnectionLost(e)) throw e;
+        // The object is gone (or the filter is no longer accepted): the filter is dropped;
+        // CLUSTER_RECONNECT below tells the application to re-read what it watches (D25).
+        this.#byWireKey.delete(f.wireKey);
+      }
+    }
+    this.#filters.splice(0, this.#filters.length, ...kept);
+    if (this.closed) {
+      await closeQuietly(ctx.conn, handle);
+      return;
+    }
+    this.#lastRevision = numberField(info, 'revision', ctx.conn.welcome.revision);
+    this.#atLast = 0;
+    this.#complete = true;
+    this.#skip = undefined;
+    this.queue.pushControl(this.#clientIndication('reconnect'));
+    if (this.version === 1 && this.#filters.some((f) => f.spec.kind === 'object')) {
+      await this.#drainExact(ctx, handle);
+    }
+    this.#setServer({ conn: ctx.conn, handle, batchMax: ctx.batchMax });
+    this.#startReader();
+  }
+
+  /**
+   * Reads what the new v1 port already holds with ApiGetNotify (timeout 0), which reports
+   * state sequences, so that the ReAdd catch-up indications set each filter's sequence
+   * exactly (D23).
+   */
+  async #drainExact(ctx: SessionContext, handle: string): Promise<void> {
+    for (;;) {
+      const r = await ctx.conn.call(
+        'getNotify',
+        { hNotify: handle, timeoutMs: 0 },
+        { timeoutMs: ctx.callTimeoutMs, waiting: true },
+      );
+      if (r.type !== 'ok') return;
+      this.#acceptV1([r as unknown as WireNotificationV1], Number.POSITIVE_INFINITY, true);
+    }
+  }
+
+  // ----- client-generated indications (§7.3, §7.4) -------------------------------------------
+
+  /** Posts CLUSTER_STATE / CLUSTER_STATE_V2: every reconnect candidate failed (§7.3 step 1). */
+  postClusterState(): void {
+    if (!this.closed) this.queue.pushControl(this.#clientIndication('state'));
+  }
+
+  /**
+   * Posts HANDLE_CLOSE / the type's HANDLE_CLOSE_V2 if a filter of this port was registered
+   * with `h` (§7.4): name = the object's name, '' for keys; the notify key of the first such
+   * filter.
+   */
+  postHandleClose(h: HandleRecord): void {
+    if (this.closed) return;
+    const f = this.#filters.find((x) => x.handle === h);
+    if (f === undefined) return;
+    const name = h.kind === 'key' ? '' : h.name;
+    const revision = this.#lastRevision ?? 0;
+    if (this.version === 1) {
+      this.queue.pushControl({
+        version: 1,
+        notifyKey: f.notifyKey,
+        filter: ClusterChange.HANDLE_CLOSE,
+        name,
+        stateSequence: 0,
+        revision,
+        lost: undefined,
+      });
+      return;
+    }
+    const objectType = objectTypeOf(h.kind);
+    this.queue.pushControl({
+      version: 2,
+      notifyKey: f.notifyKey,
+      filterAndType: {
+        objectType,
+        filterFlags: HandleCloseV2[objectType as ClusterObjectType] ?? 0,
+      },
+      objectId: h.kind === 'key' ? '' : h.id,
+      parentId: '',
+      name,
+      type: '',
+      buffer: EMPTY,
+      revision,
+      lost: undefined,
+    });
+  }
+
+  #clientIndication(what: 'state' | 'reconnect'): Indication {
+    const cluster = this.#options.cluster();
+    const notifyKey = this.#primaryKey ?? 0;
+    const revision = this.#lastRevision ?? 0;
+    if (this.version === 1) {
+      return {
+        version: 1,
+        notifyKey,
+        filter: what === 'state' ? ClusterChange.CLUSTER_STATE : ClusterChange.CLUSTER_RECONNECT,
+        name: cluster.name,
+        stateSequence: 0,
+        revision,
+        lost: undefined,
+      };
+    }
+    return {
+      version: 2,
+      notifyKey,
+      filterAndType: {
+        objectType: ClusterObjectType.CLUSTER,
+        filterFlags:
+          what === 'state' ? ClusterChangeClusterV2.STATE : ClusterChangeClusterV2.RECONNECT,
+      },
+      objectId: cluster.id,
+      parentId: '',
+      name: cluster.name,
+      type: '',
+      buffer: EMPTY,
+      revision,
+      lost: undefined,
+    };
+  }
+
+  #lostIndication(run: LostRun): Indication {
+    const lost = {
+      count: run.count,
+      firstRevision: run.firstRevision,
+      lastRevision: run.lastRevision,
+    };
+    if (this.version === 1) {
+      return {
+        version: 1,
+        notifyKey: run.notifyKey,
+        filter: ClusterChange.CLUSTER_RECONNECT,
+        name: this.#options.cluster().name,
+        stateSequence: 0,
+        revision: run.lastRevision,
+        lost,
+      };
+    }
+    return {
+      version: 2,
+      notifyKey: run.notifyKey,
+      filterAndType: {
+        objectType: ClusterObjectType.CLUSTER,
+        filterFlags: ClusterChangeClusterV2.LOST_NOTIFICATIONS,
+      },
+      objectId: '',
+      parentId: '',
+      name: '',
+      type: '',
+      buffer: EMPTY,
+      revision: run.lastRevision,
+      lost,
+    };
+  }
+
+  // ----- the reader loop (§7.2 step 4) -------------------------------------------------------
+
+  #setServer(s: ServerPort | undefined): void {
+    this.#server = s;
+    if (s !== undefined || this.closed) this.#ready.open();
+    else this.#ready.reset();
+  }
+
+  #startReader(): void {
+    if (this.#reader !== undefined || this.closed) return;
+    this.#reader = this.#read();
+  }
+
+  async #read(): Promise<void> {
+    while (!this.closed) {
+      const s = this.#server;
+      if (s === undefined) {
+        await this.#ready.wait();
+        continue;
+      }
+      let r: CallResult;
+      try {
+        r = await s.conn.call(
+          this.version === 1 ? 'getNotifyAsync' : 'getNotifyV2',
+          { hNotify: s.handle, max: s.batchMax },
+          { waiting: true, signal: this.#stop.signal },
+        );
+      } catch {
+        // The connection went away (or the port is closing): the client restores the port on
+        // the next session and opens the latch again.
+        if (this.#server === s) this.#setServer(undefined);
+        continue;
+      }
+      if (this.#server !== s || this.closed) continue;
+      switch (r.type) {
+        case 'ok': {
+          const list = Array.isArray(r.notifications) ? (r.notifications as unknown[]) : [];
+          if (this.version === 1) this.#acceptV1(list as WireNotificationV1[], s.batchMax, false);
+          else this.#acceptV2(list as WireNotificationV2[], s.batchMax);
+          break;
+        }
+        case 'timeout':
+          break;
+        default:
+          // interrupted / unblocked / a failure: the server port is gone under a live
+          // connection. Wait for the next session to restore it.
+          this.#setServer(undefined);
+      }
+    }
+  }
+
+  /** Tracks revisions for resume and applies the post-resume skip; false: drop it. */
+  #received(revision: number): boolean {
+    const skip = this.#skip;
+    if (skip !== undefined) {
+      if (revision === skip.revision && skip.count > 0) {
+        skip.count--;
+        return false;
+      }
+      if (revision > skip.revision || skip.count === 0) this.#skip = undefined;
+    }
+    const last = this.#lastRevision ?? 0;
+    if (revision === last) this.#atLast++;
+    else if (revision > last) {
+      this.#lastRevision = revision;
+      this.#atLast = 1;
+    }
+    return true;
+  }
+
+  #acceptV1(list: readonly WireNotificationV1[], max: number, exact: boolean): void {
+    for (const w of list) {
+      const revision = typeof w.revision === 'number' ? w.revision : 0;
+      if (!this.#received(revision)) continue;
+      const f = this.#byWireKey.get(w.notifyKey);
+      const filter = w.filter >>> 0;
+      let stateSequence = 0;
+      if (f !== undefined && f.spec.kind === 'object') {
+        if (exact && typeof w.stateSequence === 'number') f.stateSequence = w.stateSequence;
+        else if (filter === OBJECT_KINDS[f.spec.objectKind].stateBit)
+          f.stateSequence = (f.stateSequence + 1) >>> 0;
+        stateSequence = f.stateSequence;
+      }
+      const notifyKey = f?.notifyKey ?? w.notifyKey;
+      const ind: IndicationV1 = {
+        version: 1,
+        notifyKey,
+        filter,
+        name: typeof w.name === 'string' ? w.name : '',
+        stateSequence,
+        revision,
+        lost: undefined,
+      };
+      this.queue.push(ind, revision, notifyKey);
+    }
+    this.#complete = list.length < max;
+  }
+
+  #acceptV2(list: readonly WireNotificationV2[], max: number): void {
+    for (const w of list) {
+      if (!this.#received(w.revision)) continue;
+      const i = fromWireNotification(w);
+      const notifyKey = this.#byWireKey.get(w.notifyKey)?.notifyKey ?? w.notifyKey;
+      const ind: IndicationV2 = { ...i, notifyKey };
+      this.queue.push(ind, w.revision, notifyKey);
+    }
+    this.#complete = list.length < max;
+  }
+
+  // ----- close ---------------------------------------------------------------------------------
+
+  /**
+   * Closes the port (ApiUnblockGetNotifyCall's effect plus ApiCloseNotify, §7.2 step 5):
+   * parked local reads resolve `closed`, the queue is discarded, the server port is closed
+   * and the reader loop ends. Idempotent; resolves when all of that is done.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.queue.close();
+      this.#ready.open();
+      const s = this.#server;
+      this.#server = undefined;
+      this.#stop.abort(new ClusnotifyError('PORT_NOT_FOUND', 'the port was closed'));
+      if (s !== undefined && !s.conn.closed) await closeQuietly(s.conn, s.handle);
+      await this.#reader;
+      await this.#options.onClosed(this);
+    })();
+    return this.#closing;
+  }
+
+  #checkOpen(): void {
+    if (this.closed) throw this.#closedError();
+  }
+
+  #closedError(): ClusnotifyError {
+    return new ClusnotifyError('PORT_NOT_FOUND', 'the notification port was closed');
+  }
+}
+
+/** An ApiGetNotify / ApiGetNotifyAsync entry as it travels. */
+interface WireNotificationV1 {
+  readonly notifyKey: number;
+  readonly filter: number;
+  readonly name: string;
+  readonly revision: number;
+  /** Only ApiGetNotify reports it. */
+  readonly stateSequence?: number;
+}
+
+/** Whether the filter has bits the server must see (a mask of only client bits has none). */
+function onServer(spec: FilterSpec): boolean {
+  return spec.kind === 'v2' ? spec.filterFlags !== 0 : spec.filter !== 0;
+}
+
+/** The resume form of a filter (by object id / key path); undefined if it has none. */
+function wireFilter(f: FilterRecord): WireFilter | undefined {
+  const s = f.spec;
+  const notifyKey = f.wireKey;
+  switch (s.kind) {
+    case 'cluster':
+      return { kind: 'cluster', filter: s.filter, notifyKey };
+    case 'object':
+      if (s.objectId === '') return undefined;
+      return {
+        kind: 'object',
+        objectType: OBJECT_KINDS[s.objectKind].objectType,
+        objectId: s.objectId,
+        filter: s.filter,
+        notifyKey,
+      };
+    case 'key':
+      return {
+        kind: 'key',
+        keyPath: s.keyPath,
+        filter: s.filter,
+        watchSubtree: s.watchSubtree,
+        notifyKey,
+      };
+    case 'v2': {
+      const base = {
+        kind: 'v2',
+        objectType: s.objectType,
+        filterFlags: s.filterFlags,
+        notifyKey,
+      } as const;
+      const t = s.target;
+      if (t === undefined) return base;
+      switch (t.kind) {
+        case 'object':
+          return t.objectId === '' ? undefined : { ...base, target: t.objectId };
+        case 'key':
+          return t.keyPath === '' ? base : { ...base, target: t.keyPath };
+        case 'restype':
+          return { ...base, target: t.name };
+      }
+    }
+  }
+}
+
+/** The spec with the object id filled in (for filters first given by name). */
+function withObjectId(spec: FilterSpec, objectId: string): FilterSpec {
+  if (spec.kind === 'object' && spec.objectId === '') return { ...spec, objectId };
+  if (spec.kind === 'v2' && spec.target?.kind === 'object' && spec.target.objectId === '')
+    return { ...spec, target: { ...spec.target, objectId } };
+  return spec;
+}
+
+/** What a registration learnt: the state sequence an Add reported, the id of the object. */
+interface Registered {
+  readonly stateSequence: number;
+  /** '' when the filter names no object or the server did not report the id. */
+  readonly objectId: string;
+}
+
+/**
+ * Registers `f` on the server port `hNotify` of `ctx`'s session: the Add method of its kind,
+ * or for a rebuild of a per-object v1 filter the ReAdd method with its last state sequence
+ * (§7.3 step 4).
+ */
+async function register(
+  ctx: SessionContext,
+  hNotify: string,
+  f: FilterRecord,
+  mode: 'add' | 'rebuild',
+): Promise<Registered> {
+  const none: Registered = { stateSequence: f.stateSequence, objectId: '' };
+  const s = f.spec;
+  const call = async (
+    method: Parameters<Connection['call']>[0],
+    params: object,
+  ): Promise<CallResult> =>
+    expectOk(method, await ctx.conn.call(method, params, { timeoutMs: ctx.callTimeoutMs }));
+  const notifyKey = f.wireKey;
+  switch (s.kind) {
+    case 'cluster':
+      await call('addNotifyCluster', {
+        hNotify,
+        hCluster: ctx.clusterHandle,
+        filter: s.filter,
+        notifyKey,
+      });
+      return none;
+    case 'object': {
+      const k = OBJECT_KINDS[s.objectKind];
+      const lease = await ctx.leaseHandle(f.handle, {
+        kind: 'object',
+        objectKind: s.objectKind,
+        objectId: s.objectId,
+        name: s.name,
+      });
+      try {
+        if (mode === 'rebuild') {
+          await call(k.reAdd, {
+            hNotify,
+            hObject: lease.handle,
+            filter: s.filter,
+            notifyKey,
+            stateSequence: f.stateSequence,
+          });
+          return { stateSequence: f.stateSequence, objectId: lease.id };
+        }
+        const r = await call(k.add, {
+          hNotify,
+          hObject: lease.handle,
+          filter: s.filter,
+          notifyKey,
+        });
+        return { stateSequence: numberField(r, 'stateSequence', 0), objectId: lease.id };
+      } finally {
+        await lease.release();
+      }
+    }
+    case 'key': {
+      const lease = await ctx.leaseHandle(f.handle, { kind: 'key', keyPath: s.keyPath });
+      try {
+        await call('addNotifyKey', {
+          hNotify,
+          hKey: lease.handle,
+          notifyKey,
+          filter: s.filter,
+          watchSubTree: s.watchSubtree,
+        });
+        return none;
+      } finally {
+        await lease.release();
+      }
+    }
+    case 'v2': {
+      const t = s.target;
+      const filter = { objectType: s.objectType, filterFlags: s.filterFlags };
+      if (t === undefined) {
+        await call('addNotifyV2', {
+          hNotify,
+          hObject: ctx.clusterHandle,
+          filter,
+          notifyKey,
+          version: 2,
+          isTargetedAtObject: false,
+        });
+        return none;
+      }
+      if (t.kind === 'restype') {
+        await call('addNotifyResourceTypeV2', {
+          hNotify,
+          filterFlags: s.filterFlags,
+          notifyKey,
+          resTypeName: t.name,
+          version: 2,
+        });
+        return none;
+      }
+      const lease = await ctx.leaseHandle(f.handle, t);
+      try {
+        await call('addNotifyV2', {
+          hNotify,
+          hObject: lease.handle,
+          filter,
+          notifyKey,
+          version: 2,
+          isTargetedAtObject: true,
+        });
+        return { stateSequence: 0, objectId: lease.id };
+      } finally {
+        await lease.release();
+      }
+    }
+  }
+}
+
+/** ApiCloseNotify, ignoring every failure (the port is being forgotten either way). */
+async function closeQuietly(conn: Connection, hNotify: string): Promise<void> {
+  try {
+    await conn.call('closeNotify', { hNotify }, { timeoutMs: 5000 });
+  } catch {
+    // The session is gone, and the port with it (§3.1.6).
+  }
+}

@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  ClusterChange as C,
+  ClusterChangeClusterV2,
+  ClusterChangeResourceV2,
+  ClusterObjectType as T,
+  ClusnotifyError,
+} from '@clusnotify/protocol';
+import type { Indication } from '@clusnotify/protocol';
+import type { Client } from '@clusnotify/client';
+import { brief, drainPort, quiet, startCluster, take, until } from './helpers.js';
+import type { TestCluster } from './helpers.js';
+
+function code(c: string) {
+  return (e: unknown): boolean => {
+    assert.ok(e instanceof ClusnotifyError, String(e));
+    assert.equal(e.code, c, e.message);
+    return true;
+  };
+}
+
+describe('idiomatic ports', () => {
+  let c: TestCluster;
+  let client: Client;
+  before(async () => {
+    c = await startCluster();
+    client = await c.client();
+  });
+  after(async () => {
+    await c.close();
+  });
+
+  test('a port is an async iterable, and `await using` closes it', async () => {
+    let seen: Indication[] = [];
+    let closedAfter = false;
+    {
+      await using port = await client.openPort({
+        version: 2,
+        filters: [
+          {
+            kind: 'v2',
+            objectType: T.RESOURCE,
+            filterFlags: ClusterChangeResourceV2.STATE,
+            notifyKey: 5,
+            name: 'SQL Server',
+          },
+        ],
+      });
+      await client.offlineResource('SQL Server');
+      for await (const i of port) {
+        seen.push(i);
+        if (seen.length === 2) break;
+      }
+      // Leaving the loop early keeps the port open: the next change still arrives.
+      await client.onlineResource('SQL Server');
+      seen = [...seen, ...(await take(port, 2))];
+      assert.equal(port.closed, false);
+      const stillOpen = port;
+      setImmediate(() => {
+        closedAfter = stillOpen.closed;
+      });
+    }
+    await new Promise((r) => setImmediate(r));
+    assert.equal(closedAfter, true);
+    assert.deepEqual(
+      seen.map((i) => i.version === 2 && [i.notifyKey, i.name, i.filterAndType.filterFlags]),
+      Array.from({ length: 4 }, () => [5, 'SQL Server', ClusterChangeResourceV2.STATE]),
+    );
+  });
+
+  test('object and key filters are opened by name and path; v1 state sequences match the server', async () => {
+    const port = await client.openPort({
+      version: 1,
+      filters: [
+        {
+          kind: 'object',
+          objectType: T.GROUP,
+          name: 'File Server Group',
+          filter: C.GROUP_STATE,
+          notifyKey: 1,
+        },
+        {
+          kind: 'key',
+          path: 'Parameters',
+          filter: C.REGISTRY_VALUE,
+          watchSubtree: true,
+          notifyKey: 2,
+        },
+        { kind: 'key', path: 'Applications', filter: C.REGISTRY_NAME, notifyKey: 3 },
+      ],
+    });
+    await client.offlineResource('FS Disk');
+    await client.execute({
+      type: 'value.set',
+      path: 'Parameters\\Settings',
+      name: 'Z',
+      value: { type: 4, data: 1 },
+    });
+    await client.execute({ type: 'key.create', path: 'Applications\\Payroll' });
+    await client.onlineResource('FS Disk');
+    const group = [...c.service.state.groups.values()].find((g) => g.name === 'File Server Group');
+    assert.ok(group !== undefined);
+    const got = await drainPort(port);
+    const byKey = (k: number): Indication[] => got.filter((i) => i.notifyKey === k);
+    assert.deepEqual(byKey(2).map(brief), ['2:0x40:Settings']);
+    assert.deepEqual(byKey(3).map(brief), ['3:0x10:Payroll']);
+    // Fetched with ApiGetNotifyAsync, which carries no sequence: the client counts them from
+    // the Add's answer (D23), and they match the server's.
+    const seqs = byKey(1).map((i) => (i.version === 1 ? i.stateSequence : -1));
+    assert.ok(seqs.length >= 4, JSON.stringify(seqs));
+    assert.deepEqual(
+      seqs,
+      seqs.map((_, k) => (seqs[0] ?? 0) + k),
+    );
+    assert.equal(seqs.at(-1), group.stateSequence);
+    await port.close();
+  });
+
+  test('closing a port ends a pending iteration and wakes parked reads', async () => {
+    const port = await client.openPort({
+      version: 1,
+      filters: [{ kind: 'cluster', filter: C.GROUP_ADDED, notifyKey: 1 }],
+    });
+    const iterated = (async () => {
+      let n = 0;
+      for await (const i of port) n += i.notifyKey >= 0 ? 1 : 0;
+      return n;
+    })();
+    const parked = port.next();
+    await port.close();
+    assert.equal(await iterated, 0);
+    assert.deepEqual(await parked, { type: 'closed' });
+    assert.deepEqual(await port.next({ timeoutMs: 0 }), { type: 'closed' });
+    await port.close(); // idempotent
+  });
+
+  test('bad filters fail fast; a filter the server refuses closes the new port', async () => {
+    await assert.rejects(
+      client.openPort({
+        version: 1,
+        filters: [{ kind: 'v2', objectType: T.GROUP, filterFlags: 1, notifyKey: 1 }],
+      }),
+      code('INVALID_ARGUMENT'),
+    );
+    await assert.rejects(
+      client.openPort({ version: 2, filters: [{ kind: 'cluster', filter: 1, notifyKey: 1 }] }),
+      code('INVALID_ARGUMENT'),
+    );
+    await assert.rejects(
+      client.openPort({
+        version: 1,
+        filters: [
+          {
+            kind: 'object',
+            objectType: T.RESOURCE,
+            name: 'Nope',
+            filter: C.RESOURCE_STATE,
+            notifyKey: 1,
+          },
+        ],
+      }),
+      code('RESOURCE_NOT_FOUND'),
+    );
+    await assert.rejects(
+      client.openPort({
+        version: 1,
+        filters: [{ kind: 'cluster', filter: C.GROUP_ADDED, notifyKey: -1 }],
+      }),
+      code('INVALID_NOTIFY_KEY'),
+    );
+    await assert.rejects(
+      client.openPort({
+        version: 2,
+        filters: [
+          {
+            kind: 'v2',
+            objectType: T.CLUSTER,
+            filterFlags: ClusterChangeClusterV2.ALL,
+            notifyKey: 1,
+            name: 'x',
+          },
+        ],
+      }),
+      code('INVALID_ARGUMENT'),
+    );
+    const info = await client.getServerInfo();
+    assert.equal(info.ports, 0, 'no port is left behind on the server');
+  });
+
+  test('the local queue is bounded: overflow becomes one lost-events indication (D24)', async () => {
+    const small = await c.client({ maxLocalQueue: 3 });
+    const port = await small.openPort({
+      version: 1,
+      filters: [{ kind: 'cluster', filter: C.RESOURCE_STATE | C.GROUP_STATE, notifyKey: 4 }],
+    });
+    const before = port.lastRevision ?? 0;
+    await client.offlineResource('SQL Server');
+    await client.onlineResource('SQL Server');
+    await until(() => port.dropped > 0 && (port.lastRevision ?? 0) > before, 3000, 'overflow');
+    const dropped = port.dropped;
+    const got = await take(port, 4);
+    assert.deepEqual(
+      got.slice(0, 3).map((i) => i.lost),
+      [undefined, undefined, undefined],
+    );
+    const lost = got[3];
+    assert.ok(lost?.version === 1);
+    assert.equal(lost.filter, C.CLUSTER_RECONNECT);
+    assert.equal(lost.notifyKey, 4);
+    assert.equal(lost.name, 'CLUSTER1');
+    assert.equal(lost.lost?.count, dropped);
+    await quiet(port, 30);
+    // Once drained, new indications queue again.
+    await client.offlineResource('SQL Server');
+    const next = await take(port, 1);
+    assert.equal(next[0]?.lost, undefined);
+    await port.close();
+    await client.onlineResource('SQL Server');
+  });
+});

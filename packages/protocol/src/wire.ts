@@ -1,0 +1,347 @@
+/**
+ * The native wire protocol (docs/protocol.md): JSON text frames over WebSocket. Shared by the
+ * server and the client: frame types, frame parsing with validation, the parameter schema of
+ * every method, and the wire form of indications. Pure.
+ */
+import * as z from 'zod';
+import { fromBase64, toBase64 } from './base64.js';
+import type { IndicationV2, LostIndications } from './indication.js';
+
+/** Protocol version carried in hello / welcome. */
+export const WIRE_VERSION = 1;
+/** Path of the WebSocket endpoint. */
+export const WIRE_PATH = '/v1';
+
+/** WebSocket close codes the server uses (docs/protocol.md, "Close codes"). */
+export const CloseCode = {
+  NORMAL: 1000,
+  GOING_AWAY: 1001,
+  AUTH_FAILED: 4001,
+  MALFORMED_FRAME: 4002,
+  SESSION_LIMIT: 4003,
+  HELLO_TIMEOUT: 4008,
+  FRAME_TOO_LARGE: 4009,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+const handle = z.string().min(1).max(128);
+const u32 = z.number().int().min(0).max(0xffffffff);
+const mask = z.number().int().min(-0x80000000).max(0xffffffff);
+const text = z.string().max(65_536);
+const timeout = z.number().min(0).optional();
+const max = z.number().int().min(1).max(1_000_000).optional();
+const none = z.strictObject({});
+const byHandle = z.strictObject({ handle });
+const byNotify = z.strictObject({ hNotify: handle });
+const byGroup = z.strictObject({ hGroup: handle });
+const byResource = z.strictObject({ hResource: handle });
+const byNode = z.strictObject({ hNode: handle });
+
+/** A filter of {@link WireMethods.resumeNotify} (docs/protocol.md, "Resume"). */
+export const wireFilterSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('cluster'), filter: mask, notifyKey: u32 }),
+  z.strictObject({
+    kind: z.literal('object'),
+    objectType: u32,
+    objectId: text,
+    filter: mask,
+    notifyKey: u32,
+  }),
+  z.strictObject({
+    kind: z.literal('key'),
+    keyPath: text,
+    filter: mask,
+    watchSubtree: z.boolean(),
+    notifyKey: u32,
+  }),
+  z.strictObject({
+    kind: z.literal('v2'),
+    objectType: u32,
+    filterFlags: z.number().int(),
+    notifyKey: u32,
+    target: text.optional(),
+  }),
+]);
+/** A port filter as the resume call carries it. */
+export type WireFilter = z.infer<typeof wireFilterSchema>;
+
+const addObject = z.strictObject({
+  hNotify: handle,
+  hObject: handle,
+  filter: mask,
+  notifyKey: u32,
+});
+const reAddObject = z.strictObject({
+  hNotify: handle,
+  hObject: handle,
+  filter: mask,
+  notifyKey: u32,
+  stateSequence: u32,
+});
+const get = z.strictObject({ hNotify: handle, timeoutMs: timeout, max });
+
+/** Parameter schema of every method the server takes (docs/protocol.md, "Methods"). */
+export const WireMethods = {
+  openCluster: none,
+  closeCluster: byHandle,
+  openNode: z.strictObject({ name: text }),
+  openGroup: z.strictObject({ name: text }),
+  openResource: z.strictObject({ name: text }),
+  openNetwork: z.strictObject({ name: text }),
+  openNetInterface: z.strictObject({ name: text }),
+  closeNode: byHandle,
+  closeGroup: byHandle,
+  closeResource: byHandle,
+  closeNetwork: byHandle,
+  closeNetInterface: byHandle,
+  getRootKey: z.strictObject({ hCluster: handle }),
+  openKey: z.strictObject({ hKey: handle, subKey: text }),
+  closeKey: byHandle,
+  createNotify: none,
+  createNotifyV2: none,
+  addNotifyCluster: z.strictObject({
+    hNotify: handle,
+    hCluster: handle,
+    filter: mask,
+    notifyKey: u32,
+  }),
+  addNotifyNode: addObject,
+  addNotifyGroup: addObject,
+  addNotifyResource: addObject,
+  addNotifyNetwork: addObject,
+  addNotifyNetInterface: addObject,
+  reAddNotifyNode: reAddObject,
+  reAddNotifyGroup: reAddObject,
+  reAddNotifyResource: reAddObject,
+  reAddNotifyNetwork: reAddObject,
+  reAddNotifyNetInterface: reAddObject,
+  addNotifyKey: z.strictObject({
+    hNotify: handle,
+    hKey: handle,
+    notifyKey: u32,
+    filter: mask,
+    watchSubTree: z.boolean(),
+  }),
+  addNotifyV2: z.strictObject({
+    hNotify: handle,
+    hObject: handle,
+    filter: z.strictObject({ objectType: u32, filterFlags: z.number().int() }),
+    notifyKey: u32,
+    version: u32,
+    isTargetedAtObject: z.boolean(),
+  }),
+  addNotifyResourceTypeV2: z.strictObject({
+    hNotify: handle,
+    filterFlags: z.number().int(),
+    notifyKey: u32,
+    resTypeName: text,
+    version: u32,
+  }),
+  getNotify: z.strictObject({ hNotify: handle, timeoutMs: timeout }),
+  getNotifyAsync: get,
+  getNotifyV2: get,
+  unblockGetNotifyCall: byNotify,
+  closeNotify: byNotify,
+  resumeNotify: z.strictObject({
+    version: z.union([z.literal(1), z.literal(2)]),
+    filters: z.array(wireFilterSchema).max(4096),
+    afterRevision: z.number().int().min(0),
+  }),
+  execute: z.strictObject({ command: z.looseObject({ type: z.string().max(64) }) }),
+  createGroup: z.strictObject({ name: text }),
+  createResource: z.strictObject({ hGroup: handle, name: text, resourceType: text }),
+  deleteGroup: byGroup,
+  onlineGroup: byGroup,
+  offlineGroup: byGroup,
+  moveGroup: byGroup,
+  moveGroupToNode: z.strictObject({ hGroup: handle, hNode: handle }),
+  deleteResource: byResource,
+  onlineResource: byResource,
+  offlineResource: byResource,
+  failResource: byResource,
+  changeResourceGroup: z.strictObject({ hResource: handle, hGroup: handle }),
+  pauseNode: byNode,
+  resumeNode: byNode,
+  evictNode: byNode,
+  createKey: z.strictObject({ hKey: handle, subKey: text }),
+  deleteKey: z.strictObject({ hKey: handle, subKey: text }),
+  setValue: z.strictObject({
+    hKey: handle,
+    name: text,
+    value: z.strictObject({
+      type: u32,
+      data: z.union([z.string().max(1_000_000), z.number(), z.array(text).max(1024)]),
+    }),
+  }),
+  deleteValue: z.strictObject({ hKey: handle, name: text }),
+  setKeySecurity: z.strictObject({ hKey: handle, security: text }),
+  setClusterName: z.strictObject({ name: text }),
+  getClusterState: none,
+  getServerInfo: none,
+} as const satisfies Record<string, z.ZodType>;
+
+/** Name of a wire method. */
+export type WireMethod = keyof typeof WireMethods;
+/** Parameters of a wire method. */
+export type WireParams<M extends WireMethod> = z.infer<(typeof WireMethods)[M]>;
+
+/** Methods that wait for indications (cancellable with a `cancel` frame). */
+export const WAITING_METHODS: ReadonlySet<WireMethod> = new Set([
+  'getNotify',
+  'getNotifyAsync',
+  'getNotifyV2',
+]);
+
+// ----- frames -----------------------------------------------------------------------------------
+
+const helloSchema = z.strictObject({
+  t: z.literal('hello'),
+  v: z.number().int(),
+  token: z.string().max(4096),
+  client: z.string().max(256).optional(),
+});
+const callSchema = z.strictObject({
+  t: z.literal('call'),
+  id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  m: z.string().max(64),
+  p: z.looseObject({}).optional(),
+});
+const cancelSchema = z.strictObject({ t: z.literal('cancel'), id: z.number().int().min(0) });
+const clientFrameSchema = z.discriminatedUnion('t', [helloSchema, callSchema, cancelSchema]);
+
+/** A frame from client to server. */
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+export type HelloFrame = z.infer<typeof helloSchema>;
+export type CallFrame = z.infer<typeof callSchema>;
+
+/** Limits the server announces in its welcome. */
+export interface WireLimits {
+  readonly maxFrameBytes: number;
+  readonly maxPortsPerSession: number;
+  readonly maxFiltersPerPort: number;
+  readonly maxBatch: number;
+}
+
+/** Frames from server to client. */
+export type ServerFrame =
+  | {
+      readonly t: 'welcome';
+      readonly v: number;
+      readonly session: string;
+      readonly access: 'read' | 'full';
+      readonly server: string;
+      readonly cluster: { readonly id: string; readonly name: string };
+      readonly revision: number;
+      readonly limits: WireLimits;
+    }
+  | { readonly t: 'result'; readonly id: number; readonly r: WireResult }
+  | {
+      readonly t: 'error';
+      readonly id?: number;
+      readonly code: string;
+      readonly status: number;
+      readonly message: string;
+    };
+
+/**
+ * A method result as it travels: `type` and `status`, plus the method's out-parameters (read
+ * them with a cast to the method's result shape; docs/protocol.md lists them).
+ */
+export interface WireResult {
+  readonly type: string;
+  readonly status: number;
+}
+
+/** Parses a client frame; a string describing what is wrong when it is malformed. */
+export function parseClientFrame(data: string): ClientFrame | { readonly malformed: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    return { malformed: 'the frame is not JSON' };
+  }
+  const r = clientFrameSchema.safeParse(json);
+  if (!r.success)
+    return {
+      malformed: `the frame does not match the protocol: ${z.prettifyError(r.error).slice(0, 500)}`,
+    };
+  return r.data;
+}
+
+/** Validates the parameters of a call; the parsed parameters, or a message naming what is wrong. */
+export function parseParams(
+  method: string,
+  params: unknown,
+):
+  | { readonly ok: true; readonly method: WireMethod; readonly params: unknown }
+  | { readonly ok: false; readonly message: string } {
+  if (!Object.hasOwn(WireMethods, method))
+    return { ok: false, message: `unknown method ${JSON.stringify(method)}` };
+  const schema = WireMethods[method as WireMethod];
+  const r = schema.safeParse(params ?? {});
+  if (!r.success)
+    return { ok: false, message: `${method}: ${z.prettifyError(r.error).slice(0, 500)}` };
+  return { ok: true, method: method as WireMethod, params: r.data };
+}
+
+/** Parses a server frame (the client side); undefined when malformed. */
+export function parseServerFrame(data: string): ServerFrame | undefined {
+  try {
+    const v = JSON.parse(data) as { t?: unknown };
+    return v !== null &&
+      typeof v === 'object' &&
+      (v.t === 'welcome' || v.t === 'result' || v.t === 'error')
+      ? (v as ServerFrame)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// ----- indications ----------------------------------------------------------------------------------
+
+/** A version-2 indication on the wire: `buffer` in base64. */
+export interface WireNotificationV2 {
+  readonly notifyKey: number;
+  readonly filterAndType: { readonly objectType: number; readonly filterFlags: number };
+  readonly objectId: string;
+  readonly parentId: string;
+  readonly name: string;
+  readonly type: string;
+  readonly buffer: string;
+  readonly revision: number;
+  readonly lost?: LostIndications;
+}
+
+/** The wire form of a version-2 indication. */
+export function toWireNotification(i: IndicationV2): WireNotificationV2 {
+  const w = {
+    notifyKey: i.notifyKey,
+    filterAndType: i.filterAndType,
+    objectId: i.objectId,
+    parentId: i.parentId,
+    name: i.name,
+    type: i.type,
+    buffer: i.buffer.length === 0 ? '' : toBase64(i.buffer),
+    revision: i.revision,
+  };
+  return i.lost === undefined ? w : { ...w, lost: i.lost };
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** A version-2 indication from its wire form (an undecodable buffer becomes empty). */
+export function fromWireNotification(w: WireNotificationV2): IndicationV2 {
+  return {
+    version: 2,
+    notifyKey: w.notifyKey,
+    filterAndType: w.filterAndType,
+    objectId: w.objectId,
+    parentId: w.parentId,
+    name: w.name,
+    type: w.type,
+    buffer: w.buffer === '' ? EMPTY : (fromBase64(w.buffer) ?? EMPTY),
+    revision: w.revision,
+    lost: w.lost,
+  };
+}

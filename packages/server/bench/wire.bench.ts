@@ -1,0 +1,476 @@
+/**
+ * Network benchmark (issue "Network server, typed client …", §5): a real `clusnotify serve` in
+ * its own process, protocol peers over loopback WebSocket. Figures, each the median of `--runs`
+ * runs:
+ *  1. delivery to one client whose port matches every change, live on the memory store with one
+ *     writer committing as fast as it can;
+ *  2. delivery of a long committed history through resume (replay);
+ *  3. live on SQLite with 1 and 100 clients: changes committed/s and indications delivered/s;
+ *  4. latency change → client with 100 clients at 200 and 1,000 changes/s (p50/p99/p99.9);
+ *  5. server RSS per idle port with 10,000 ports over 100 connections.
+ *
+ * Run: `npm run bench:wire`. Options: `--runs N` (3), `--seconds N` (4, per live run),
+ * `--history N` (commands committed before the replay run, 200000), `--json`.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { WebSocket } from 'ws';
+import { ClusterObjectType as T, V2_FAMILIES } from '@clusnotify/protocol';
+import type { ServerFrame, WireResult } from '@clusnotify/protocol';
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '4' },
+    history: { type: 'string', default: '200000' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const RUNS = Number(args.runs);
+const SECONDS = Number(args.seconds);
+const HISTORY = Number(args.history);
+const MAIN = fileURLToPath(new URL('../../../cli/dist/src/main.js', import.meta.url));
+
+interface Server {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly token: string;
+  readonly dir: string;
+  rssKiB(): number;
+  stop(): Promise<void>;
+}
+
+async function startServer(
+  store: 'memory' | 'sqlite',
+  extra: string[] = [],
+  nodeArgs: string[] = [],
+): Promise<Server> {
+  const dir = mkdtempSync(join(tmpdir(), 'clusnotify-wire-'));
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      MAIN,
+      'serve',
+      '--data',
+      dir,
+      '--port',
+      '0',
+      '--store',
+      store,
+      '--log-level',
+      'error',
+      '--max-queued',
+      '100000',
+      '--max-sessions',
+      '10000',
+      ...extra,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout?.setEncoding('utf8');
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (d: string) => {
+      out += d;
+      if (/cn_f_\S+/.test(out)) resolve();
+    });
+    child.once('exit', (c) => reject(new Error(`serve exited ${String(c)}`)));
+  });
+  return {
+    child,
+    dir,
+    url: /at (ws:\/\/\S+)/.exec(out)?.[1] ?? '',
+    token: /(cn_f_\S+)/.exec(out)?.[1] ?? '',
+    rssKiB() {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${String(child.pid)}/status`, 'utf8'));
+      return Number(m?.[1] ?? NaN);
+    },
+    async stop() {
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A minimal protocol peer: pipelined calls, results by id. */
+class Peer {
+  private nextId = 1;
+  private readonly pending = new Map<number, (r: WireResult & Record<string, unknown>) => void>();
+  private constructor(private readonly ws: WebSocket) {
+    ws.on('message', (d) => {
+      const f = JSON.parse((d as Buffer).toString('utf8')) as ServerFrame;
+      if (f.t === 'result') {
+        this.pending.get(f.id)?.(f.r as WireResult & Record<string, unknown>);
+        this.pending.delete(f.id);
+      }
+    });
+  }
+  static async open(url: string, token: string): Promise<Peer> {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const welcome = new Promise((resolve) => ws.once('message', resolve));
+    ws.send(JSON.stringify({ t: 'hello', v: 1, token, client: 'bench' }));
+    await welcome;
+    return new Peer(ws);
+  }
+  call(m: string, p: unknown = {}): Promise<WireResult & Record<string, unknown>> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.ws.send(JSON.stringify({ t: 'call', id, m, p }));
+    });
+  }
+  close(): void {
+    this.ws.close();
+  }
+}
+
+/** A v2 port that matches every change of every object type. */
+async function watchEverything(peer: Peer): Promise<string> {
+  const hc = (await peer.call('openCluster')).handle as string;
+  const p = (await peer.call('createNotifyV2')).handle as string;
+  for (const t of [
+    T.CLUSTER,
+    T.GROUP,
+    T.RESOURCE,
+    T.RESOURCE_TYPE,
+    T.NETWORK_INTERFACE,
+    T.NETWORK,
+    T.NODE,
+    T.REGISTRY,
+    T.QUORUM,
+  ]) {
+    const fam = V2_FAMILIES[t as keyof typeof V2_FAMILIES];
+    if (fam === undefined) continue;
+    const r = await peer.call('addNotifyV2', {
+      hNotify: p,
+      hObject: hc,
+      filter: { objectType: t, filterFlags: (fam.all & ~fam.clientOnly) >>> 0 },
+      notifyKey: t,
+      version: 2,
+      isTargetedAtObject: false,
+    });
+    if (r.type !== 'ok') throw new Error(JSON.stringify(r));
+  }
+  return p;
+}
+
+interface Reader {
+  count: number;
+  readonly firstSeen: Map<number, number>;
+  stop(): void;
+  done: Promise<void>;
+}
+
+/** Reads a port in a loop with one get in flight; counts indications and first arrival per revision. */
+function read(peer: Peer, port: string, track: boolean): Reader {
+  let stopped = false;
+  const r: Reader = {
+    count: 0,
+    firstSeen: new Map(),
+    stop: () => (stopped = true),
+    done: Promise.resolve(),
+  };
+  r.done = (async () => {
+    while (!stopped) {
+      const res = await peer.call('getNotifyV2', { hNotify: port, max: 4096, timeoutMs: 200 });
+      if (res.type !== 'ok') continue;
+      const list = res.notifications as { revision: number }[];
+      r.count += list.length;
+      if (track) {
+        const now = performance.now();
+        for (const n of list) if (!r.firstSeen.has(n.revision)) r.firstSeen.set(n.revision, now);
+      }
+    }
+  })();
+  return r;
+}
+
+const TOGGLES = ['SQL Disk', 'SQL IP Address', 'FS Disk', 'FS IP Address', 'Cluster IP Address'];
+
+/** One writer: toggles resources, `inflight` commands at a time, for `seconds` or `count` commands. */
+async function write(
+  peer: Peer,
+  opts: {
+    seconds?: number;
+    count?: number;
+    inflight: number;
+    rate?: number;
+    sent?: Map<number, number>;
+  },
+): Promise<{ commands: number; seconds: number }> {
+  const online = new Map<string, boolean>(TOGGLES.map((n) => [n, true]));
+  let issued = 0;
+  let next = 0;
+  const t0 = performance.now();
+  const end = opts.seconds === undefined ? Infinity : t0 + opts.seconds * 1000;
+  const limit = opts.count ?? Infinity;
+  const one = async (): Promise<void> => {
+    while (performance.now() < end && issued < limit) {
+      const i = issued++;
+      if (opts.rate !== undefined) {
+        const due = t0 + (i * 1000) / opts.rate;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+      const name = TOGGLES[next++ % TOGGLES.length] as string;
+      const on = online.get(name) === true;
+      online.set(name, !on);
+      const started = performance.now();
+      const r = await peer.call('execute', {
+        command: { type: on ? 'resource.offline' : 'resource.online', resource: name },
+      });
+      if (r.type !== 'ok') throw new Error(JSON.stringify(r));
+      opts.sent?.set(r.revision as number, started);
+    }
+  };
+  await Promise.all(Array.from({ length: opts.inflight }, one));
+  return { commands: issued, seconds: (performance.now() - t0) / 1000 };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)] as number;
+};
+const pct = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ----- 1. live delivery, memory store, one writer flat out -----------------------------------
+async function liveOne(
+  store: 'memory' | 'sqlite',
+  clients: number,
+): Promise<{ changesPerSec: number; deliveredPerSec: number; lagMax: number }> {
+  const srv = await startServer(store);
+  try {
+    const writer = await Peer.open(srv.url, srv.token);
+    const readers: Reader[] = [];
+    const peers: Peer[] = [];
+    for (let i = 0; i < clients; i++) {
+      const p = await Peer.open(srv.url, srv.token);
+      peers.push(p);
+      readers.push(read(p, await watchEverything(p), false));
+    }
+    const w = await write(writer, { seconds: SECONDS, inflight: 64 });
+    const lag = readers.map(() => 0);
+    await settle(300);
+    for (const r of readers) r.stop();
+    await Promise.all(readers.map((r) => r.done));
+    const delivered = readers.reduce((a, r) => a + r.count, 0);
+    for (const p of [writer, ...peers]) p.close();
+    return {
+      changesPerSec: w.commands / w.seconds,
+      deliveredPerSec: delivered / w.seconds,
+      lagMax: Math.max(...lag),
+    };
+  } finally {
+    await srv.stop();
+  }
+}
+
+// ----- 2. replay through resume -------------------------------------------------------------
+async function replay(): Promise<{ indications: number; perSec: number }> {
+  const srv = await startServer('memory');
+  try {
+    const writer = await Peer.open(srv.url, srv.token);
+    const info0 = await writer.call('getServerInfo');
+    const from = info0.revision as number;
+    await write(writer, { count: HISTORY, inflight: 256 });
+    const end = (await writer.call('getServerInfo')).revision as number;
+    const reader = await Peer.open(srv.url, srv.token);
+    const filters = [
+      T.CLUSTER,
+      T.GROUP,
+      T.RESOURCE,
+      T.RESOURCE_TYPE,
+      T.NETWORK_INTERFACE,
+      T.NETWORK,
+      T.NODE,
+      T.REGISTRY,
+      T.QUORUM,
+    ].flatMap((t) => {
+      const fam = V2_FAMILIES[t as keyof typeof V2_FAMILIES];
+      return fam === undefined
+        ? []
+        : [
+            {
+              kind: 'v2',
+              objectType: t,
+              filterFlags: (fam.all & ~fam.clientOnly) >>> 0,
+              notifyKey: t,
+            },
+          ];
+    });
+    const t0 = performance.now();
+    const r = await reader.call('resumeNotify', { version: 2, filters, afterRevision: from });
+    if (r.type !== 'ok') throw new Error(JSON.stringify(r));
+    let count = 0;
+    let last = 0;
+    while (last < end) {
+      const res = await reader.call('getNotifyV2', {
+        hNotify: r.handle,
+        max: 4096,
+        timeoutMs: 2000,
+      });
+      if (res.type !== 'ok')
+        throw new Error(`replay stalled at revision ${last}: ${JSON.stringify(res)}`);
+      const list = res.notifications as { revision: number }[];
+      count += list.length;
+      last = list.at(-1)?.revision ?? last;
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    writer.close();
+    reader.close();
+    return { indications: count, perSec: count / seconds };
+  } finally {
+    await srv.stop();
+  }
+}
+
+// ----- 4. latency with 100 clients at a fixed rate -----------------------------------------------
+async function latency(
+  rate: number,
+): Promise<{ p50: number; p99: number; p999: number; samples: number }> {
+  const srv = await startServer('memory');
+  try {
+    const writer = await Peer.open(srv.url, srv.token);
+    const readers: Reader[] = [];
+    const peers: Peer[] = [];
+    for (let i = 0; i < 100; i++) {
+      const p = await Peer.open(srv.url, srv.token);
+      peers.push(p);
+      readers.push(read(p, await watchEverything(p), true));
+    }
+    await settle(200);
+    const sent = new Map<number, number>();
+    await write(writer, { count: Math.round(rate * SECONDS), inflight: 16, rate, sent });
+    await settle(300);
+    for (const r of readers) r.stop();
+    await Promise.all(readers.map((r) => r.done));
+    const lat: number[] = [];
+    for (const r of readers) {
+      for (const [rev, at] of r.firstSeen) {
+        const s = sent.get(rev);
+        if (s !== undefined) lat.push(at - s);
+      }
+    }
+    lat.sort((a, b) => a - b);
+    for (const p of [writer, ...peers]) p.close();
+    return { p50: pct(lat, 50), p99: pct(lat, 99), p999: pct(lat, 99.9), samples: lat.length };
+  } finally {
+    await srv.stop();
+  }
+}
+
+// ----- 5. memory per idle port ----------------------------------------------------------------------
+async function idlePorts(nodeArgs: string[] = []): Promise<number> {
+  const srv = await startServer('memory', [], nodeArgs);
+  try {
+    const peers: Peer[] = [];
+    // 100 connections first, so the figure is ports, not connections.
+    for (let i = 0; i < 100; i++) peers.push(await Peer.open(srv.url, srv.token));
+    await settle(500);
+    const before = srv.rssKiB();
+    await Promise.all(
+      peers.map(async (p, i) => {
+        const hc = (await p.call('openCluster')).handle as string;
+        for (let k = 0; k < 100; k++) {
+          const port = (await p.call('createNotifyV2')).handle as string;
+          await p.call('addNotifyV2', {
+            hNotify: port,
+            hObject: hc,
+            filter: { objectType: T.RESOURCE, filterFlags: 0x4 },
+            notifyKey: i * 100 + k,
+            version: 2,
+            isTargetedAtObject: false,
+          });
+        }
+      }),
+    );
+    // Let the server go idle long enough for V8's memory reducer to give back the garbage of the
+    // 20,000 calls that made the ports, so the figure is what the ports keep.
+    let after = srv.rssKiB();
+    for (let i = 0; i < 15; i++) {
+      await settle(1000);
+      after = Math.min(after, srv.rssKiB());
+    }
+    for (const p of peers) p.close();
+    return ((after - before) * 1024) / 10_000;
+  } finally {
+    await srv.stop();
+  }
+}
+
+const results: Record<string, number[]> = {};
+const add = (k: string, v: number): void => {
+  (results[k] ??= []).push(v);
+};
+const only = process.env.WIRE_BENCH_ONLY;
+for (let run = 0; run < RUNS; run++) {
+  if (only === 'idle') {
+    add('server RSS per idle port (10,000 ports, 100 connections): bytes', await idlePorts());
+    add(
+      'server RSS per idle port, node --max-semi-space-size=2: bytes',
+      await idlePorts(['--max-semi-space-size=2']),
+    );
+    continue;
+  }
+  const m = await liveOne('memory', 1);
+  add('live memory, 1 client: indications delivered/s', m.deliveredPerSec);
+  add('live memory, 1 client: changes committed/s', m.changesPerSec);
+  const r = await replay();
+  add(
+    `replay through resume (${r.indications.toLocaleString('en-US')} indications): indications/s`,
+    r.perSec,
+  );
+  const s1 = await liveOne('sqlite', 1);
+  add('live SQLite, 1 client: changes committed/s', s1.changesPerSec);
+  add('live SQLite, 1 client: indications delivered/s', s1.deliveredPerSec);
+  const s100 = await liveOne('sqlite', 100);
+  add('live SQLite, 100 clients: changes committed/s', s100.changesPerSec);
+  add('live SQLite, 100 clients: indications delivered/s (all clients)', s100.deliveredPerSec);
+  for (const rate of [200, 1000]) {
+    const l = await latency(rate);
+    add(`latency, 100 clients at ${rate} changes/s: p50 ms`, l.p50);
+    add(`latency, 100 clients at ${rate} changes/s: p99 ms`, l.p99);
+    add(`latency, 100 clients at ${rate} changes/s: p99.9 ms`, l.p999);
+  }
+  add('server RSS per idle port (10,000 ports, 100 connections): bytes', await idlePorts());
+  add(
+    'server RSS per idle port, node --max-semi-space-size=2: bytes',
+    await idlePorts(['--max-semi-space-size=2']),
+  );
+}
+
+const rows = Object.entries(results).map(([figure, xs]) => ({
+  figure,
+  value: median(xs),
+  runs: xs,
+}));
+if (args.json)
+  console.log(JSON.stringify({ runs: RUNS, seconds: SECONDS, history: HISTORY, rows }, null, 2));
+else {
+  console.log(
+    `wire bench: clusnotify serve in its own process, loopback WebSocket, median of ${RUNS} runs, ${SECONDS} s per live run, node ${process.version}`,
+  );
+  console.log('');
+  console.log('| figure | median | runs |');
+  console.log('| --- | ---: | --- |');
+  const f = (x: number): string =>
+    x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2);
+  for (const r of rows)
+    console.log(`| ${r.figure} | ${f(r.value)} | ${r.runs.map(f).join(', ')} |`);
+}

@@ -1,0 +1,89 @@
+/**
+ * Prometheus metrics of a server (`/metrics`): sessions, ports, queued, delivered and dropped
+ * indications, revision, connections, calls, and commit latency.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ClusterService } from './cluster-service.js';
+
+/** The metrics of one server. */
+export interface ServerMetrics {
+  readonly registry: Registry;
+  readonly connections: Gauge;
+  readonly calls: Counter<'method' | 'result'>;
+  readonly malformed: Counter;
+  readonly commitSeconds: Histogram;
+}
+
+/** Creates the registry; gauges read the service when scraped. */
+export function createMetrics(service: ClusterService): ServerMetrics {
+  const registry = new Registry();
+  const gauge = (name: string, help: string, read: () => number): void => {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  };
+  gauge('clusnotify_sessions', 'Open sessions.', () => service.sessionCount);
+  gauge('clusnotify_ports', 'Open notification ports.', () => service.engine.stats().ports);
+  gauge('clusnotify_filters', 'Registered filters.', () => service.engine.stats().filters);
+  gauge(
+    'clusnotify_queued_indications',
+    'Indications waiting in port queues.',
+    () => service.engine.stats().queued,
+  );
+  gauge('clusnotify_revision', 'Revision of the last durable commit.', () => service.revision);
+  new Counter({
+    name: 'clusnotify_indications_queued_total',
+    help: 'Indications queued on ports.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(service.engine.stats().queuedTotal);
+    },
+  });
+  new Counter({
+    name: 'clusnotify_indications_delivered_total',
+    help: 'Indications handed to readers.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(service.engine.stats().taken);
+    },
+  });
+  new Counter({
+    name: 'clusnotify_indications_dropped_total',
+    help: 'Indications folded into lost-events indications because a port queue was full.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(service.engine.stats().dropped);
+    },
+  });
+  const connections = new Gauge({
+    name: 'clusnotify_connections',
+    help: 'Open WebSocket connections.',
+    registers: [registry],
+  });
+  const calls = new Counter({
+    name: 'clusnotify_calls_total',
+    help: 'Calls by method and result type.',
+    labelNames: ['method', 'result'] as const,
+    registers: [registry],
+  });
+  const malformed = new Counter({
+    name: 'clusnotify_malformed_frames_total',
+    help: 'Malformed frames received.',
+    registers: [registry],
+  });
+  const commitSeconds = new Histogram({
+    name: 'clusnotify_commit_latency_seconds',
+    help: 'From a command to its durable commit.',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  return { registry, connections, calls, malformed, commitSeconds };
+}

@@ -1,0 +1,597 @@
+/**
+ * The network server: the native protocol (docs/protocol.md) over WebSocket, with `/healthz`
+ * and Prometheus `/metrics` on the same HTTP port. Every connection is one session; its first
+ * frame authenticates it with a token. Calls map one to one onto {@link Session} methods.
+ */
+import { createServer as createHttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import type { RawData, WebSocket } from 'ws';
+import {
+  CloseCode,
+  WAITING_METHODS,
+  WIRE_PATH,
+  WIRE_VERSION,
+  failure,
+  parseClientFrame,
+  parseParams,
+  toWireNotification,
+} from '@clusnotify/protocol';
+import type {
+  CallFrame,
+  ServerFrame,
+  WireLimits,
+  WireMethod,
+  WireNotificationV2,
+  WireParams,
+  WireResult,
+} from '@clusnotify/protocol';
+import type { Command } from '@clusnotify/core';
+import type { ClusterService } from './cluster-service.js';
+import { createMetrics } from './metrics.js';
+import type { ServerMetrics } from './metrics.js';
+import type { Session } from './session.js';
+import type { TokenStore } from './tokens.js';
+
+/** Limits of a server (docs/protocol.md "Limits"). */
+export interface ServerLimits extends WireLimits {
+  readonly maxSessions: number;
+  readonly maxCallsInFlight: number;
+  readonly helloTimeoutMs: number;
+}
+
+/** Default limits. */
+export const DEFAULT_LIMITS: ServerLimits = {
+  maxFrameBytes: 1 << 20,
+  maxPortsPerSession: 256,
+  maxFiltersPerPort: 4096,
+  maxBatch: 4096,
+  maxSessions: 1024,
+  maxCallsInFlight: 1024,
+  helloTimeoutMs: 10_000,
+};
+
+/** Options of {@link startWsServer}. */
+export interface WsServerOptions {
+  readonly service: ClusterService;
+  readonly tokens: TokenStore;
+  /** Interface to listen on (default 127.0.0.1: loopback only). */
+  readonly host?: string;
+  /** TCP port (default 7600; 0 picks a free one). */
+  readonly port?: number;
+  /** Serve wss:// and https:// with this certificate and key (PEM). */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  readonly limits?: Partial<ServerLimits>;
+  /** Structured logger (default: silent). */
+  readonly logger?: Logger;
+  /** Name reported in the welcome frame (default: the first node's name). */
+  readonly serverName?: string;
+  /** Extra HTTP routes (the dashboard); return true when handled. */
+  readonly http?: (req: IncomingMessage, res: ServerResponse) => boolean;
+}
+
+/** A running server. */
+export interface WsServer {
+  /** ws:// or wss:// URL of the protocol endpoint. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly metrics: ServerMetrics;
+  /** Stops accepting, closes every connection (1001) and the listener; idempotent. */
+  close(): Promise<void>;
+}
+
+/** A send buffer above this pauses reading the connection; below LOW resumes it. */
+const SEND_HIGH_WATER = 8 << 20;
+const SEND_LOW_WATER = 1 << 20;
+
+/** Starts the server and resolves once it listens. */
+export async function startWsServer(options: WsServerOptions): Promise<WsServer> {
+  const { service, tokens } = options;
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const log = options.logger ?? pino({ level: 'silent' });
+  const metrics = createMetrics(service);
+  const host = options.host ?? '127.0.0.1';
+  const serverName =
+    options.serverName ?? [...service.state.nodes.values()][0]?.name ?? 'clusnotify';
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? '/';
+    if (req.method === 'GET' && url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          status: 'ok',
+          revision: service.revision,
+          sessions: service.sessionCount,
+        }),
+      );
+      return;
+    }
+    if (req.method === 'GET' && url === '/metrics') {
+      metrics.registry
+        .metrics()
+        .then((text) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(text);
+        })
+        .catch((e: unknown) => {
+          log.error({ err: e }, 'metrics failed');
+          res.writeHead(500).end();
+        });
+      return;
+    }
+    if (options.http?.(req, res) === true) return;
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found\n');
+  };
+  const http: HttpServer = options.tls
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
+    : createHttpServer(onRequest);
+  // ws itself drops frames far over the limit; the handler answers those just over it.
+  const wss = new WebSocketServer({
+    server: http,
+    path: WIRE_PATH,
+    maxPayload: limits.maxFrameBytes * 4,
+  });
+  const connections = new Set<WebSocket>();
+
+  wss.on('connection', (ws, req) => {
+    connections.add(ws);
+    metrics.connections.inc();
+    const peer = `${req.socket.remoteAddress ?? '?'}:${String(req.socket.remotePort ?? '?')}`;
+    const conn = new Connection(
+      ws,
+      service,
+      tokens,
+      limits,
+      metrics,
+      log.child({ peer }),
+      serverName,
+    );
+    ws.on('close', () => {
+      connections.delete(ws);
+      metrics.connections.dec();
+      conn.closed();
+    });
+  });
+  wss.on('error', (e) => log.error({ err: e }, 'websocket server error'));
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? 7600, host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (http.address() as AddressInfo).port;
+  const scheme = options.tls ? 'wss' : 'ws';
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  log.info({ host, port, tls: options.tls !== undefined }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `${scheme}://${hostPart}:${port}${WIRE_PATH}`,
+    host,
+    port,
+    metrics,
+    close() {
+      closing ??= (async () => {
+        // Stop accepting first, so that clients reconnecting during shutdown go elsewhere. The
+        // WebSocket server's own close completes once its clients are gone, so it is awaited last.
+        const listenerClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+        const wssClosed = new Promise<void>((resolve) => wss.close(() => resolve()));
+        for (const ws of connections) ws.close(CloseCode.GOING_AWAY, 'server shutting down');
+        const deadline = Date.now() + 2000;
+        while (connections.size > 0 && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 10));
+        for (const ws of connections) ws.terminate();
+        http.closeAllConnections();
+        await Promise.all([wssClosed, listenerClosed]);
+      })();
+      return closing;
+    },
+  };
+}
+
+/** One WebSocket connection and the session it authenticated. */
+class Connection {
+  private session: Session | undefined;
+  private readonly inflight = new Map<number, AbortController | undefined>();
+  private readonly helloTimer: NodeJS.Timeout;
+  private paused = false;
+  private ended = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly service: ClusterService,
+    private readonly tokens: TokenStore,
+    private readonly limits: ServerLimits,
+    private readonly metrics: ServerMetrics,
+    private readonly log: Logger,
+    private readonly serverName: string,
+  ) {
+    this.helloTimer = setTimeout(() => {
+      this.refuse('MALFORMED_FRAME', 'no hello within the time limit', CloseCode.HELLO_TIMEOUT);
+    }, limits.helloTimeoutMs);
+    ws.on('message', (data, isBinary) => {
+      this.onMessage(data, isBinary);
+    });
+    ws.on('error', (e) => {
+      this.log.debug({ err: e }, 'connection error');
+    });
+  }
+
+  /** The connection ended: abort parked calls, end the session (its ports close, §3.1.6). */
+  closed(): void {
+    this.ended = true;
+    clearTimeout(this.helloTimer);
+    for (const c of this.inflight.values()) c?.abort();
+    this.inflight.clear();
+    this.session?.close();
+  }
+
+  private send(frame: ServerFrame): void {
+    if (this.ended || this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(JSON.stringify(frame), () => {
+      if (this.paused && this.ws.bufferedAmount < SEND_LOW_WATER) {
+        this.paused = false;
+        this.ws.resume();
+      }
+    });
+    if (!this.paused && this.ws.bufferedAmount > SEND_HIGH_WATER) {
+      this.paused = true;
+      this.ws.pause();
+    }
+  }
+
+  /** Sends a coded error and closes the connection. */
+  private refuse(
+    code: 'MALFORMED_FRAME' | 'FRAME_TOO_LARGE' | 'AUTH_FAILED' | 'SESSION_LIMIT',
+    message: string,
+    close: number,
+  ): void {
+    if (code === 'MALFORMED_FRAME' || code === 'FRAME_TOO_LARGE') this.metrics.malformed.inc();
+    const f = failure(code, message);
+    this.send({ t: 'error', code: f.code, status: f.status, message: f.message });
+    this.log.info({ code, message }, 'closing connection');
+    this.ws.close(close, code);
+    this.ended = true;
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (this.ended) return;
+    if (isBinary)
+      return this.refuse(
+        'MALFORMED_FRAME',
+        'binary frames are not part of the protocol',
+        CloseCode.MALFORMED_FRAME,
+      );
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    if (buf.length > this.limits.maxFrameBytes) {
+      return this.refuse(
+        'FRAME_TOO_LARGE',
+        `frames hold at most ${this.limits.maxFrameBytes} bytes, got ${buf.length}`,
+        CloseCode.FRAME_TOO_LARGE,
+      );
+    }
+    const f = parseClientFrame(buf.toString('utf8'));
+    if ('malformed' in f)
+      return this.refuse('MALFORMED_FRAME', f.malformed, CloseCode.MALFORMED_FRAME);
+    switch (f.t) {
+      case 'hello': {
+        if (this.session !== undefined)
+          return this.refuse('MALFORMED_FRAME', 'a second hello', CloseCode.MALFORMED_FRAME);
+        if (f.v !== WIRE_VERSION)
+          return this.refuse(
+            'MALFORMED_FRAME',
+            `protocol version ${f.v} is not served (${WIRE_VERSION} is)`,
+            CloseCode.MALFORMED_FRAME,
+          );
+        const access = this.tokens.check(f.token);
+        if (access === undefined)
+          return this.refuse('AUTH_FAILED', 'unknown token', CloseCode.AUTH_FAILED);
+        if (this.service.sessionCount >= this.limits.maxSessions) {
+          return this.refuse(
+            'SESSION_LIMIT',
+            `the server holds ${this.limits.maxSessions} sessions`,
+            CloseCode.SESSION_LIMIT,
+          );
+        }
+        clearTimeout(this.helloTimer);
+        this.session = this.service.openSession(access);
+        this.log.info({ access, client: f.client }, 'session opened');
+        const { maxFrameBytes, maxPortsPerSession, maxFiltersPerPort, maxBatch } = this.limits;
+        this.send({
+          t: 'welcome',
+          v: WIRE_VERSION,
+          session: `s${Math.random().toString(36).slice(2, 10)}`,
+          access,
+          server: this.serverName,
+          cluster: { id: this.service.state.cluster.id, name: this.service.state.cluster.name },
+          revision: this.service.revision,
+          limits: { maxFrameBytes, maxPortsPerSession, maxFiltersPerPort, maxBatch },
+        });
+        return;
+      }
+      case 'call':
+        if (this.session === undefined)
+          return this.refuse('MALFORMED_FRAME', 'a call before hello', CloseCode.MALFORMED_FRAME);
+        void this.call(this.session, f);
+        return;
+      case 'cancel':
+        if (this.session === undefined)
+          return this.refuse('MALFORMED_FRAME', 'a cancel before hello', CloseCode.MALFORMED_FRAME);
+        this.inflight.get(f.id)?.abort();
+        return;
+    }
+  }
+
+  private async call(session: Session, f: CallFrame): Promise<void> {
+    if (this.inflight.has(f.id)) {
+      this.send({
+        t: 'result',
+        id: f.id,
+        r: failure('INVALID_ARGUMENT', `call id ${f.id} is already in flight`),
+      });
+      return;
+    }
+    if (this.inflight.size >= this.limits.maxCallsInFlight) {
+      this.send({
+        t: 'result',
+        id: f.id,
+        r: failure('CALL_LIMIT', `at most ${this.limits.maxCallsInFlight} calls in flight`),
+      });
+      return;
+    }
+    const parsed = parseParams(f.m, f.p);
+    if (!parsed.ok) {
+      this.metrics.calls.inc({ method: 'invalid', result: 'error' });
+      this.send({ t: 'result', id: f.id, r: failure('INVALID_ARGUMENT', parsed.message) });
+      return;
+    }
+    const controller = WAITING_METHODS.has(parsed.method) ? new AbortController() : undefined;
+    this.inflight.set(f.id, controller);
+    let r: WireResult;
+    const started = performance.now();
+    try {
+      r = await this.invoke(session, parsed.method, parsed.params, controller?.signal);
+    } catch (e) {
+      if (controller?.signal.aborted === true) r = { type: 'cancelled', status: 1 };
+      else {
+        this.log.error({ err: e, method: parsed.method }, 'call failed');
+        r = failure('INTERNAL', 'internal error; see the server log');
+      }
+    }
+    if (MUTATIONS.has(parsed.method) && r.type === 'ok')
+      this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
+    this.inflight.delete(f.id);
+    this.metrics.calls.inc({ method: parsed.method, result: r.type });
+    this.send({ t: 'result', id: f.id, r });
+  }
+
+  private portLimit(session: Session): WireResult | undefined {
+    return session.portCount >= this.limits.maxPortsPerSession
+      ? failure('PORT_LIMIT', `a session holds at most ${this.limits.maxPortsPerSession} ports`)
+      : undefined;
+  }
+
+  /** Runs one method on the session; every result is a plain JSON value. */
+  private async invoke(
+    s: Session,
+    m: WireMethod,
+    params: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<WireResult> {
+    const batch = (max: number | undefined): number => Math.min(max ?? 1024, this.limits.maxBatch);
+    // The method name only selects the parameter type; `params` was validated against it.
+    const P = <M extends WireMethod>(method: M): WireParams<M> =>
+      (method === m ? params : params) as WireParams<M>;
+    switch (m) {
+      case 'openCluster':
+        return s.openCluster();
+      case 'closeCluster':
+        return s.closeCluster(P(m).handle);
+      case 'openNode':
+        return s.openNode(P(m).name);
+      case 'openGroup':
+        return s.openGroup(P(m).name);
+      case 'openResource':
+        return s.openResource(P(m).name);
+      case 'openNetwork':
+        return s.openNetwork(P(m).name);
+      case 'openNetInterface':
+        return s.openNetInterface(P(m).name);
+      case 'closeNode':
+        return s.closeNode(P(m).handle);
+      case 'closeGroup':
+        return s.closeGroup(P(m).handle);
+      case 'closeResource':
+        return s.closeResource(P(m).handle);
+      case 'closeNetwork':
+        return s.closeNetwork(P(m).handle);
+      case 'closeNetInterface':
+        return s.closeNetInterface(P(m).handle);
+      case 'getRootKey':
+        return s.getRootKey(P(m).hCluster);
+      case 'openKey':
+        return s.openKey(P(m).hKey, P(m).subKey);
+      case 'closeKey':
+        return s.closeKey(P(m).handle);
+      case 'createNotify':
+        return this.portLimit(s) ?? s.createNotify();
+      case 'createNotifyV2':
+        return this.portLimit(s) ?? s.createNotifyV2();
+      case 'addNotifyCluster': {
+        const p = P(m);
+        return s.addNotifyCluster(p.hNotify, p.hCluster, p.filter, p.notifyKey);
+      }
+      case 'addNotifyNode':
+      case 'addNotifyGroup':
+      case 'addNotifyResource':
+      case 'addNotifyNetwork':
+      case 'addNotifyNetInterface': {
+        const p = P(m);
+        return s[m](p.hNotify, p.hObject, p.filter, p.notifyKey);
+      }
+      case 'reAddNotifyNode':
+      case 'reAddNotifyGroup':
+      case 'reAddNotifyResource':
+      case 'reAddNotifyNetwork':
+      case 'reAddNotifyNetInterface': {
+        const p = P(m);
+        return s[m](p.hNotify, p.hObject, p.filter, p.notifyKey, p.stateSequence);
+      }
+      case 'addNotifyKey': {
+        const p = P(m);
+        return s.addNotifyKey(p.hNotify, p.hKey, p.notifyKey, p.filter, p.watchSubTree);
+      }
+      case 'addNotifyV2': {
+        const p = P(m);
+        return s.addNotifyV2(
+          p.hNotify,
+          p.hObject,
+          p.filter,
+          p.notifyKey,
+          p.version,
+          p.isTargetedAtObject,
+        );
+      }
+      case 'addNotifyResourceTypeV2': {
+        const p = P(m);
+        return s.addNotifyResourceTypeV2(
+          p.hNotify,
+          p.filterFlags,
+          p.notifyKey,
+          p.resTypeName,
+          p.version,
+        );
+      }
+      case 'getNotify': {
+        const p = P(m);
+        return s.getNotify(p.hNotify, {
+          ...(p.timeoutMs === undefined ? {} : { timeoutMs: p.timeoutMs }),
+          ...(signal ? { signal } : {}),
+        });
+      }
+      case 'getNotifyAsync': {
+        const p = P(m);
+        return s.getNotifyAsync(p.hNotify, {
+          max: batch(p.max),
+          ...(p.timeoutMs === undefined ? {} : { timeoutMs: p.timeoutMs }),
+          ...(signal ? { signal } : {}),
+        });
+      }
+      case 'getNotifyV2': {
+        const p = P(m);
+        const r = await s.getNotifyV2(p.hNotify, {
+          max: batch(p.max),
+          ...(p.timeoutMs === undefined ? {} : { timeoutMs: p.timeoutMs }),
+          ...(signal ? { signal } : {}),
+        });
+        if (r.type !== 'ok') return r;
+        const out: WireResult & { notifications: WireNotificationV2[] } = {
+          type: 'ok',
+          status: 0,
+          notifications: r.notifications.map(toWireNotification),
+        };
+        return out;
+      }
+      case 'unblockGetNotifyCall':
+        return s.unblockGetNotifyCall(P(m).hNotify);
+      case 'closeNotify':
+        return s.closeNotify(P(m).hNotify);
+      case 'resumeNotify': {
+        const p = P(m);
+        return this.portLimit(s) ?? s.resumeNotify(p.version, p.filters, p.afterRevision);
+      }
+      case 'execute':
+        return s.execute(P(m).command as unknown as Command);
+      case 'createGroup':
+        return s.createGroup(P(m).name);
+      case 'createResource': {
+        const p = P(m);
+        return s.createResource(p.hGroup, p.name, p.resourceType);
+      }
+      case 'deleteGroup':
+      case 'onlineGroup':
+      case 'offlineGroup':
+      case 'moveGroup':
+        return s[m](P(m).hGroup);
+      case 'moveGroupToNode': {
+        const p = P(m);
+        return s.moveGroupToNode(p.hGroup, p.hNode);
+      }
+      case 'deleteResource':
+      case 'onlineResource':
+      case 'offlineResource':
+      case 'failResource':
+        return s[m](P(m).hResource);
+      case 'changeResourceGroup': {
+        const p = P(m);
+        return s.changeResourceGroup(p.hResource, p.hGroup);
+      }
+      case 'pauseNode':
+      case 'resumeNode':
+      case 'evictNode':
+        return s[m](P(m).hNode);
+      case 'createKey': {
+        const p = P(m);
+        return s.createKey(p.hKey, p.subKey);
+      }
+      case 'deleteKey': {
+        const p = P(m);
+        return s.deleteKey(p.hKey, p.subKey);
+      }
+      case 'setValue': {
+        const p = P(m);
+        return s.setValue(p.hKey, p.name, p.value);
+      }
+      case 'deleteValue': {
+        const p = P(m);
+        return s.deleteValue(p.hKey, p.name);
+      }
+      case 'setKeySecurity': {
+        const p = P(m);
+        return s.setKeySecurity(p.hKey, p.security);
+      }
+      case 'setClusterName':
+        return s.setClusterName(P(m).name);
+      case 'getClusterState':
+        return s.getClusterState();
+      case 'getServerInfo':
+        return s.getServerInfo();
+    }
+  }
+}
+
+/** Methods that commit (for the commit-latency metric). */
+const MUTATIONS: ReadonlySet<WireMethod> = new Set([
+  'execute',
+  'createGroup',
+  'createResource',
+  'deleteGroup',
+  'onlineGroup',
+  'offlineGroup',
+  'moveGroup',
+  'moveGroupToNode',
+  'deleteResource',
+  'onlineResource',
+  'offlineResource',
+  'failResource',
+  'changeResourceGroup',
+  'pauseNode',
+  'resumeNode',
+  'evictNode',
+  'createKey',
+  'deleteKey',
+  'setValue',
+  'deleteValue',
+  'setKeySecurity',
+  'setClusterName',
+]);

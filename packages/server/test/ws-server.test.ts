@@ -1,0 +1,295 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WebSocket } from 'ws';
+import { ClusterChangeResourceV2 as ResV2, ClusterObjectType as T } from '@clusnotify/protocol';
+import type { ServerFrame, WireResult } from '@clusnotify/protocol';
+import { createMemoryStore } from '@clusnotify/store';
+import { createTokenStore, startClusterService, startWsServer } from '@clusnotify/server';
+import type { ClusterService, TokenStore, WsServer } from '@clusnotify/server';
+import { testIds } from './helpers.js';
+
+/** A raw protocol peer: sends frames, collects what comes back. */
+class Peer {
+  readonly frames: ServerFrame[] = [];
+  closeCode: number | undefined;
+  private waiters: (() => void)[] = [];
+  private nextId = 1;
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (d) => {
+      this.frames.push(JSON.parse((d as Buffer).toString('utf8')) as ServerFrame);
+      this.wake();
+    });
+    ws.on('close', (code) => {
+      this.closeCode = code;
+      this.wake();
+    });
+  }
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+  static async open(url: string): Promise<Peer> {
+    const ws = new WebSocket(url);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    return new Peer(ws);
+  }
+  async until<T>(pick: () => T | undefined, ms = 3000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = pick();
+      if (v !== undefined) return v;
+      if (Date.now() > deadline) throw new Error('timed out waiting for a frame');
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 50);
+      });
+    }
+  }
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+  async hello(token: string): Promise<ServerFrame> {
+    this.send({ t: 'hello', v: 1, token, client: 'test' });
+    return this.until(() => this.frames.find((f) => f.t === 'welcome' || f.t === 'error'));
+  }
+  async call(m: string, p: unknown = {}): Promise<WireResult & Record<string, unknown>> {
+    const id = this.nextId++;
+    this.send({ t: 'call', id, m, p });
+    const f = await this.until(() => this.frames.find((x) => x.t === 'result' && x.id === id));
+    return (f as unknown as { r: WireResult & Record<string, unknown> }).r;
+  }
+  closed(): Promise<number> {
+    return this.until(() => this.closeCode);
+  }
+  end(): void {
+    this.ws.close();
+  }
+}
+
+describe('the WebSocket server (docs/protocol.md)', () => {
+  let service: ClusterService;
+  let tokens: TokenStore;
+  let server: WsServer;
+  let full: string;
+  let read: string;
+  before(async () => {
+    service = await startClusterService({
+      store: createMemoryStore(),
+      newId: testIds(),
+      engine: { maxQueuedPerPort: 512 },
+    });
+    tokens = createTokenStore();
+    full = tokens.create('full');
+    read = tokens.create('read');
+    server = await startWsServer({
+      service,
+      tokens,
+      port: 0,
+      limits: { maxFrameBytes: 4096, helloTimeoutMs: 300 },
+    });
+  });
+  after(async () => {
+    await server.close();
+    await service.close();
+  });
+
+  test('a client says hello, registers a v2 filter and reads what another session does', async () => {
+    const a = await Peer.open(server.url);
+    const welcome = await a.hello(read);
+    assert.equal(welcome.t, 'welcome');
+    assert.equal(welcome.t === 'welcome' && welcome.access, 'read');
+    const hc = (await a.call('openCluster')).handle as string;
+    const p = (await a.call('createNotifyV2')).handle as string;
+    assert.equal(
+      (
+        await a.call('addNotifyV2', {
+          hNotify: p,
+          hObject: hc,
+          filter: { objectType: T.RESOURCE, filterFlags: ResV2.STATE },
+          notifyKey: 9,
+          version: 2,
+          isTargetedAtObject: false,
+        })
+      ).status,
+      0,
+    );
+    const pending = a.call('getNotifyV2', { hNotify: p });
+    const b = await Peer.open(server.url);
+    await b.hello(full);
+    const done = await b.call('execute', {
+      command: { type: 'resource.offline', resource: 'SQL Disk' },
+    });
+    assert.equal(done.type, 'ok', JSON.stringify(done));
+    const got = await pending;
+    const list = got.notifications as {
+      notifyKey: number;
+      name: string;
+      buffer: string;
+      revision: number;
+    }[];
+    assert.ok(list.length >= 1);
+    assert.ok(
+      list.every((n) => n.notifyKey === 9 && typeof n.buffer === 'string' && n.revision > 0),
+    );
+    assert.ok(list.some((n) => n.name === 'SQL Disk'));
+    a.end();
+    b.end();
+  });
+
+  test('a read token may not mutate: ERROR_ACCESS_DENIED, and the connection stays open', async () => {
+    const a = await Peer.open(server.url);
+    await a.hello(read);
+    const r = await a.call('execute', { command: { type: 'node.pause', node: 'NODE1' } });
+    assert.deepEqual([r.type, r.status, r.code], ['error', 5, 'ACCESS_DENIED']);
+    assert.equal((await a.call('openCluster')).status, 0);
+    a.end();
+  });
+
+  test('a wrong token gets AUTH_FAILED and close 4001', async () => {
+    const a = await Peer.open(server.url);
+    const f = await a.hello('cn_f_wrong');
+    assert.deepEqual(f.t === 'error' && [f.code, f.status], ['AUTH_FAILED', 5]);
+    assert.equal(await a.closed(), 4001);
+  });
+
+  for (const [what, frame] of [
+    ['invalid JSON', '{"t":"hello",'],
+    ['an unknown frame type', { t: 'bogus' }],
+    ['a call before hello', { t: 'call', id: 1, m: 'openCluster', p: {} }],
+    ['a hello of another version', { t: 'hello', v: 9, token: 'x' }],
+  ] as const) {
+    test(`${what} is a malformed frame: coded error and close 4002`, async () => {
+      const a = await Peer.open(server.url);
+      a.send(frame);
+      const f = await a.until(() => a.frames.find((x) => x.t === 'error'));
+      assert.deepEqual(f.t === 'error' && f.code, 'MALFORMED_FRAME');
+      assert.equal(await a.closed(), 4002);
+    });
+  }
+
+  test('a binary frame is malformed', async () => {
+    const a = await Peer.open(server.url);
+    a.ws.send(Buffer.from([1, 2, 3]));
+    assert.equal(await a.closed(), 4002);
+  });
+
+  test('an oversized frame gets FRAME_TOO_LARGE and close 4009; other sessions keep working', async () => {
+    const other = await Peer.open(server.url);
+    await other.hello(read);
+    const a = await Peer.open(server.url);
+    await a.hello(read);
+    a.send({ t: 'call', id: 1, m: 'openNode', p: { name: 'x'.repeat(5000) } });
+    const f = await a.until(() => a.frames.find((x) => x.t === 'error'));
+    assert.equal(f.t === 'error' && f.code, 'FRAME_TOO_LARGE');
+    assert.equal(await a.closed(), 4009);
+    assert.equal((await other.call('openNode', { name: 'NODE1' })).status, 0);
+    other.end();
+  });
+
+  test('unknown methods, wrong parameters and unknown handles are coded results, not closes', async () => {
+    const a = await Peer.open(server.url);
+    await a.hello(read);
+    const r1 = await a.call('noSuchMethod');
+    assert.deepEqual([r1.code, r1.status], ['INVALID_ARGUMENT', 0x57]);
+    const r2 = await a.call('openNode', { name: 42 });
+    assert.deepEqual([r2.code, r2.status], ['INVALID_ARGUMENT', 0x57]);
+    const r3 = await a.call('closeNotify', { hNotify: 'deadbeef' });
+    assert.deepEqual([r3.code, r3.status], ['OBJECT_NOT_FOUND', 6]);
+    const r4 = await a.call('addNotifyV2', {
+      hNotify: 'x',
+      hObject: 'y',
+      filter: { objectType: 2, filterFlags: 8 },
+      notifyKey: -1,
+      version: 2,
+      isTargetedAtObject: false,
+    });
+    assert.equal(r4.code, 'INVALID_ARGUMENT');
+    assert.equal(a.closeCode, undefined);
+    a.end();
+  });
+
+  test('a connection that never says hello is closed with 4008', async () => {
+    const a = await Peer.open(server.url);
+    assert.equal(await a.closed(), 4008);
+  });
+
+  test('a cancel frame ends a parked get with "cancelled"; closing the connection frees its ports', async () => {
+    const a = await Peer.open(server.url);
+    await a.hello(read);
+    const p = (await a.call('createNotify')).handle as string;
+    const hc = (await a.call('openCluster')).handle as string;
+    await a.call('addNotifyCluster', { hNotify: p, hCluster: hc, filter: 0x1, notifyKey: 1 });
+    a.send({ t: 'call', id: 77, m: 'getNotify', p: { hNotify: p } });
+    await new Promise((r) => setTimeout(r, 20));
+    a.send({ t: 'cancel', id: 77 });
+    const f = await a.until(() => a.frames.find((x) => x.t === 'result' && x.id === 77));
+    assert.deepEqual(f.t === 'result' && f.r, { type: 'cancelled', status: 1 });
+    const ports = service.engine.stats().ports;
+    a.end();
+    await a.closed();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(service.engine.stats().ports, ports - 1);
+  });
+
+  test('/healthz and /metrics answer on the same port', async () => {
+    const base = server.url.replace('ws://', 'http://').replace('/v1', '');
+    const h = await fetch(`${base}/healthz`);
+    assert.equal(h.status, 200);
+    assert.equal(((await h.json()) as { status: string }).status, 'ok');
+    const m = await (await fetch(`${base}/metrics`)).text();
+    for (const name of [
+      'clusnotify_sessions',
+      'clusnotify_ports',
+      'clusnotify_queued_indications',
+      'clusnotify_indications_delivered_total',
+      'clusnotify_indications_dropped_total',
+      'clusnotify_revision',
+      'clusnotify_commit_latency_seconds',
+    ]) {
+      assert.ok(m.includes(name), name);
+    }
+    assert.equal((await fetch(`${base}/nope`)).status, 404);
+  });
+
+  test('a stalled client gets the lost-events indication; server memory stays within the port bound; others are unaffected', async () => {
+    const stalled = await Peer.open(server.url);
+    await stalled.hello(read);
+    const hc = (await stalled.call('openCluster')).handle as string;
+    const p = (await stalled.call('createNotifyV2')).handle as string;
+    await stalled.call('addNotifyV2', {
+      hNotify: p,
+      hObject: hc,
+      filter: { objectType: T.RESOURCE, filterFlags: ResV2.STATE },
+      notifyKey: 1,
+      version: 2,
+      isTargetedAtObject: false,
+    });
+    const healthy = await Peer.open(server.url);
+    await healthy.hello(full);
+    for (let i = 0; i < 400; i++) {
+      const r = await healthy.call('execute', {
+        command: {
+          type: i % 2 === 0 ? 'resource.offline' : 'resource.online',
+          resource: 'SQL Disk',
+        },
+      });
+      assert.equal(r.type, 'ok');
+    }
+    const info = service.engine.stats();
+    assert.ok(info.queued <= 513 * info.ports, `queued ${info.queued}`);
+    assert.ok(info.dropped > 0);
+    const got = await stalled.call('getNotifyV2', { hNotify: p, max: 5000 });
+    const list = got.notifications as {
+      filterAndType: { objectType: number; filterFlags: number };
+      lost?: { count: number };
+    }[];
+    assert.equal(list.length, 513);
+    const last = list.at(-1);
+    assert.deepEqual(last?.filterAndType, { objectType: T.CLUSTER, filterFlags: 0x200 });
+    assert.ok((last?.lost?.count ?? 0) > 0);
+    stalled.end();
+    healthy.end();
+  });
+});
