@@ -6,11 +6,13 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { serve } from './serve.js';
 import { createToken, listTokens } from './token.js';
-
-/** Bad usage found in an action (exit status 2). */
-class UsageError extends Error {
-  readonly code = 'USAGE';
-}
+import { addConnectionOptions, withClient } from './connection.js';
+import type { ConnectionOptions } from './connection.js';
+import { addObjectCommands } from './object-commands.js';
+import { status } from './status.js';
+import { UsageError } from './usage-error.js';
+import { watch } from './watch.js';
+import type { WatchOptions } from './watch.js';
 
 const DEFAULT_DATA = process.env.CLUSNOTIFY_DATA ?? './clusnotify-data';
 
@@ -97,6 +99,47 @@ token
     for (const t of listTokens(o.data))
       process.stdout.write(`${t.id}  ${t.access.padEnd(4)}  ${t.created}\n`);
   });
+
+addConnectionOptions(
+  program
+    .command('status')
+    .description('the cluster at a glance: nodes, groups, resources and server figures'),
+)
+  .option('--json', 'print the raw cluster state and server info as JSON')
+  .action(async (o: ConnectionOptions & { json?: boolean }) => {
+    await withClient(o, (client) => status(client, o));
+  });
+
+function collect(value: string, previous: readonly string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+addConnectionOptions(
+  program
+    .command('watch')
+    .description('open a notification port and print its indications until Ctrl-C'),
+)
+  .option('--v1', 'a version-1 port (default: version 2)')
+  .option(
+    '--class <type>',
+    'watch a class: node, group, resource, restype, network, netinterface, registry, quorum or cluster (repeatable; default: all)',
+    collect,
+  )
+  .option('--object <type>:<name>', 'watch one object (repeatable)', collect)
+  .option('--key <path>', 'watch a cluster-database key')
+  .option('--subtree', 'with --key: the whole subtree')
+  .option('--json', 'one JSON object per indication')
+  .option(
+    '--since <revision>',
+    'first replay what happened after this store revision',
+    int('revision', 0, Number.MAX_SAFE_INTEGER),
+  )
+  .option('--count <n>', 'exit after n indications', int('count', 1, Number.MAX_SAFE_INTEGER))
+  .action(async (o: ConnectionOptions & WatchOptions) => {
+    await withClient(o, (client) => watch(client, o));
+  });
+
+addObjectCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -62,6 +62,20 @@ export async function serve(o: ServeOptions): Promise<void> {
       })
     : undefined;
 
+  // Signal handlers go in before the banner is printed: whoever reads the banner may signal at once.
+  const stopped = new Promise<void>((resolveStop) => {
+    const stop = (signal: string): void => {
+      log.info({ signal }, 'stopping');
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      resolveStop();
+    };
+    const onTerm = (): void => stop('SIGTERM');
+    const onInt = (): void => stop('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+
   const out = process.stdout;
   out.write(`clusnotify serving cluster ${service.state.cluster.name} at ${server.url}\n`);
   out.write(
@@ -77,18 +91,7 @@ export async function serve(o: ServeOptions): Promise<void> {
   }
   if (demo) out.write(`  demo workload: ${o.demoRate} commands/s\n`);
 
-  await new Promise<void>((resolveStop) => {
-    const stop = (signal: string): void => {
-      log.info({ signal }, 'stopping');
-      process.off('SIGTERM', onTerm);
-      process.off('SIGINT', onInt);
-      resolveStop();
-    };
-    const onTerm = (): void => stop('SIGTERM');
-    const onInt = (): void => stop('SIGINT');
-    process.on('SIGTERM', onTerm);
-    process.on('SIGINT', onInt);
-  });
+  await stopped;
   demo?.stop();
   await server.close();
   await service.close();
