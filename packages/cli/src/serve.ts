@@ -81,15 +81,16 @@ export async function serve(o: ServeOptions): Promise<void> {
   out.write(
     `  data: ${dir} (${o.store === 'memory' ? 'memory store: nothing is kept' : fresh ? 'new cluster created' : `revision ${service.revision}`})\n`,
   );
-  out.write(
-    `  health: ${server.url.replace(/^ws/, 'http').replace(/\/v1$/, '')}/healthz, metrics: /metrics\n`,
-  );
   if (firstToken !== undefined) {
     out.write(
       `  full-access token (shown once; make more with \`clusnotify token create\`):\n    ${firstToken}\n`,
     );
   }
   if (demo) out.write(`  demo workload: ${o.demoRate} commands/s\n`);
+  // The banner's last line: tools that read the banner wait for this one.
+  out.write(
+    `  health: ${server.url.replace(/^ws/, 'http').replace(/\/v1$/, '')}/healthz, metrics: /metrics\n`,
+  );
 
   await stopped;
   demo?.stop();
