@@ -58,7 +58,15 @@ const layerRules = Object.entries(allowed).map(([pkg, deps]) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'eslint.config.js', 'scripts/**', 'packages/*/bin/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'eslint.config.js',
+      'scripts/**',
+      'packages/*/bin/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
