@@ -132,6 +132,8 @@ interface ServerPort {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Timeout of the resume call that refills an overflowed port. */
+const REFILL_TIMEOUT_MS = 30_000;
 
 /** A port's client-side state. */
 export class PortCore {
@@ -286,7 +288,9 @@ export class PortCore {
     await this.#rebuild(ctx);
   }
 
-  async #resume(ctx: SessionContext): Promise<boolean> {
+  async #resume(
+    ctx: Pick<SessionContext, 'conn' | 'batchMax' | 'callTimeoutMs'>,
+  ): Promise<boolean> {
     const last = this.#lastRevision ?? 0;
     const filters: WireFilter[] = [];
     for (const f of this.#filters) {
@@ -527,8 +531,15 @@ export class PortCore {
       switch (r.type) {
         case 'ok': {
           const list = Array.isArray(r.notifications) ? (r.notifications as unknown[]) : [];
-          if (this.version === 1) this.#acceptV1(list as WireNotificationV1[], s.batchMax, false);
-          else this.#acceptV2(list as WireNotificationV2[], s.batchMax);
+          const lostAt = this.#options.resume
+            ? list.findIndex((w) => (w as { lost?: unknown }).lost !== undefined)
+            : -1;
+          if (
+            lostAt >= 0 &&
+            (await this.#refill(s, list.slice(0, lostAt), list[lostAt] as WireNotificationV1))
+          )
+            break;
+          this.#accept(list, s.batchMax);
           break;
         }
         case 'timeout':
@@ -539,6 +550,44 @@ export class PortCore {
           this.#setServer(undefined);
       }
     }
+  }
+
+  #accept(list: readonly unknown[], max: number): void {
+    if (this.version === 1) this.#acceptV1(list as WireNotificationV1[], max, false);
+    else this.#acceptV2(list as WireNotificationV2[], max);
+  }
+
+  /**
+   * The server's port overflowed (decisions D1): instead of passing the lost-events indication
+   * on, refill the port exactly from the store's history — take what came before the lost run,
+   * resume the port from just before it (a revision whose indications were only partly received
+   * is replayed whole, the received ones skipped), and close the overflowed server port. What
+   * followed the lost-events entry in this batch comes again from the resumed port. False when
+   * the history is gone: the caller then delivers the lost-events indication as it came.
+   */
+  async #refill(
+    s: ServerPort,
+    before: readonly unknown[],
+    marker: WireNotificationV1,
+  ): Promise<boolean> {
+    const lost = marker.lost;
+    if (lost === undefined) return false;
+    this.#accept(before, Infinity);
+    // Everything of revisions before the lost run was queued before it; of its first revision,
+    // only what came before the entry.
+    this.#complete = (this.#lastRevision ?? 0) !== lost.firstRevision;
+    let resumed: boolean;
+    try {
+      resumed = await this.#resume({
+        conn: s.conn,
+        batchMax: s.batchMax,
+        callTimeoutMs: REFILL_TIMEOUT_MS,
+      });
+    } catch {
+      resumed = false;
+    }
+    if (resumed) await closeQuietly(s.conn, s.handle);
+    return resumed;
   }
 
   /** Tracks revisions for resume and applies the post-resume skip; false: drop it. */
@@ -635,6 +684,12 @@ interface WireNotificationV1 {
   readonly filter: number;
   readonly name: string;
   readonly revision: number;
+  /** Set on the server's lost-events indication. */
+  readonly lost?: {
+    readonly count: number;
+    readonly firstRevision: number;
+    readonly lastRevision: number;
+  };
   /** Only ApiGetNotify reports it. */
   readonly stateSequence?: number;
 }

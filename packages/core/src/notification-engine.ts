@@ -96,6 +96,8 @@ export interface PortCounters {
 /** Per-port figures. */
 export interface PortInfo extends PortCounters {
   readonly version: 1 | 2;
+  /** The port's queue bound (indications). */
+  readonly maxQueued: number;
   readonly state: PortState;
   readonly queued: number;
   readonly filters: number;
@@ -308,6 +310,7 @@ export class NotificationEngine {
         lostRuns: port.lostRuns,
         taken: port.taken,
         version: port.version,
+        maxQueued: this.maxQueued,
         state: port.state,
         queued: port.queued,
         filters: port.filterCount,

@@ -220,7 +220,9 @@ export class ClusterService {
     const room = (): number | undefined => {
       const info = engine.portInfo(handle);
       // A chunk may overshoot the mark (one commit can give many indications).
-      return info.type === 'ok' ? Math.max(0, CATCH_UP_HIGH_WATER - info.info.queued) : undefined;
+      if (info.type !== 'ok') return undefined;
+      const mark = Math.min(CATCH_UP_HIGH_WATER, Math.floor(info.info.maxQueued / 2));
+      return Math.max(0, mark - info.info.queued);
     };
     // The first chunk is read before the caller's result goes out, so a compacted history is
     // reported at once; the rest streams in the background.

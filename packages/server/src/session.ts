@@ -602,12 +602,17 @@ export class Session {
     return {
       type: 'ok',
       status: 0,
-      notifications: (r.indications as IndicationV1[]).map((i) => ({
-        notifyKey: i.notifyKey,
-        filter: i.filter,
-        name: i.name,
-        revision: i.revision,
-      })),
+      notifications: (r.indications as IndicationV1[]).map((i) =>
+        i.lost === undefined
+          ? { notifyKey: i.notifyKey, filter: i.filter, name: i.name, revision: i.revision }
+          : {
+              notifyKey: i.notifyKey,
+              filter: i.filter,
+              name: i.name,
+              revision: i.revision,
+              lost: i.lost,
+            },
+      ),
     };
   }
 

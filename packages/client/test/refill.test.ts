@@ -1,0 +1,97 @@
+/**
+ * Issue "Network server, typed client …" §4: a client that falls behind gets, with resume,
+ * everything — when its server port overflows (decisions D1) the client refills it from the
+ * store's history instead of passing the lost-events indication on (decisions D32).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ClusterChange as C,
+  ClusterChangeResourceV2 as ResV2,
+  ClusterObjectType as T,
+} from '@clusnotify/protocol';
+import type { Indication } from '@clusnotify/protocol';
+import { commitEvents } from '@clusnotify/core';
+import type { Change } from '@clusnotify/core';
+import { createMemoryStore } from '@clusnotify/store';
+import { createTokenStore, startClusterService, startWsServer } from '@clusnotify/server';
+import { connect } from '@clusnotify/client';
+
+for (const version of [1, 2] as const) {
+  test(
+    `a v${version} port whose server queue overflows is refilled exactly from the store`,
+    { timeout: 60_000 },
+    async () => {
+      const store = createMemoryStore();
+      const service = await startClusterService({ store, engine: { maxQueuedPerPort: 64 } });
+      const tokens = createTokenStore();
+      const server = await startWsServer({ service, tokens, port: 0 });
+      const client = await connect(server.url, { token: tokens.create('full') });
+      try {
+        const port = await client.openPort(
+          version === 2
+            ? {
+                version,
+                filters: [
+                  { kind: 'v2', objectType: T.RESOURCE, filterFlags: ResV2.STATE, notifyKey: 1 },
+                ],
+              }
+            : { version, filters: [{ kind: 'cluster', filter: C.RESOURCE_STATE, notifyKey: 1 }] },
+        );
+        const from = service.revision;
+        // A burst published before the client can ask again: ~16 resource steps per move.
+        const admin = service.openSession('full');
+        const moves = Array.from({ length: 12 }, (_, i) =>
+          admin.execute({
+            type: 'group.move',
+            group: 'SQL Group',
+            node: i % 2 === 0 ? 'NODE1' : 'NODE2',
+          }),
+        );
+        for (const r of await Promise.all(moves)) assert.equal(r.type, 'ok', JSON.stringify(r));
+        assert.ok(service.engine.stats().dropped > 0, 'the server port overflowed');
+        const end = service.revision;
+
+        const expected: [number, string][] = [];
+        const log = await store.readSince(from, 100_000);
+        assert.equal(log.type, 'commits');
+        if (log.type === 'commits') {
+          for (const c of log.commits) {
+            for (const e of commitEvents(c.changes as unknown as Change[], c.revision)) {
+              if (
+                version === 2 &&
+                e.version === 2 &&
+                e.objectType === T.RESOURCE &&
+                e.flag === ResV2.STATE
+              )
+                expected.push([e.revision, e.name]);
+              if (version === 1 && e.version === 1 && e.change === C.RESOURCE_STATE)
+                expected.push([e.revision, e.name]);
+            }
+          }
+        }
+        const got: Indication[] = [];
+        while (got.filter((i) => i.lost === undefined).length < expected.length) {
+          const r = await port.next({ timeoutMs: 5000 });
+          if (r.type !== 'indication') break;
+          got.push(r.indication);
+        }
+        assert.equal((await port.next({ timeoutMs: 200 })).type, 'timeout', 'nothing more');
+        assert.ok(
+          got.every((i) => i.lost === undefined),
+          'no lost-events indication reaches the application',
+        );
+        assert.deepEqual(
+          got.map((i) => [i.revision, i.name]),
+          expected,
+        );
+        assert.ok((got.at(-1)?.revision ?? 0) <= end);
+        await port.close();
+      } finally {
+        await client.close();
+        await server.close();
+        await service.close();
+      }
+    },
+  );
+}
