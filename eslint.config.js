@@ -80,6 +80,8 @@ export default tseslint.config(
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       '@typescript-eslint/no-unnecessary-condition': 'off',
       '@typescript-eslint/no-non-null-assertion': 'error',
+      // A leading underscore marks a parameter kept for its type (ws-server's parameter picker).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       // `return this.step()` inside a void function's switch arm is how the model dispatches.
       '@typescript-eslint/no-confusing-void-expression': [
         'error',

@@ -11,7 +11,13 @@ import {
   V2_FAMILIES,
   failure,
 } from '@clusnotify/protocol';
-import type { Failure, IndicationV1, IndicationV2, WireFilter } from '@clusnotify/protocol';
+import type {
+  ErrorCode,
+  Failure,
+  IndicationV1,
+  IndicationV2,
+  WireFilter,
+} from '@clusnotify/protocol';
 import type { AbortSignalLike, Command, Ok, Outcome, PortHandle } from '@clusnotify/core';
 import { allDocuments, checkKeyPath } from '@clusnotify/core';
 import type { ModelDocument } from '@clusnotify/core';
@@ -94,6 +100,12 @@ function isFailure(x: object): x is Failure {
   return (x as { type?: unknown }).type === 'error';
 }
 const MAX_HANDLES = 65_536;
+
+/** The read side of the model's maps. */
+interface Lookup<V> {
+  has(key: string): boolean;
+  get(key: string): V | undefined;
+}
 
 /** The v1 per-object Add/ReAdd methods by handle kind (§3.1.4.2.59–65, .90, .91, .99, .100). */
 const V1_OBJECT_TYPES = {
@@ -197,22 +209,10 @@ export class Session {
     kind: ObjectHandleKind,
     name: unknown,
   ): Outcome<{ readonly handle: string; readonly id?: string; readonly name?: string }> {
-    const s = this.service.state;
-    const [map, names, code] =
-      kind === 'node'
-        ? ([s.nodes, s.names.node, 'NODE_NOT_FOUND'] as const)
-        : kind === 'group'
-          ? ([s.groups, s.names.group, 'GROUP_NOT_FOUND'] as const)
-          : kind === 'resource'
-            ? ([s.resources, s.names.resource, 'RESOURCE_NOT_FOUND'] as const)
-            : kind === 'network'
-              ? ([s.networks, s.names.network, 'NETWORK_NOT_FOUND'] as const)
-              : ([s.netInterfaces, s.names.netInterface, 'NETINTERFACE_NOT_FOUND'] as const);
+    const { map, names, code } = this.objectTable(kind);
     if (typeof name !== 'string' || name === '')
       return failure('INVALID_NAME', `${kind} name must be a non-empty string`);
-    const id = (map as { has(k: string): boolean }).has(name)
-      ? name
-      : names.get(name.toLowerCase());
+    const id = map.has(name) ? name : names.get(name.toLowerCase());
     if (id === undefined) return failure(code, `no ${kind} ${JSON.stringify(name)}`);
     const added = this.add({ kind, id });
     if (added.type === 'error') return added;
@@ -349,23 +349,36 @@ export class Session {
     return this.service.engine.addClusterFilter(p, { filter, notifyKey });
   }
 
+  /** Where objects of one handle kind live in the state, and the code for a missing one. */
+  private objectTable(kind: ObjectHandleKind): {
+    readonly map: Lookup<{ readonly name: string; readonly stateSequence: number }>;
+    readonly names: Lookup<string>;
+    readonly code: ErrorCode;
+  } {
+    const s = this.service.state;
+    switch (kind) {
+      case 'node':
+        return { map: s.nodes, names: s.names.node, code: 'NODE_NOT_FOUND' };
+      case 'group':
+        return { map: s.groups, names: s.names.group, code: 'GROUP_NOT_FOUND' };
+      case 'resource':
+        return { map: s.resources, names: s.names.resource, code: 'RESOURCE_NOT_FOUND' };
+      case 'network':
+        return { map: s.networks, names: s.names.network, code: 'NETWORK_NOT_FOUND' };
+      case 'netinterface':
+        return {
+          map: s.netInterfaces,
+          names: s.names.netInterface,
+          code: 'NETINTERFACE_NOT_FOUND',
+        };
+    }
+  }
+
   private objectFor(
     kind: ObjectHandleKind,
     id: string,
   ): { name: string; stateSequence: number } | undefined {
-    const s = this.service.state;
-    switch (kind) {
-      case 'node':
-        return s.nodes.get(id);
-      case 'group':
-        return s.groups.get(id);
-      case 'resource':
-        return s.resources.get(id);
-      case 'network':
-        return s.networks.get(id);
-      case 'netinterface':
-        return s.netInterfaces.get(id);
-    }
+    return this.objectTable(kind).map.get(id);
   }
 
   private addObject(

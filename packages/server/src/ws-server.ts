@@ -390,8 +390,7 @@ class Connection {
   ): Promise<WireResult> {
     const batch = (max: number | undefined): number => Math.min(max ?? 1024, this.limits.maxBatch);
     // The method name only selects the parameter type; `params` was validated against it.
-    const P = <M extends WireMethod>(method: M): WireParams<M> =>
-      (method === m ? params : params) as WireParams<M>;
+    const P = <M extends WireMethod>(_method: M): WireParams<M> => params as WireParams<M>;
     switch (m) {
       case 'openCluster':
         return s.openCluster();
