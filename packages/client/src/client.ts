@@ -95,6 +95,13 @@ export interface ConnectOptions {
    * the server waits for the client's acknowledgement beyond that.
    */
   readonly streamWindow?: number;
+  /**
+   * Liveness of a quiet connection (default 20 000 ms; 0: off): after this long with nothing
+   * from the server the client sends a cheap call, and if that is not answered within the same
+   * time it takes the server for gone and reconnects — a half-open TCP connection (a server
+   * that lost power, a dropped network path) is noticed instead of waited on forever.
+   */
+  readonly heartbeatMs?: number;
 }
 
 /** Options of {@link Client.call}. */
@@ -210,6 +217,7 @@ interface ResolvedOptions {
   readonly batchMax: number;
   readonly delivery: 'stream' | 'poll';
   readonly streamWindow: number;
+  readonly heartbeatMs: number;
 }
 
 interface OpenWaiter {
@@ -358,6 +366,7 @@ export class Client {
       token: this.#options.token,
       clientName: this.#options.clientName,
       openTimeoutMs: this.#options.connectTimeoutMs,
+      heartbeatMs: this.#options.heartbeatMs,
       onLost: (c) => {
         this.#onLost(c);
       },
@@ -1323,6 +1332,8 @@ export async function connect(
       MAX_STREAM_WINDOW,
       Math.floor(positive(options.streamWindow, 'streamWindow', DEFAULT_STREAM_WINDOW)),
     ),
+    heartbeatMs:
+      options.heartbeatMs === 0 ? 0 : positive(options.heartbeatMs, 'heartbeatMs', 20_000),
   };
   let ws: WebSocketConstructor;
   try {
