@@ -203,6 +203,13 @@ export interface OpenPortOptions {
   readonly version: 1 | 2;
   /** What to watch; the port opens objects and keys by name / path itself. */
   readonly filters: readonly PortFilter[];
+  /**
+   * Start in the past (beyond MS-CMRP): the port first receives every indication its filters
+   * match in the commits after this store revision, then live ones, with no gap or duplicate;
+   * it resumes from where it is after a reconnect like any port. Objects named by the filters
+   * must exist now. Fails with HISTORY_COMPACTED when the server no longer holds that history.
+   */
+  readonly sinceRevision?: number;
 }
 
 interface ResolvedOptions {
@@ -1153,14 +1160,26 @@ export class Client {
       throw new ClusnotifyError('INVALID_ARGUMENT', 'version must be 1 or 2');
     if (!isList(filters))
       throw new ClusnotifyError('INVALID_ARGUMENT', 'filters must be an array of PortFilter');
+    const since = options.sinceRevision;
+    if (since !== undefined && !(Number.isSafeInteger(since) && since >= 0))
+      throw new ClusnotifyError(
+        'INVALID_ARGUMENT',
+        `sinceRevision must be a non-negative integer revision (got ${String(since)})`,
+      );
     const specs = filters.map((f, i) => portFilterSpec(version, f, `filters[${i}]`));
     const port = this.#newPort(version);
     try {
+      if (since !== undefined) port.holdReader();
       for (const [spec, notifyKey] of specs) {
         checkNotifyKey(notifyKey);
         await this.#withSession((ctx) => port.addFilter(ctx, spec, undefined, notifyKey));
       }
       if (specs.length === 0) await this.#withSession((ctx) => port.ensureServer(ctx));
+      if (since !== undefined && !(await this.#withSession((ctx) => port.rewind(ctx, since))))
+        throw new ClusnotifyError(
+          'HISTORY_COMPACTED',
+          `the server no longer holds the history after revision ${since}`,
+        );
     } catch (e) {
       await port.close();
       throw e;
