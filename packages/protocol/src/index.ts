@@ -100,6 +100,7 @@ export {
   toWireNotification,
   wireFilterSchema,
 } from './wire.js';
+export { NotifyFrameEncoder } from './notify-frame.js';
 export type {
   AckFrame,
   CallFrame,

@@ -15,6 +15,7 @@ import type { RawData, WebSocket } from 'ws';
 import {
   CloseCode,
   DEFAULT_STREAM_WINDOW,
+  NotifyFrameEncoder,
   WAITING_METHODS,
   WireFeature,
   WIRE_PATH,
@@ -150,6 +151,8 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
     maxPayload: limits.maxFrameBytes * 4,
   });
   const connections = new Set<WebSocket>();
+  // One for the server: an event streamed to many connections is serialised once.
+  const encoder = new NotifyFrameEncoder();
 
   wss.on('connection', (ws, req) => {
     connections.add(ws);
@@ -163,6 +166,7 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
       metrics,
       log.child({ peer }),
       serverName,
+      encoder,
     );
     ws.on('close', () => {
       connections.delete(ws);
@@ -267,6 +271,7 @@ class Connection {
     private readonly metrics: ServerMetrics,
     private readonly log: Logger,
     private readonly serverName: string,
+    private readonly encoder: NotifyFrameEncoder,
   ) {
     this.helloTimer = setTimeout(() => {
       this.refuse('MALFORMED_FRAME', 'no hello within the time limit', CloseCode.HELLO_TIMEOUT);
@@ -290,8 +295,12 @@ class Connection {
   }
 
   private send(frame: ServerFrame): void {
+    this.sendText(JSON.stringify(frame));
+  }
+
+  private sendText(text: string): void {
     if (this.ended || this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.send(JSON.stringify(frame), () => {
+    this.ws.send(text, () => {
       if (this.paused && this.ws.bufferedAmount < SEND_LOW_WATER) {
         this.paused = false;
         this.ws.resume();
@@ -425,18 +434,12 @@ class Connection {
         this.send({ t: 'notify', h: st.handle, n: [], drained: true, end: r });
         break;
       }
-      const n: readonly unknown[] =
-        st.version === 2
-          ? (r.notifications as IndicationV2[]).map(toWireNotification)
-          : r.notifications;
-      st.credit -= n.length;
+      st.credit -= r.notifications.length;
       const info = engine.portInfo(st.handle);
-      this.send({
-        t: 'notify',
-        h: st.handle,
-        n,
-        drained: info.type !== 'ok' || info.info.queued === 0,
-      });
+      const drained = info.type !== 'ok' || info.info.queued === 0;
+      if (st.version === 2)
+        this.sendText(this.encoder.frameV2(st.handle, r.notifications as IndicationV2[], drained));
+      else this.send({ t: 'notify', h: st.handle, n: r.notifications, drained });
     }
     this.endStream(st);
   }

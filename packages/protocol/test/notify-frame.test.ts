@@ -1,0 +1,85 @@
+/**
+ * The `notify` frame encoder (docs/protocol.md "Streams"): its text is the frame
+ * `JSON.stringify` would write, whatever the indications, including events that share a payload
+ * object, registry names that differ per filter, and lost-events entries.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { NotifyFrameEncoder, toWireNotification } from '@clusnotify/protocol';
+import type { IndicationV2 } from '@clusnotify/protocol';
+
+const reference = (h: string, list: readonly IndicationV2[], drained: boolean): string =>
+  JSON.stringify({ t: 'notify', h, n: list.map(toWireNotification), drained });
+
+const EMPTY = new Uint8Array(0);
+const payloads = [EMPTY, new Uint8Array([1, 0, 0, 0]), new Uint8Array([0xff, 0x10, 0x80])];
+
+// Small domains, so that entries sharing a payload often agree on all fields but one: a cache
+// that skipped any field's check would be caught. Names also come fully random, for escaping.
+const indication = fc.record({
+  notifyKey: fc.nat({ max: 0xffffffff }),
+  objectType: fc.constantFrom(4, 7),
+  filterFlags: fc.constantFrom(1, 4, 0x80000000),
+  objectId: fc.constantFrom('', 'ÿ"\\\n'),
+  parentId: fc.constantFrom('', 'p-1'),
+  name: fc.oneof(fc.constantFrom('SQL Disk', 'a\\b'), fc.string({ unit: 'binary', maxLength: 12 })),
+  type: fc.constantFrom('', 'Physical Disk'),
+  payload: fc.nat({ max: payloads.length - 1 }),
+  revision: fc.nat({ max: 2 }),
+  lost: fc.option(fc.record({ count: fc.nat(), firstRevision: fc.nat(), lastRevision: fc.nat() }), {
+    freq: 8,
+  }),
+});
+
+test('frameV2 writes exactly the frame JSON.stringify would, cache or not', () => {
+  const encoder = new NotifyFrameEncoder();
+  fc.assert(
+    fc.property(
+      fc.array(indication, { maxLength: 24 }),
+      fc.string({ maxLength: 8 }),
+      fc.boolean(),
+      (raw, h, drained) => {
+        // Payload objects are shared between entries on purpose: the same event reaching
+        // several filters, and different events that happen to share one.
+        const list: IndicationV2[] = raw.map((r) => ({
+          version: 2,
+          notifyKey: r.notifyKey,
+          filterAndType: { objectType: r.objectType, filterFlags: r.filterFlags },
+          objectId: r.objectId,
+          parentId: r.parentId,
+          name: r.name,
+          type: r.type,
+          buffer: payloads[r.payload] as Uint8Array,
+          revision: r.revision,
+          lost: r.lost ?? undefined,
+        }));
+        assert.equal(encoder.frameV2(h, list, drained), reference(h, list, drained));
+      },
+    ),
+    { numRuns: 3000 },
+  );
+});
+
+test('an event reaching many ports is serialised once and differs only by notify key', () => {
+  const encoder = new NotifyFrameEncoder();
+  const event = {
+    version: 2 as const,
+    filterAndType: Object.freeze({ objectType: 4, filterFlags: 4 }),
+    objectId: 'r-1',
+    parentId: 'g-1',
+    name: 'SQL Disk',
+    type: 'Physical Disk',
+    buffer: new Uint8Array([2, 0, 0, 0]),
+    revision: 9,
+    lost: undefined,
+  };
+  const a = encoder.frameV2('p1', [{ ...event, notifyKey: 1 }], true);
+  const b = encoder.frameV2('p2', [{ ...event, notifyKey: 2 }], false);
+  assert.equal(a, reference('p1', [{ ...event, notifyKey: 1 }], true));
+  assert.equal(b, reference('p2', [{ ...event, notifyKey: 2 }], false));
+  assert.equal(
+    a.slice(a.indexOf(',"filterAndType"')),
+    b.slice(b.indexOf(',"filterAndType"')).replace('false', 'true'),
+  );
+});
