@@ -10,6 +10,7 @@ const allowed = {
   store: [],
   server: ['@clusnotify/protocol', '@clusnotify/core', '@clusnotify/store'],
   client: ['@clusnotify/protocol'],
+  web: ['@clusnotify/client', '@clusnotify/protocol'],
   cli: [
     '@clusnotify/protocol',
     '@clusnotify/core',
@@ -31,7 +32,7 @@ const all = [
 ];
 
 const layerRules = Object.entries(allowed).map(([pkg, deps]) => ({
-  files: [`packages/${pkg}/src/**/*.ts`],
+  files: [`packages/${pkg}/src/**/*.{ts,tsx}`],
   rules: {
     'no-restricted-imports': [
       'error',
