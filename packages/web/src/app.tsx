@@ -197,7 +197,7 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
           </header>
           {dashboard.view !== undefined && <Overview view={dashboard.view} onAction={onAction} />}
         </section>
-        <EventStream log={dashboard.events} />
+        <EventStream log={dashboard.events} tick={dashboard.streamTick} />
         <SessionsPanel
           sessions={dashboard.sessions}
           server={dashboard.server}

@@ -92,9 +92,13 @@ function detailOf(i: IndicationV2, nameOf: (id: string) => string | undefined): 
     const st = STATE_FLAGS.get(objectType);
     if (st !== undefined && st[0] === filterFlags) {
       const spec = st[1](n);
-      return spec === undefined
-        ? `state ${n}`
-        : spec.replace(/^Cluster(Node|Group|Resource|Network|NetInterface)/, '');
+      if (spec === undefined) return `state ${n}`;
+      // ClusterGroupPartialOnline → "Partial online", as the overview's badges say it.
+      const words = spec
+        .replace(/^Cluster(Node|Group|Resource|Network|NetInterface)/, '')
+        .replace(/([a-z])([A-Z])/g, '$1 $2')
+        .toLowerCase();
+      return words.charAt(0).toUpperCase() + words.slice(1);
     }
     return String(n);
   }
