@@ -150,6 +150,35 @@ test('the dashboard shows the nodes, and a failover through the CLI shows the gr
     await mine.waitFor();
     assert.match((await mine.textContent()) ?? '', /port v2 · 9 filters/);
 
+    // Filters: by object type and flag, then by object name.
+    const rows = page.locator('table.events tbody tr');
+    await page.getByLabel('Object type').selectOption({ label: 'group' });
+    await page.getByLabel('Flag').selectOption({ label: 'GROUP_OWNER_NODE_V2' });
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('table.events tbody .c-flag')].every(
+        (td) => td.textContent === 'GROUP_OWNER_NODE_V2',
+      ),
+    );
+    assert.equal(await rows.count(), 1, 'one move so far');
+    await page.getByLabel('Object name').fill('file server');
+    await page.getByText('No indications match.').waitFor();
+    await page.getByLabel('Object name').fill('sql');
+    await rows.first().waitFor();
+    // Pause: the view keeps still and counts what arrives; resume shows it.
+    const stream = page.getByRole('region', { name: 'Event stream' });
+    await stream.getByRole('button', { name: 'Pause' }).click();
+    const back = await cli(r, token, ['group', 'move', 'SQL Group', '--node', from]);
+    assert.equal(back.code, 0, back.stdout);
+    await page.locator(`[data-node="${from}"] [data-group="SQL Group"]`).waitFor();
+    await stream.getByRole('button', { name: /^Resume \([1-9][\d,]* new\)$/ }).waitFor();
+    assert.equal(await rows.count(), 1, 'paused: the second move is not drawn');
+    await stream.getByRole('button', { name: /^Resume/ }).click();
+    await page.waitForFunction(
+      () => document.querySelectorAll('table.events tbody tr').length === 2,
+    );
+    assert.equal(await rows.first().locator('.c-detail').textContent(), `→ ${from}`);
+    await page.getByLabel('Object type').selectOption({ label: 'all types' });
+
     // The token is kept for the browser session: a reload does not ask again …
     await page.reload();
     await page.locator('[data-node="NODE1"]').waitFor({ timeout: 10_000 });
@@ -216,6 +245,36 @@ test('a full token acts after confirmation; a read token sees no action buttons'
     await read.context().close();
   } finally {
     await stopServe(r);
+  }
+});
+
+test('the dashboard shows the connection lost and counts the reconnect when the server comes back', async () => {
+  const data = dataDir();
+  const first = await startServe(data);
+  let second: Running | undefined;
+  try {
+    const page = await openDashboard(first, first.token ?? '');
+    const connection = page.locator('[data-connection]');
+    assert.equal(await page.locator('[data-figure="reconnects"]').textContent(), '0');
+    assert.equal(await stopServe(first), 0);
+    await page
+      .locator('[data-connection="reconnecting"], [data-connection="disconnected"]')
+      .waitFor();
+    // The same data directory and port: the same cluster comes back.
+    second = await startServe(data, ['--port', new URL(first.http).port]);
+    await page.locator('[data-connection="open"]').waitFor({ timeout: 15_000 });
+    assert.equal(await connection.textContent(), 'open');
+    assert.equal(await page.locator('[data-figure="reconnects"]').textContent(), '1');
+    // Live again: a change made now reaches the overview.
+    const paused = await cli(second, first.token ?? '', ['node', 'pause', 'NODE3']);
+    assert.equal(paused.code, 0, paused.stdout);
+    await page
+      .locator('[data-node="NODE3"] .node-head .badge', { hasText: 'Paused' })
+      .waitFor({ timeout: 5000 });
+    await page.context().close();
+  } finally {
+    await stopServe(first);
+    if (second !== undefined) await stopServe(second);
   }
 });
 
