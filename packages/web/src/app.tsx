@@ -168,9 +168,14 @@ export function App({ dashboard }: { readonly dashboard: Dashboard }) {
           <p class="error" role="alert">
             Could not connect: {dashboard.error}
           </p>
-          <button type="button" class="btn primary" onClick={() => void dashboard.signOut()}>
-            Back
-          </button>
+          <div class="dialog-actions">
+            <button type="button" class="btn" onClick={() => void dashboard.signOut()}>
+              Other token
+            </button>
+            <button type="button" class="btn primary" onClick={() => void dashboard.retry()}>
+              Retry
+            </button>
+          </div>
         </div>
       </main>
     );

@@ -119,6 +119,8 @@ export class Dashboard {
   #polling = false;
   #names = new Map<string, string>();
   #lastStreamTick = 0;
+  /** The token of the last attempt, kept in memory only for a retry. */
+  #token = '';
   #streamAt = 0;
   #streamTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -155,6 +157,7 @@ export class Dashboard {
   /** Connects with `token`; remembers it for the browser session once the server accepts it. */
   async start(token: string): Promise<void> {
     if (this.phase === 'connecting' || this.phase === 'live') return;
+    this.#token = token;
     this.phase = 'connecting';
     this.error = '';
     this.#changed(true);
@@ -202,9 +205,15 @@ export class Dashboard {
     this.#changed(true);
   }
 
+  /** Tries again with the token of the last attempt (after a failure to connect). */
+  retry(): Promise<void> {
+    return this.start(this.#token);
+  }
+
   /** Forgets the token and disconnects. */
   async signOut(): Promise<void> {
     this.storage.removeItem(TOKEN_KEY);
+    this.#token = '';
     await this.#stop();
     this.phase = 'token';
     this.error = '';
