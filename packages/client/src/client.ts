@@ -12,6 +12,8 @@ import {
   ClusterObjectType,
   ClusnotifyError,
   V2_FAMILIES,
+  DEFAULT_STREAM_WINDOW,
+  MAX_STREAM_WINDOW,
   WAITING_METHODS,
   parseParams,
 } from '@clusnotify/protocol';
@@ -82,6 +84,17 @@ export interface ConnectOptions {
   readonly maxLocalQueue?: number;
   /** Most indications fetched per get (default 1024, at most the server's `maxBatch`). */
   readonly batchMax?: number;
+  /**
+   * How ports reach the server: `'stream'` (default) has the server push each port's
+   * indications as they are queued (`streamNotify`, docs/protocol.md "Streams") and falls back
+   * to gets on a server that does not stream; `'poll'` always asks with one get after another.
+   */
+  readonly delivery?: 'stream' | 'poll';
+  /**
+   * Most indications of a streamed port on their way at once (default 4096, at most 65 536):
+   * the server waits for the client's acknowledgement beyond that.
+   */
+  readonly streamWindow?: number;
 }
 
 /** Options of {@link Client.call}. */
@@ -242,6 +255,8 @@ interface ResolvedOptions {
   readonly connectTimeoutMs: number;
   readonly maxLocalQueue: number;
   readonly batchMax: number;
+  readonly delivery: 'stream' | 'poll';
+  readonly streamWindow: number;
 }
 
 interface OpenWaiter {
@@ -886,6 +901,8 @@ export class Client {
       version,
       maxQueued: this.#options.maxLocalQueue,
       resume: this.#options.resume,
+      stream: this.#options.delivery === 'stream',
+      streamWindow: this.#options.streamWindow,
       cluster: () => ({ id: this.clusterId, name: this.clusterName }),
       onClosed: (p) => {
         this.#ports.delete(p);
@@ -1364,6 +1381,11 @@ export async function connect(
     connectTimeoutMs: positive(options.connectTimeoutMs, 'connectTimeoutMs', 10_000),
     maxLocalQueue: Math.floor(positive(options.maxLocalQueue, 'maxLocalQueue', 100_000)),
     batchMax: Math.floor(positive(options.batchMax, 'batchMax', 1024)),
+    delivery: deliveryOption(options.delivery),
+    streamWindow: Math.min(
+      MAX_STREAM_WINDOW,
+      Math.floor(positive(options.streamWindow, 'streamWindow', DEFAULT_STREAM_WINDOW)),
+    ),
   };
   let ws: WebSocketConstructor;
   try {
@@ -1505,4 +1527,12 @@ function portFilterSpec(version: 1 | 2, f: PortFilter, what: string): [FilterSpe
       ];
     }
   }
+}
+
+function deliveryOption(value: unknown): 'stream' | 'poll' {
+  if (value === undefined || value === 'stream' || value === 'poll') return value ?? 'stream';
+  throw new ClusnotifyError(
+    'INVALID_ARGUMENT',
+    `options.delivery must be 'stream' or 'poll' (got ${JSON.stringify(value)})`,
+  );
 }

@@ -3,8 +3,9 @@
  * numbered calls and their results, `cancel` frames for aborted gets, and what happens to calls
  * in flight when the socket goes away. Reconnecting is the client's business, not this file's.
  */
-import { ClusnotifyError, WIRE_VERSION, parseServerFrame } from '@clusnotify/protocol';
+import { ClusnotifyError, WIRE_VERSION, WireFeature, parseServerFrame } from '@clusnotify/protocol';
 import type { WireLimits, WireResult } from '@clusnotify/protocol';
+import { PortFeed } from './port-feed.js';
 import { errorCode } from './errors.js';
 import { reasonOf, startTimer } from './host.js';
 import type { AbortSignalLike, Timer } from './host.js';
@@ -27,6 +28,8 @@ export interface Welcome {
   /** The server's published store revision when the session opened. */
   readonly revision: number;
   readonly limits: WireLimits;
+  /** Whether the server streams ports (`streamNotify`, docs/protocol.md "Streams"). */
+  readonly streams: boolean;
 }
 
 /** Options of {@link Connection.open}. */
@@ -77,6 +80,7 @@ export class Connection {
   readonly #ws: WebSocketLike;
   readonly #options: ConnectionOptions;
   readonly #pending = new Map<number, Pending>();
+  readonly #feeds = new Map<string, PortFeed>();
   #nextId = 1;
   #phase: Phase = 'opening';
   #closeError: ClusnotifyError | undefined;
@@ -161,6 +165,26 @@ export class Connection {
   /** Calls in flight. */
   get pendingCalls(): number {
     return this.#pending.size;
+  }
+
+  /**
+   * Starts routing the `notify` frames of port `hNotify` to a new feed — before the
+   * `streamNotify` call, so that no frame can arrive unrouted. A feed of a lost connection
+   * fails at once.
+   */
+  openFeed(hNotify: string): PortFeed {
+    this.#feeds.get(hNotify)?.close();
+    const feed: PortFeed = new PortFeed(hNotify, () => {
+      if (this.#feeds.get(hNotify) === feed) this.#feeds.delete(hNotify);
+    });
+    if (this.#phase === 'open') this.#feeds.set(hNotify, feed);
+    else feed.fail(this.#lostError('streamNotify'));
+    return feed;
+  }
+
+  /** Gives a streamed port `n` indications of credit back (an `ack` frame). */
+  ack(hNotify: string, n: number): void {
+    if (this.#phase === 'open' && n > 0) this.#send({ t: 'ack', h: hNotify, n });
   }
 
   /**
@@ -285,12 +309,16 @@ export class Connection {
           cluster: f.cluster,
           revision: f.revision,
           limits: f.limits,
+          streams: f.features?.includes(WireFeature.STREAM) === true,
         };
         this.#phase = 'open';
         this.#openTimer?.cancel();
         this.#detachOpenAbort?.();
         this.#opened?.resolve(this);
         this.#opened = undefined;
+        return;
+      case 'notify':
+        this.#feeds.get(f.h)?.push(f);
         return;
       case 'result': {
         const p = this.#pending.get(f.id);
@@ -393,6 +421,9 @@ export class Connection {
       this.#settle(id);
       p.reject(this.#lostError(p.method));
     }
+    const feeds = [...this.#feeds.values()];
+    this.#feeds.clear();
+    for (const feed of feeds) feed.fail(this.#lostError('streamNotify'));
   }
 }
 

@@ -27,6 +27,7 @@ import type { HandleRecord, ObjectKind } from './handles.js';
 import { AbortSource, Latch } from './host.js';
 import { LocalQueue } from './local-queue.js';
 import type { LostRun } from './local-queue.js';
+import type { FeedBatch, PortFeed } from './port-feed.js';
 
 /** What one filter asks for, by object identity rather than by handle. */
 export type FilterSpec =
@@ -120,6 +121,13 @@ export interface PortCoreOptions {
   readonly maxQueued: number;
   /** Resume on reconnect when possible (else always rebuild). */
   readonly resume: boolean;
+  /**
+   * Have the server push the port's indications (`streamNotify`) when it can, instead of
+   * asking with one get after another.
+   */
+  readonly stream: boolean;
+  /** Window of a streamed port: most indications unacknowledged at once. */
+  readonly streamWindow: number;
   readonly cluster: () => { readonly id: string; readonly name: string };
   /** Runs after the port closed (the client forgets it, closes its internal handles). */
   readonly onClosed: (port: PortCore) => Promise<void>;
@@ -508,48 +516,122 @@ export class PortCore {
   }
 
   async #read(): Promise<void> {
+    /** The stream of the current server port, when it is streamed. */
+    let feed: { readonly server: ServerPort; readonly feed: PortFeed; unacked: number } | undefined;
     while (!this.closed) {
       const s = this.#server;
       if (s === undefined) {
         await this.#ready.wait();
         continue;
       }
-      let r: CallResult;
+      if (!this.#options.stream || !s.conn.welcome.streams) {
+        await this.#readOnce(s);
+        continue;
+      }
+      if (feed?.server !== s) {
+        feed?.feed.close();
+        feed = await this.#openFeed(s);
+        continue;
+      }
+      let b: FeedBatch;
       try {
-        r = await s.conn.call(
-          this.version === 1 ? 'getNotifyAsync' : 'getNotifyV2',
-          { hNotify: s.handle, max: s.batchMax },
-          { waiting: true, signal: this.#stop.signal },
-        );
+        b = await feed.feed.next(this.#stop.signal);
       } catch {
-        // The connection went away (or the port is closing): the client restores the port on
-        // the next session and opens the latch again.
+        // The connection went away (or the port is closing): as for a get.
         if (this.#server === s) this.#setServer(undefined);
         continue;
       }
       if (this.#server !== s || this.closed) continue;
-      switch (r.type) {
-        case 'ok': {
-          const list = Array.isArray(r.notifications) ? (r.notifications as unknown[]) : [];
-          const lostAt = this.#options.resume
-            ? list.findIndex((w) => (w as { lost?: unknown }).lost !== undefined)
-            : -1;
-          if (
-            lostAt >= 0 &&
-            (await this.#refill(s, list.slice(0, lostAt), list[lostAt] as WireNotificationV1))
-          )
-            break;
-          this.#accept(list, s.batchMax);
-          break;
-        }
-        case 'timeout':
-          break;
-        default:
-          // interrupted / unblocked / a failure: the server port is gone under a live
-          // connection. Wait for the next session to restore it.
-          this.#setServer(undefined);
+      if (b.end !== undefined) {
+        // The server port was unblocked or closed under a live connection.
+        this.#setServer(undefined);
+        continue;
       }
+      feed.unacked += b.n.length;
+      // Credit goes back in halves of the window: few acks, and the server never runs dry
+      // while the client keeps up.
+      if (feed.unacked >= this.#options.streamWindow / 2) {
+        s.conn.ack(s.handle, feed.unacked);
+        feed.unacked = 0;
+      }
+      // A drained port has sent everything of the batch's last revision.
+      await this.#deliver(s, b.n, b.drained ? Number.POSITIVE_INFINITY : b.n.length);
     }
+    feed?.feed.close();
+  }
+
+  /** Starts streaming the server port `s`; undefined (and `s` dropped) when that fails. */
+  async #openFeed(
+    s: ServerPort,
+  ): Promise<
+    { readonly server: ServerPort; readonly feed: PortFeed; unacked: number } | undefined
+  > {
+    const feed = s.conn.openFeed(s.handle);
+    let r: CallResult;
+    try {
+      r = await s.conn.call(
+        'streamNotify',
+        { hNotify: s.handle, window: this.#options.streamWindow },
+        { signal: this.#stop.signal },
+      );
+    } catch {
+      r = { type: 'lost', status: 0 };
+    }
+    if (r.type === 'ok') return { server: s, feed, unacked: 0 };
+    feed.close();
+    // The port is gone from this session (or the connection is): restore it on the next one.
+    if (this.#server === s) this.#setServer(undefined);
+    return undefined;
+  }
+
+  /** One get on the server port `s` (servers that do not stream). */
+  async #readOnce(s: ServerPort): Promise<void> {
+    let r: CallResult;
+    try {
+      r = await s.conn.call(
+        this.version === 1 ? 'getNotifyAsync' : 'getNotifyV2',
+        { hNotify: s.handle, max: s.batchMax },
+        { waiting: true, signal: this.#stop.signal },
+      );
+    } catch {
+      // The connection went away (or the port is closing): the client restores the port on
+      // the next session and opens the latch again.
+      if (this.#server === s) this.#setServer(undefined);
+      return;
+    }
+    if (this.#server !== s || this.closed) return;
+    switch (r.type) {
+      case 'ok':
+        await this.#deliver(
+          s,
+          Array.isArray(r.notifications) ? (r.notifications as unknown[]) : [],
+          s.batchMax,
+        );
+        return;
+      case 'timeout':
+        return;
+      default:
+        // interrupted / unblocked / a failure: the server port is gone under a live
+        // connection. Wait for the next session to restore it.
+        this.#setServer(undefined);
+    }
+  }
+
+  /**
+   * Puts a batch from the server port `s` on the local queue; `max` is the batch size at which
+   * the port may still hold more of the last revision. A lost-events entry with resume on
+   * refills the port instead (see {@link PortCore.#refill}).
+   */
+  async #deliver(s: ServerPort, list: readonly unknown[], max: number): Promise<void> {
+    const lostAt = this.#options.resume
+      ? list.findIndex((w) => (w as { lost?: unknown }).lost !== undefined)
+      : -1;
+    if (
+      lostAt >= 0 &&
+      (await this.#refill(s, list.slice(0, lostAt), list[lostAt] as WireNotificationV1))
+    )
+      return;
+    this.#accept(list, max);
   }
 
   #accept(list: readonly unknown[], max: number): void {

@@ -30,105 +30,110 @@ function code(c: string) {
   };
 }
 
-test('with resume, every indication arrives exactly once across a server restart, and handles survive', async () => {
-  const c = await startCluster();
-  try {
-    const client = await c.client({ batchMax: 1 });
-    const states: ClientState[] = [];
-    client.onStateChange((s) => states.push(s));
-    const hc = await client.openCluster();
-    const res = await client.openClusterResource(hc, 'SQL Server');
-    const v1 = await client.openPort({
-      version: 1,
-      filters: [{ kind: 'cluster', filter: C.ALL, notifyKey: 1 }],
-    });
-    const v2 = await client.openPort({
-      version: 2,
-      filters: [
-        {
-          kind: 'v2',
-          objectType: T.RESOURCE,
-          filterFlags: ClusterChangeResourceV2.STATE,
-          notifyKey: 2,
-        },
-        {
-          kind: 'v2',
-          objectType: T.GROUP,
-          filterFlags: ClusterChangeGroupV2.ALL & ~0x200,
-          notifyKey: 3,
-        },
-      ],
-    });
-    const o1 = oracleV1(c.service, (s, p, hCluster) => {
-      s.addNotifyCluster(p, hCluster, (C.ALL & ~0xa0080000) >>> 0, 1);
-    });
-    const o2 = oracleV2(c.service, (s, p, hCluster) => {
-      s.addNotifyV2(
-        p,
-        hCluster,
-        { objectType: T.RESOURCE, filterFlags: ClusterChangeResourceV2.STATE },
-        2,
-        2,
-        false,
+for (const delivery of ['stream', 'poll'] as const)
+  test(`with resume, every indication arrives exactly once across a server restart, and handles survive (${delivery})`, async () => {
+    const c = await startCluster();
+    try {
+      // One indication per frame, so the restart cuts commits in the middle.
+      const client = await c.client({ batchMax: 1, streamWindow: 1, delivery });
+      const states: ClientState[] = [];
+      client.onStateChange((s) => states.push(s));
+      const hc = await client.openCluster();
+      const res = await client.openClusterResource(hc, 'SQL Server');
+      const v1 = await client.openPort({
+        version: 1,
+        filters: [{ kind: 'cluster', filter: C.ALL, notifyKey: 1 }],
+      });
+      const v2 = await client.openPort({
+        version: 2,
+        filters: [
+          {
+            kind: 'v2',
+            objectType: T.RESOURCE,
+            filterFlags: ClusterChangeResourceV2.STATE,
+            notifyKey: 2,
+          },
+          {
+            kind: 'v2',
+            objectType: T.GROUP,
+            filterFlags: ClusterChangeGroupV2.ALL & ~0x200,
+            notifyKey: 3,
+          },
+        ],
+      });
+      const o1 = oracleV1(c.service, (s, p, hCluster) => {
+        s.addNotifyCluster(p, hCluster, (C.ALL & ~0xa0080000) >>> 0, 1);
+      });
+      const o2 = oracleV2(c.service, (s, p, hCluster) => {
+        s.addNotifyV2(
+          p,
+          hCluster,
+          { objectType: T.RESOURCE, filterFlags: ClusterChangeResourceV2.STATE },
+          2,
+          2,
+          false,
+        );
+        s.addNotifyV2(
+          p,
+          hCluster,
+          { objectType: T.GROUP, filterFlags: ClusterChangeGroupV2.ALL & ~0x200 },
+          3,
+          2,
+          false,
+        );
+      });
+
+      await client.offlineResource('SQL Server');
+      // Part of this change is read before the server goes away. With batches of one, no
+      // commit is known to be complete, so the resume replays the last one and skips what was
+      // already received.
+      const early1 = await take(v1, 1);
+      const early2 = await take(v2, 1);
+
+      await c.stopServer();
+      await until(() => client.state !== 'open', 3000, 'the client to notice');
+      // Changes while no server is reachable: the service goes on (another node would).
+      await run(c.service, { type: 'resource.online', resource: 'SQL Server' });
+      await run(c.service, { type: 'group.move', group: 'SQL Group', node: 'NODE1' });
+      await c.startServer();
+      await until(() => client.state === 'open', 5000, 'the reconnect');
+      await run(c.service, { type: 'resource.offline', resource: 'SQL Disk' });
+
+      const e1 = await o1.drain();
+      const e2 = await o2.drain();
+      const g1 = [...early1, ...(await drainPort(v1, 300))];
+      const g2 = [...early2, ...(await drainPort(v2, 300))];
+      // No CLUSTER_RECONNECT: nothing was lost. CLUSTER_STATE may appear (every candidate failed once).
+      assert.equal(g1.filter((i) => i.version === 1 && i.filter === C.CLUSTER_RECONNECT).length, 0);
+      assert.deepEqual(
+        g1.filter((i) => !isControl(i)).map((i) => norm(i)),
+        e1.map((i) => norm(i)),
       );
-      s.addNotifyV2(
-        p,
-        hCluster,
-        { objectType: T.GROUP, filterFlags: ClusterChangeGroupV2.ALL & ~0x200 },
-        3,
-        2,
-        false,
+      assert.deepEqual(
+        g2.filter((i) => !isControl(i)).map((i) => norm(i)),
+        e2.map((i) => norm(i)),
       );
-    });
+      assert.ok(
+        states.includes('reconnecting') && states.at(-1) === 'open',
+        JSON.stringify(states),
+      );
 
-    await client.offlineResource('SQL Server');
-    // Part of this change is read before the server goes away. With batches of one, no
-    // commit is known to be complete, so the resume replays the last one and skips what was
-    // already received.
-    const early1 = await take(v1, 1);
-    const early2 = await take(v2, 1);
-
-    await c.stopServer();
-    await until(() => client.state !== 'open', 3000, 'the client to notice');
-    // Changes while no server is reachable: the service goes on (another node would).
-    await run(c.service, { type: 'resource.online', resource: 'SQL Server' });
-    await run(c.service, { type: 'group.move', group: 'SQL Group', node: 'NODE1' });
-    await c.startServer();
-    await until(() => client.state === 'open', 5000, 'the reconnect');
-    await run(c.service, { type: 'resource.offline', resource: 'SQL Disk' });
-
-    const e1 = await o1.drain();
-    const e2 = await o2.drain();
-    const g1 = [...early1, ...(await drainPort(v1, 300))];
-    const g2 = [...early2, ...(await drainPort(v2, 300))];
-    // No CLUSTER_RECONNECT: nothing was lost. CLUSTER_STATE may appear (every candidate failed once).
-    assert.equal(g1.filter((i) => i.version === 1 && i.filter === C.CLUSTER_RECONNECT).length, 0);
-    assert.deepEqual(
-      g1.filter((i) => !isControl(i)).map((i) => norm(i)),
-      e1.map((i) => norm(i)),
-    );
-    assert.deepEqual(
-      g2.filter((i) => !isControl(i)).map((i) => norm(i)),
-      e2.map((i) => norm(i)),
-    );
-    assert.ok(states.includes('reconnecting') && states.at(-1) === 'open', JSON.stringify(states));
-
-    // The handles opened before the loss still work on the new session.
-    assert.equal(res.closed, false);
-    const port = await client.createClusterNotifyPort(null, hc, C.GROUP_ADDED, 9);
-    await client.registerClusterNotify(port, C.RESOURCE_STATE, res, 10);
-    await client.closeClusterResource(res);
-    const hcClose = await client.getClusterNotify(port, { timeoutMs: 2000 });
-    assert.deepEqual(hcClose.type === 'ok' && [hcClose.filterType, hcClose.name], [
-      C.HANDLE_CLOSE,
-      'SQL Server',
-    ]);
-    await client.closeClusterNotifyPort(port);
-    await client.closeCluster(hc);
-  } finally {
-    await c.close();
-  }
-});
+      // The handles opened before the loss still work on the new session.
+      assert.equal(res.closed, false);
+      const port = await client.createClusterNotifyPort(null, hc, C.GROUP_ADDED, 9);
+      await client.registerClusterNotify(port, C.RESOURCE_STATE, res, 10);
+      await client.closeClusterResource(res);
+      const hcClose = await client.getClusterNotify(port, { timeoutMs: 2000 });
+      assert.deepEqual(hcClose.type === 'ok' && [hcClose.filterType, hcClose.name], [
+        C.HANDLE_CLOSE,
+        'SQL Server',
+      ]);
+      await client.closeClusterNotifyPort(port);
+      await client.closeCluster(hc);
+    } finally {
+      await c.close();
+    }
+  });
 
 test('without resume the port is rebuilt: CLUSTER_RECONNECT first, then the ReAdd *_STATE catch-up (§7.3)', async () => {
   const c = await startCluster();

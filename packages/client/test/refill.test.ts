@@ -17,16 +17,21 @@ import { createMemoryStore } from '@clusnotify/store';
 import { createTokenStore, startClusterService, startWsServer } from '@clusnotify/server';
 import { connect } from '@clusnotify/client';
 
-for (const version of [1, 2] as const) {
+for (const [version, delivery] of [
+  [1, 'stream'],
+  [2, 'stream'],
+  [1, 'poll'],
+  [2, 'poll'],
+] as const) {
   test(
-    `a v${version} port whose server queue overflows is refilled exactly from the store`,
+    `a v${version} port (${delivery}) whose server queue overflows is refilled exactly from the store`,
     { timeout: 60_000 },
     async () => {
       const store = createMemoryStore();
       const service = await startClusterService({ store, engine: { maxQueuedPerPort: 64 } });
       const tokens = createTokenStore();
       const server = await startWsServer({ service, tokens, port: 0 });
-      const client = await connect(server.url, { token: tokens.create('full') });
+      const client = await connect(server.url, { token: tokens.create('full'), delivery });
       try {
         const port = await client.openPort(
           version === 2
@@ -86,6 +91,11 @@ for (const version of [1, 2] as const) {
           expected,
         );
         assert.ok((got.at(-1)?.revision ?? 0) <= end);
+        const gets = (await server.metrics.calls.get()).values
+          .filter((v) => String(v.labels.method).startsWith('getNotify'))
+          .reduce((a, v) => a + v.value, 0);
+        if (delivery === 'stream') assert.equal(gets, 0, 'a streamed port needs no get call');
+        else assert.ok(gets > 0);
         await port.close();
       } finally {
         await client.close();

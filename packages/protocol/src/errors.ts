@@ -108,6 +108,12 @@ const catalogue = {
       'The port was unblocked by ApiUnblockGetNotifyCall and delivers nothing more (§3.1.4.2.107); it only waits to be closed.',
     fix: 'Close the port; open a new one to keep receiving events.',
   },
+  PORT_STREAMING: {
+    status: Win32Status.INVALID_STATE,
+    meaning:
+      'The port is streamed to this connection (streamNotify): its indications arrive in notify frames, so a get call or a second streamNotify on it is refused.',
+    fix: 'Read the notify frames, or use get calls on a port that is not streamed.',
+  },
   GET_INTERRUPTED: {
     status: Win32Status.INVALID_FUNCTION,
     meaning:

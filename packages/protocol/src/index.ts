@@ -87,8 +87,11 @@ export { fromBase64, toBase64 } from './base64.js';
 export {
   CloseCode,
   WAITING_METHODS,
+  DEFAULT_STREAM_WINDOW,
+  MAX_STREAM_WINDOW,
   WIRE_PATH,
   WIRE_VERSION,
+  WireFeature,
   WireMethods,
   fromWireNotification,
   parseClientFrame,
@@ -98,9 +101,11 @@ export {
   wireFilterSchema,
 } from './wire.js';
 export type {
+  AckFrame,
   CallFrame,
   ClientFrame,
   HelloFrame,
+  NotifyFrame,
   ServerFrame,
   WireFilter,
   WireLimits,

@@ -12,6 +12,18 @@ export const WIRE_VERSION = 1;
 /** Path of the WebSocket endpoint. */
 export const WIRE_PATH = '/v1';
 
+/** Indications a stream may have in flight unless the client asks otherwise (docs/protocol.md, "Streams"). */
+export const DEFAULT_STREAM_WINDOW = 4096;
+/** Largest stream window a client may ask for. */
+export const MAX_STREAM_WINDOW = 65_536;
+
+/** Optional protocol features a server announces in its welcome (`features`). */
+export const WireFeature = {
+  /** streamNotify: the server pushes a port's indications in `notify` frames under credit. */
+  STREAM: 'stream',
+} as const;
+export type WireFeature = (typeof WireFeature)[keyof typeof WireFeature];
+
 /** WebSocket close codes the server uses (docs/protocol.md, "Close codes"). */
 export const CloseCode = {
   NORMAL: 1000,
@@ -140,6 +152,10 @@ export const WireMethods = {
   getNotify: z.strictObject({ hNotify: handle, timeoutMs: timeout }),
   getNotifyAsync: get,
   getNotifyV2: get,
+  streamNotify: z.strictObject({
+    hNotify: handle,
+    window: z.number().int().min(1).max(MAX_STREAM_WINDOW).optional(),
+  }),
   unblockGetNotifyCall: byNotify,
   closeNotify: byNotify,
   resumeNotify: z.strictObject({
@@ -208,12 +224,24 @@ const callSchema = z.strictObject({
   p: z.looseObject({}).optional(),
 });
 const cancelSchema = z.strictObject({ t: z.literal('cancel'), id: z.number().int().min(0) });
-const clientFrameSchema = z.discriminatedUnion('t', [helloSchema, callSchema, cancelSchema]);
+const ackSchema = z.strictObject({
+  t: z.literal('ack'),
+  h: handle,
+  n: z.number().int().min(1).max(MAX_STREAM_WINDOW),
+});
+const clientFrameSchema = z.discriminatedUnion('t', [
+  helloSchema,
+  callSchema,
+  cancelSchema,
+  ackSchema,
+]);
 
 /** A frame from client to server. */
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 export type HelloFrame = z.infer<typeof helloSchema>;
 export type CallFrame = z.infer<typeof callSchema>;
+/** Credit for a stream: the client consumed `n` more of port `h`'s indications. */
+export type AckFrame = z.infer<typeof ackSchema>;
 
 /** Limits the server announces in its welcome. */
 export interface WireLimits {
@@ -234,8 +262,11 @@ export type ServerFrame =
       readonly cluster: { readonly id: string; readonly name: string };
       readonly revision: number;
       readonly limits: WireLimits;
+      /** Optional features this server serves ({@link WireFeature}); absent: none. */
+      readonly features?: readonly WireFeature[];
     }
   | { readonly t: 'result'; readonly id: number; readonly r: WireResult }
+  | NotifyFrame
   | {
       readonly t: 'error';
       readonly id?: number;
@@ -243,6 +274,21 @@ export type ServerFrame =
       readonly status: number;
       readonly message: string;
     };
+
+/**
+ * A batch of a streamed port's indications (docs/protocol.md, "Streams"): `n` holds what
+ * getNotifyV2 (version-2 port) or getNotifyAsync (version-1 port) would have returned, oldest
+ * first. `drained` says the port's queue was empty after the batch was taken (so every
+ * indication of the batch's last revision has arrived). A frame with `end` is the stream's last:
+ * the port was closed or unblocked, `end` is the result a get would have had.
+ */
+export interface NotifyFrame {
+  readonly t: 'notify';
+  readonly h: string;
+  readonly n: readonly unknown[];
+  readonly drained: boolean;
+  readonly end?: WireResult;
+}
 
 /**
  * A method result as it travels: `type` and `status`, plus the method's out-parameters (read
@@ -291,7 +337,7 @@ export function parseServerFrame(data: string): ServerFrame | undefined {
     const v = JSON.parse(data) as { t?: unknown };
     return v !== null &&
       typeof v === 'object' &&
-      (v.t === 'welcome' || v.t === 'result' || v.t === 'error')
+      (v.t === 'welcome' || v.t === 'result' || v.t === 'error' || v.t === 'notify')
       ? (v as ServerFrame)
       : undefined;
   } catch {

@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import { ClusterObjectType as T, V2_FAMILIES } from '@clusnotify/protocol';
-import type { ServerFrame, WireResult } from '@clusnotify/protocol';
+import type { NotifyFrame, ServerFrame, WireResult } from '@clusnotify/protocol';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,6 +36,13 @@ const RUNS = Number(args.runs);
 const SECONDS = Number(args.seconds);
 const HISTORY = Number(args.history);
 const MAIN = fileURLToPath(new URL('../../../cli/dist/src/main.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../cli/bin/clusnotify.js', import.meta.url));
+/** The node flags the `clusnotify` bin runs with (its shebang), so the server runs as users run it. */
+const SERVE_NODE_ARGS = (
+  /^#!\/usr\/bin\/env -S node(.*)$/m.exec(readFileSync(BIN, 'utf8'))?.[1] ?? ''
+)
+  .split(' ')
+  .filter(Boolean);
 
 interface Server {
   readonly child: ChildProcess;
@@ -43,18 +50,21 @@ interface Server {
   readonly token: string;
   readonly dir: string;
   rssKiB(): number;
+  /** CPU time (user + system) the server process has used so far, in ms. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
 async function startServer(
   store: 'memory' | 'sqlite',
   extra: string[] = [],
-  nodeArgs: string[] = [],
+  nodeArgs: string[] = SERVE_NODE_ARGS,
 ): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'clusnotify-wire-'));
   const child = spawn(
     process.execPath,
     [
+      ...(process.env.WIRE_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       ...nodeArgs,
       MAIN,
       'serve',
@@ -92,6 +102,12 @@ async function startServer(
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${String(child.pid)}/status`, 'utf8'));
       return Number(m?.[1] ?? NaN);
     },
+    cpuMs() {
+      // Fields 14 and 15 of /proc/PID/stat: utime and stime in clock ticks (100 per second).
+      const stat = readFileSync(`/proc/${String(child.pid)}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    },
     async stop() {
       await new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
@@ -106,14 +122,19 @@ async function startServer(
 class Peer {
   private nextId = 1;
   private readonly pending = new Map<number, (r: WireResult & Record<string, unknown>) => void>();
+  /** Handlers of streamed ports' notify frames, by port handle. */
+  readonly streams = new Map<string, (f: NotifyFrame) => void>();
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (d) => {
       const f = JSON.parse((d as Buffer).toString('utf8')) as ServerFrame;
       if (f.t === 'result') {
         this.pending.get(f.id)?.(f.r as WireResult & Record<string, unknown>);
         this.pending.delete(f.id);
-      }
+      } else if (f.t === 'notify') this.streams.get(f.h)?.(f);
     });
+  }
+  ack(h: string, n: number): void {
+    this.ws.send(JSON.stringify({ t: 'ack', h, n }));
   }
   static async open(url: string, token: string): Promise<Peer> {
     const ws = new WebSocket(url, { perMessageDeflate: false });
@@ -175,7 +196,14 @@ interface Reader {
   done: Promise<void>;
 }
 
-/** Reads a port in a loop with one get in flight; counts indications and first arrival per revision. */
+/** How readers take indications: `stream` (streamNotify + acks, the default) or `poll` (gets). */
+const READ_MODE = process.env.WIRE_BENCH_READ === 'poll' ? 'poll' : 'stream';
+const WINDOW = 4096;
+
+/**
+ * Reads a port — streamed (notify frames, acked every half window) or with one get in flight —
+ * and counts indications and first arrival per revision.
+ */
 function read(peer: Peer, port: string, track: boolean): Reader {
   let stopped = false;
   const r: Reader = {
@@ -184,6 +212,27 @@ function read(peer: Peer, port: string, track: boolean): Reader {
     stop: () => (stopped = true),
     done: Promise.resolve(),
   };
+  if (READ_MODE === 'stream') {
+    let unacked = 0;
+    peer.streams.set(port, (f) => {
+      if (stopped) return;
+      const list = f.n as { revision: number }[];
+      r.count += list.length;
+      if (track) {
+        const now = performance.now();
+        for (const n of list) if (!r.firstSeen.has(n.revision)) r.firstSeen.set(n.revision, now);
+      }
+      unacked += list.length;
+      if (unacked >= WINDOW / 2) {
+        peer.ack(port, unacked);
+        unacked = 0;
+      }
+    });
+    r.done = peer.call('streamNotify', { hNotify: port, window: WINDOW }).then((res) => {
+      if (res.type !== 'ok') throw new Error(JSON.stringify(res));
+    });
+    return r;
+  }
   r.done = (async () => {
     while (!stopped) {
       const res = await peer.call('getNotifyV2', { hNotify: port, max: 4096, timeoutMs: 200 });
@@ -253,7 +302,12 @@ const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, m
 async function liveOne(
   store: 'memory' | 'sqlite',
   clients: number,
-): Promise<{ changesPerSec: number; deliveredPerSec: number; lagMax: number }> {
+): Promise<{
+  changesPerSec: number;
+  deliveredPerSec: number;
+  lagMax: number;
+  serverCpuUsPerChange: number;
+}> {
   const srv = await startServer(store);
   try {
     const writer = await Peer.open(srv.url, srv.token);
@@ -264,7 +318,9 @@ async function liveOne(
       peers.push(p);
       readers.push(read(p, await watchEverything(p), false));
     }
+    const cpu0 = srv.cpuMs();
     const w = await write(writer, { seconds: SECONDS, inflight: 64 });
+    const cpu1 = srv.cpuMs();
     const lag = readers.map(() => 0);
     await settle(300);
     for (const r of readers) r.stop();
@@ -275,6 +331,7 @@ async function liveOne(
       changesPerSec: w.commands / w.seconds,
       deliveredPerSec: delivered / w.seconds,
       lagMax: Math.max(...lag),
+      serverCpuUsPerChange: ((cpu1 - cpu0) * 1000) / w.commands,
     };
   } finally {
     await srv.stop();
@@ -341,9 +398,13 @@ async function replay(): Promise<{ indications: number; perSec: number }> {
 }
 
 // ----- 4. latency with 100 clients at a fixed rate -----------------------------------------------
-async function latency(
-  rate: number,
-): Promise<{ p50: number; p99: number; p999: number; samples: number }> {
+async function latency(rate: number): Promise<{
+  p50: number;
+  p99: number;
+  p999: number;
+  samples: number;
+  serverCpuUsPerChange: number;
+}> {
   const srv = await startServer('memory');
   try {
     const writer = await Peer.open(srv.url, srv.token);
@@ -356,8 +417,10 @@ async function latency(
     }
     await settle(200);
     const sent = new Map<number, number>();
-    await write(writer, { count: Math.round(rate * SECONDS), inflight: 16, rate, sent });
+    const cpu0 = srv.cpuMs();
+    const w = await write(writer, { count: Math.round(rate * SECONDS), inflight: 16, rate, sent });
     await settle(300);
+    const cpu1 = srv.cpuMs();
     for (const r of readers) r.stop();
     await Promise.all(readers.map((r) => r.done));
     const lat: number[] = [];
@@ -368,15 +431,34 @@ async function latency(
       }
     }
     lat.sort((a, b) => a - b);
+    if (process.env.WIRE_BENCH_DEBUG !== undefined) {
+      const t0 = Math.min(...sent.values());
+      const slow = new Map<number, number>();
+      for (const r of readers)
+        for (const [rev, at] of r.firstSeen) {
+          const s = sent.get(rev);
+          if (s !== undefined && at - s > 8) slow.set(rev, Math.max(slow.get(rev) ?? 0, at - s));
+        }
+      for (const [rev, ms] of [...slow].sort((a, b) => a[0] - b[0]))
+        console.log(
+          `rev ${rev} sent +${((sent.get(rev) ?? 0) - t0).toFixed(1)} ms worst ${ms.toFixed(1)} ms`,
+        );
+    }
     for (const p of [writer, ...peers]) p.close();
-    return { p50: pct(lat, 50), p99: pct(lat, 99), p999: pct(lat, 99.9), samples: lat.length };
+    return {
+      p50: pct(lat, 50),
+      p99: pct(lat, 99),
+      p999: pct(lat, 99.9),
+      samples: lat.length,
+      serverCpuUsPerChange: ((cpu1 - cpu0) * 1000) / w.commands,
+    };
   } finally {
     await srv.stop();
   }
 }
 
 // ----- 5. memory per idle port ----------------------------------------------------------------------
-async function idlePorts(nodeArgs: string[] = []): Promise<number> {
+async function idlePorts(nodeArgs: string[] = SERVE_NODE_ARGS): Promise<number> {
   const srv = await startServer('memory', [], nodeArgs);
   try {
     const peers: Peer[] = [];
@@ -419,13 +501,30 @@ const add = (k: string, v: number): void => {
   (results[k] ??= []).push(v);
 };
 const only = process.env.WIRE_BENCH_ONLY;
+function addIdle(asServed: number, defaults: number): void {
+  add(
+    `server RSS per idle port (10,000 ports, 100 connections; node ${SERVE_NODE_ARGS.join(' ')} as the bin runs it): bytes`,
+    asServed,
+  );
+  add('server RSS per idle port, node with default flags: bytes', defaults);
+}
 for (let run = 0; run < RUNS; run++) {
   if (only === 'idle') {
-    add('server RSS per idle port (10,000 ports, 100 connections): bytes', await idlePorts());
-    add(
-      'server RSS per idle port, node --max-semi-space-size=2: bytes',
-      await idlePorts(['--max-semi-space-size=2']),
-    );
+    addIdle(await idlePorts(), await idlePorts([]));
+    continue;
+  }
+  if (only === 'live') {
+    const m = await liveOne('memory', 1);
+    add('live memory, 1 client: indications delivered/s', m.deliveredPerSec);
+    add('live memory, 1 client: changes committed/s', m.changesPerSec);
+    add('live memory, 1 client: server CPU µs per change', m.serverCpuUsPerChange);
+    continue;
+  }
+  if (only === 'latency') {
+    const l = await latency(Number(process.env.WIRE_BENCH_RATE ?? 1000));
+    add('latency, 100 clients at 1000 changes/s: p50 ms', l.p50);
+    add('latency, 100 clients at 1000 changes/s: p99 ms', l.p99);
+    add('latency run: server CPU µs per change (100 clients)', l.serverCpuUsPerChange);
     continue;
   }
   const m = await liveOne('memory', 1);
@@ -448,11 +547,7 @@ for (let run = 0; run < RUNS; run++) {
     add(`latency, 100 clients at ${rate} changes/s: p99 ms`, l.p99);
     add(`latency, 100 clients at ${rate} changes/s: p99.9 ms`, l.p999);
   }
-  add('server RSS per idle port (10,000 ports, 100 connections): bytes', await idlePorts());
-  add(
-    'server RSS per idle port, node --max-semi-space-size=2: bytes',
-    await idlePorts(['--max-semi-space-size=2']),
-  );
+  addIdle(await idlePorts(), await idlePorts([]));
 }
 
 const rows = Object.entries(results).map(([figure, xs]) => ({

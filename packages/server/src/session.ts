@@ -687,6 +687,16 @@ export class Session {
     return { type: 'ok', status: 0, notifications: r.indications as IndicationV2[] };
   }
 
+  /**
+   * The version (1 or 2) of this session's port `hNotify`, for a transport that streams it;
+   * PORT_NOT_FOUND when the session has no such port.
+   */
+  portVersion(hNotify: string): 1 | 2 | Failure {
+    const e = this.entry(hNotify, ['notify'], 'hNotify');
+    if (isFailure(e)) return e;
+    return e.version;
+  }
+
   /** ApiUnblockGetNotifyCall (§3.1.4.2.107). */
   unblockGetNotifyCall(hNotify: string): Outcome {
     const p = this.port(hNotify);

@@ -14,7 +14,9 @@ import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
 import {
   CloseCode,
+  DEFAULT_STREAM_WINDOW,
   WAITING_METHODS,
+  WireFeature,
   WIRE_PATH,
   WIRE_VERSION,
   failure,
@@ -24,6 +26,7 @@ import {
 } from '@clusnotify/protocol';
 import type {
   CallFrame,
+  IndicationV2,
   ServerFrame,
   WireLimits,
   WireMethod,
@@ -208,10 +211,27 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
   };
 }
 
+/**
+ * A port this connection streams (docs/protocol.md "Streams"): its indications go out in
+ * `notify` frames while the client has credit; each `ack` frame gives credit back.
+ */
+interface PortStream {
+  readonly handle: string;
+  readonly version: 1 | 2;
+  /** Most indications unacknowledged at once. */
+  readonly window: number;
+  /** Indications the server may still send before the next ack. */
+  credit: number;
+  /** Resolves the loop's wait for credit (or for the send buffer to drain). */
+  wake: (() => void) | undefined;
+  ended: boolean;
+}
+
 /** One WebSocket connection and the session it authenticated. */
 class Connection {
   private session: Session | undefined;
   private readonly inflight = new Map<number, AbortController | undefined>();
+  private readonly streams = new Map<string, PortStream>();
   private readonly helloTimer: NodeJS.Timeout;
   private paused = false;
   private ended = false;
@@ -242,6 +262,7 @@ class Connection {
     clearTimeout(this.helloTimer);
     for (const c of this.inflight.values()) c?.abort();
     this.inflight.clear();
+    for (const st of this.streams.values()) this.endStream(st);
     this.session?.close();
   }
 
@@ -251,6 +272,7 @@ class Connection {
       if (this.paused && this.ws.bufferedAmount < SEND_LOW_WATER) {
         this.paused = false;
         this.ws.resume();
+        for (const st of this.streams.values()) st.wake?.();
       }
     });
     if (!this.paused && this.ws.bufferedAmount > SEND_HIGH_WATER) {
@@ -325,6 +347,7 @@ class Connection {
           cluster: { id: this.service.state.cluster.id, name: this.service.state.cluster.name },
           revision: this.service.revision,
           limits: { maxFrameBytes, maxPortsPerSession, maxFiltersPerPort, maxBatch },
+          features: [WireFeature.STREAM],
         });
         return;
       }
@@ -338,7 +361,74 @@ class Connection {
           return this.refuse('MALFORMED_FRAME', 'a cancel before hello', CloseCode.MALFORMED_FRAME);
         this.inflight.get(f.id)?.abort();
         return;
+      case 'ack': {
+        if (this.session === undefined)
+          return this.refuse('MALFORMED_FRAME', 'an ack before hello', CloseCode.MALFORMED_FRAME);
+        // An ack for a stream that ended (the port closed meanwhile) is ignored.
+        const st = this.streams.get(f.h);
+        if (st !== undefined) {
+          // Credit never exceeds the window, whatever the client claims.
+          st.credit = Math.min(st.window, st.credit + f.n);
+          st.wake?.();
+        }
+        return;
+      }
     }
+  }
+
+  /**
+   * Pushes a streamed port's indications (docs/protocol.md "Streams"): waits on the port like
+   * a parked get, sends what it took as one `notify` frame, and goes on while the client has
+   * credit and the send buffer is below its high-water mark. Ends — with a last frame carrying
+   * the get result — when the port is unblocked or closed, and silently with the connection.
+   */
+  private async runStream(session: Session, st: PortStream): Promise<void> {
+    const engine = this.service.engine;
+    while (!st.ended) {
+      if (st.credit === 0 || this.paused) {
+        await new Promise<void>((resolve) => {
+          st.wake = resolve;
+        });
+        st.wake = undefined;
+        continue;
+      }
+      const max = Math.min(st.credit, this.limits.maxBatch);
+      const r =
+        st.version === 2
+          ? await session.getNotifyV2(st.handle, { max })
+          : await session.getNotifyAsync(st.handle, { max });
+      if (st.ended) break;
+      if (r.type !== 'ok') {
+        this.send({ t: 'notify', h: st.handle, n: [], drained: true, end: r });
+        break;
+      }
+      const n: readonly unknown[] =
+        st.version === 2
+          ? (r.notifications as IndicationV2[]).map(toWireNotification)
+          : r.notifications;
+      st.credit -= n.length;
+      const info = engine.portInfo(st.handle);
+      this.send({
+        t: 'notify',
+        h: st.handle,
+        n,
+        drained: info.type !== 'ok' || info.info.queued === 0,
+      });
+    }
+    this.endStream(st);
+  }
+
+  private endStream(st: PortStream): void {
+    st.ended = true;
+    st.wake?.();
+    if (this.streams.get(st.handle) === st) this.streams.delete(st.handle);
+  }
+
+  /** A failure when `hNotify` is streamed: gets on it are refused. */
+  private streaming(hNotify: string): WireResult | undefined {
+    return this.streams.has(hNotify)
+      ? failure('PORT_STREAMING', `port ${hNotify} is streamed to this connection`)
+      : undefined;
   }
 
   private async call(session: Session, f: CallFrame): Promise<void> {
@@ -382,6 +472,11 @@ class Connection {
     this.inflight.delete(f.id);
     this.metrics.calls.inc({ method: parsed.method, result: r.type });
     this.send({ t: 'result', id: f.id, r });
+    // After the result, so the client hears of the stream before its first notify frame.
+    if (parsed.method === 'streamNotify' && r.type === 'ok') {
+      const st = this.streams.get((parsed.params as WireParams<'streamNotify'>).hNotify);
+      if (st !== undefined) void this.runStream(session, st);
+    }
   }
 
   private portLimit(session: Session): WireResult | undefined {
@@ -482,6 +577,8 @@ class Connection {
       }
       case 'getNotify': {
         const p = P(m);
+        const streamed = this.streaming(p.hNotify);
+        if (streamed !== undefined) return streamed;
         return s.getNotify(p.hNotify, {
           ...(p.timeoutMs === undefined ? {} : { timeoutMs: p.timeoutMs }),
           ...(signal ? { signal } : {}),
@@ -489,6 +586,8 @@ class Connection {
       }
       case 'getNotifyAsync': {
         const p = P(m);
+        const streamed = this.streaming(p.hNotify);
+        if (streamed !== undefined) return streamed;
         return s.getNotifyAsync(p.hNotify, {
           max: batch(p.max),
           ...(p.timeoutMs === undefined ? {} : { timeoutMs: p.timeoutMs }),
@@ -497,6 +596,8 @@ class Connection {
       }
       case 'getNotifyV2': {
         const p = P(m);
+        const streamed = this.streaming(p.hNotify);
+        if (streamed !== undefined) return streamed;
         const r = await s.getNotifyV2(p.hNotify, {
           max: batch(p.max),
           ...(p.timeoutMs === undefined ? {} : { timeoutMs: p.timeoutMs }),
@@ -510,10 +611,33 @@ class Connection {
         };
         return out;
       }
+      case 'streamNotify': {
+        const p = P(m);
+        const version = s.portVersion(p.hNotify);
+        if (typeof version !== 'number') return version;
+        const streamed = this.streaming(p.hNotify);
+        if (streamed !== undefined) return streamed;
+        const window = p.window ?? DEFAULT_STREAM_WINDOW;
+        this.streams.set(p.hNotify, {
+          handle: p.hNotify,
+          version,
+          window,
+          credit: window,
+          wake: undefined,
+          ended: false,
+        });
+        const out: WireResult & { window: number } = { type: 'ok', status: 0, window };
+        return out;
+      }
       case 'unblockGetNotifyCall':
         return s.unblockGetNotifyCall(P(m).hNotify);
-      case 'closeNotify':
-        return s.closeNotify(P(m).hNotify);
+      case 'closeNotify': {
+        const p = P(m);
+        const r = s.closeNotify(p.hNotify);
+        const st = this.streams.get(p.hNotify);
+        if (r.type === 'ok' && st !== undefined) this.endStream(st);
+        return r;
+      }
       case 'resumeNotify': {
         const p = P(m);
         return this.portLimit(s) ?? s.resumeNotify(p.version, p.filters, p.afterRevision);

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { ClusterChange as C, ClusterObjectType as T, WireMethods } from '@clusnotify/protocol';
-import type { ServerFrame, WireMethod } from '@clusnotify/protocol';
+import type { NotifyFrame, ServerFrame, WireMethod } from '@clusnotify/protocol';
 import { createMemoryStore } from '@clusnotify/store';
 import { createTokenStore, startClusterService, startWsServer } from '@clusnotify/server';
 import { testIds } from './helpers.js';
@@ -20,9 +20,11 @@ test('every protocol method is wired to its session method and answers over the 
   const ws = new WebSocket(server.url);
   await new Promise((r) => ws.once('open', r));
   const results = new Map<number, (r: R) => void>();
+  const pushed: NotifyFrame[] = [];
   ws.on('message', (d) => {
     const f = JSON.parse((d as Buffer).toString('utf8')) as ServerFrame;
     if (f.t === 'result') results.get(f.id)?.(f.r as unknown as R);
+    if (f.t === 'notify') pushed.push(f);
   });
   let id = 0;
   const called = new Set<WireMethod>();
@@ -149,7 +151,12 @@ test('every protocol method is wired to its session method and answers over the 
       filters: [{ kind: 'v2', objectType: T.RESOURCE, filterFlags: 0x4, notifyKey: 9 }],
       afterRevision: info.revision as number,
     });
+    assert.equal((await ok('streamNotify', { hNotify: resumed.handle, window: 16 })).window, 16);
     await ok('unblockGetNotifyCall', { hNotify: resumed.handle });
+    // Unblocking a streamed port ends its stream with the result a parked get would have had.
+    while (!pushed.some((f) => f.h === resumed.handle && f.end !== undefined))
+      await new Promise((r) => setTimeout(r, 5));
+    assert.equal(pushed.find((f) => f.end !== undefined)?.end?.type, 'interrupted');
     for (const p of [p1, p2, resumed.handle]) await ok('closeNotify', { hNotify: p });
     // NODE3 still owns a group: the eviction is refused with the model's coded error.
     const evicted = await call('evictNode', {

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { ClusterChangeResourceV2 as ResV2, ClusterObjectType as T } from '@clusnotify/protocol';
-import type { ServerFrame, WireResult } from '@clusnotify/protocol';
+import type { NotifyFrame, ServerFrame, WireResult } from '@clusnotify/protocol';
 import { createMemoryStore } from '@clusnotify/store';
 import { createTokenStore, startClusterService, startWsServer } from '@clusnotify/server';
 import type { ClusterService, TokenStore, WsServer } from '@clusnotify/server';
@@ -291,5 +291,119 @@ describe('the WebSocket server (docs/protocol.md)', () => {
     assert.ok((last?.lost?.count ?? 0) > 0);
     stalled.end();
     healthy.end();
+  });
+
+  describe('streamed ports (docs/protocol.md "Streams")', () => {
+    /** A session with a v2 port on every resource state change, streamed with `window`. */
+    async function streamed(window: number): Promise<{ peer: Peer; port: string }> {
+      const peer = await Peer.open(server.url);
+      await peer.hello(read);
+      const hc = (await peer.call('openCluster')).handle as string;
+      const port = (await peer.call('createNotifyV2')).handle as string;
+      await peer.call('addNotifyV2', {
+        hNotify: port,
+        hObject: hc,
+        filter: { objectType: T.RESOURCE, filterFlags: ResV2.STATE },
+        notifyKey: 5,
+        version: 2,
+        isTargetedAtObject: false,
+      });
+      const r = await peer.call('streamNotify', { hNotify: port, window });
+      assert.deepEqual([r.type, r.window], ['ok', window]);
+      return { peer, port };
+    }
+    const pushedTo = (peer: Peer, port: string): NotifyFrame[] =>
+      peer.frames.filter((f): f is NotifyFrame => f.t === 'notify' && f.h === port);
+    const count = (frames: readonly NotifyFrame[]): number =>
+      frames.reduce((a, f) => a + f.n.length, 0);
+    async function toggle(times: number): Promise<number[]> {
+      const admin = await Peer.open(server.url);
+      await admin.hello(full);
+      const revisions: number[] = [];
+      for (let i = 0; i < times; i++) {
+        const r = await admin.call('execute', {
+          command: {
+            type: i % 2 === 0 ? 'resource.offline' : 'resource.online',
+            resource: 'FS Disk',
+          },
+        });
+        assert.equal(r.type, 'ok', JSON.stringify(r));
+        revisions.push(r.revision as number);
+      }
+      admin.end();
+      return revisions;
+    }
+
+    test('the server pushes each commit in notify frames, in revision order, without a get', async () => {
+      const { peer, port } = await streamed(4096);
+      const revisions = await toggle(4);
+      await peer.until(() =>
+        pushedTo(peer, port).some((f) =>
+          f.n.some((n) => (n as { revision: number }).revision === revisions.at(-1)),
+        )
+          ? true
+          : undefined,
+      );
+      const got = pushedTo(peer, port).flatMap(
+        (f) => f.n as { revision: number; notifyKey: number }[],
+      );
+      const seen = got.map((n) => n.revision);
+      assert.deepEqual(
+        seen,
+        [...seen].sort((a, b) => a - b),
+        'revision order',
+      );
+      assert.deepEqual([...new Set(seen)], revisions, 'every commit, nothing else');
+      assert.ok(got.every((n) => n.notifyKey === 5));
+      assert.equal(pushedTo(peer, port).at(-1)?.drained, true);
+      peer.end();
+    });
+
+    test('the server stops at the window and goes on after an ack; acks never raise credit past the window', async () => {
+      const { peer, port } = await streamed(3);
+      peer.send({ t: 'ack', h: port, n: 1000 }); // more than was ever sent: capped at the window
+      await toggle(6);
+      await peer.until(() => (count(pushedTo(peer, port)) >= 3 ? true : undefined));
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(count(pushedTo(peer, port)), 3, 'nothing past the window');
+      const info = service.engine.portInfo(port);
+      assert.ok(info.type === 'ok' && info.info.queued > 0, 'the rest waits in the port');
+      peer.send({ t: 'ack', h: port, n: 3 });
+      await peer.until(() => (count(pushedTo(peer, port)) >= 6 ? true : undefined));
+      assert.equal(count(pushedTo(peer, port)), 6);
+      peer.end();
+    });
+
+    test('a streamed port refuses gets and a second stream with PORT_STREAMING; a closed one streams no more', async () => {
+      const { peer, port } = await streamed(16);
+      const get = await peer.call('getNotifyV2', { hNotify: port, timeoutMs: 0 });
+      assert.deepEqual([get.type, (get as { code?: string }).code], ['error', 'PORT_STREAMING']);
+      const again = await peer.call('streamNotify', { hNotify: port });
+      assert.equal((again as { code?: string }).code, 'PORT_STREAMING');
+      assert.equal((await peer.call('closeNotify', { hNotify: port })).type, 'ok');
+      peer.send({ t: 'ack', h: port, n: 1 }); // for a stream that ended: ignored
+      await toggle(2);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(count(pushedTo(peer, port)), 0);
+      assert.equal((await peer.call('getServerInfo')).type, 'ok', 'the connection is still open');
+      peer.end();
+    });
+
+    test("streamNotify on an unknown port or another session's port fails as a get would; a malformed ack closes 4002", async () => {
+      const { peer, port } = await streamed(16);
+      const other = await Peer.open(server.url);
+      await other.hello(read);
+      const stolen = await other.call('streamNotify', { hNotify: port });
+      const stolenGet = await other.call('getNotifyV2', { hNotify: port, timeoutMs: 0 });
+      assert.equal(stolen.type, 'error');
+      assert.deepEqual(stolen, stolenGet);
+      const unknown = await other.call('streamNotify', { hNotify: 'p-nope' });
+      assert.equal(unknown.status, 6, 'ERROR_INVALID_HANDLE');
+      const tooWide = await other.call('streamNotify', { hNotify: port, window: 1 << 20 });
+      assert.equal((tooWide as { code?: string }).code, 'INVALID_ARGUMENT');
+      other.send({ t: 'ack', h: port, n: 0 });
+      assert.equal(await other.closed(), 4002);
+      peer.end();
+    });
   });
 });

@@ -18,7 +18,8 @@ import {
   checkRevisionArgument,
   closedError,
   invalid,
-  parseCommit,
+  lazyCommit,
+  lazyDocument,
   prepareCommit,
 } from './prepare-commit.js';
 import { DEFAULT_READ_LIMIT, DEFAULT_RETAIN_COMMITS } from './limits.js';
@@ -45,7 +46,8 @@ function settle<T>(body: () => T): Promise<T> {
  * survives the process. Commits apply synchronously in call order, so every `commit()` of
  * one tick gets consecutive revisions; there is nothing to batch.
  *
- * Values handed out (commits, documents) are deep-frozen copies of what was committed.
+ * Values handed out (commits, documents) are deep-frozen copies of what was committed, parsed
+ * from their JSON on first use (the log holds a commit nobody read as its JSON string only).
  * Create one with {@link createMemoryStore}.
  */
 export class MemoryStore implements StateStore {
@@ -127,9 +129,10 @@ export class MemoryStore implements StateStore {
           'STORE_CONFLICT',
           `commit expected revision ${prepared.expectRevision}, but the store is at ${this.#revision}`,
         );
-      const commit = parseCommit(this.#revision + 1, prepared.body);
-      for (const key of commit.deletes) this.#documents.delete(`${key.kind}\0${key.id}`);
-      for (const put of commit.puts) this.#documents.set(`${put.kind}\0${put.id}`, put);
+      const commit = lazyCommit(this.#revision + 1, prepared.body);
+      for (const key of prepared.deletes) this.#documents.delete(`${key.kind}\0${key.id}`);
+      for (const put of prepared.puts)
+        this.#documents.set(`${put.kind}\0${put.id}`, lazyDocument(put.kind, put.id, put.json));
       this.#log.push(commit);
       this.#revision = commit.revision;
       this.#forget(this.#revision - this.#retain);

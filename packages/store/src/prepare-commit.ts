@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { StoreError } from './state-store.js';
-import type { Commit, JsonValue, ObjectKey } from './state-store.js';
+import type { Commit, JsonValue, ObjectKey, StoredObject } from './state-store.js';
 
 import { MAX_COMMIT_BYTES, MAX_DOCUMENT_BYTES } from './limits.js';
 
@@ -258,6 +258,48 @@ export function parseCommit(revision: number, body: string): Commit {
     puts: parsed.puts,
     deletes: parsed.deletes,
     changes: parsed.changes,
+  });
+}
+
+/**
+ * The committed entry for `body` at `revision`, parsed on first use: `puts`, `deletes` and
+ * `changes` are enumerable getters that parse `body` once into a deep-frozen value shared by
+ * every reader. A commit nobody reads costs only its JSON string; the entry itself is frozen,
+ * so it behaves as {@link parseCommit}'s copy does (JSON.stringify, spread and deep equality
+ * see the same properties).
+ */
+export function lazyCommit(revision: number, body: string): Commit {
+  let parsed: Pick<Commit, 'puts' | 'deletes' | 'changes'> | undefined;
+  const load = (): Pick<Commit, 'puts' | 'deletes' | 'changes'> =>
+    (parsed ??= freeze(JSON.parse(body) as Pick<Commit, 'puts' | 'deletes' | 'changes'>));
+  return Object.freeze({
+    revision,
+    get puts() {
+      return load().puts;
+    },
+    get deletes() {
+      return load().deletes;
+    },
+    get changes() {
+      return load().changes;
+    },
+  });
+}
+
+/** A document whose `value` is parsed from `json` on first use, deep-frozen (see {@link lazyCommit}). */
+export function lazyDocument(kind: string, id: string, json: string): StoredObject {
+  let value: JsonValue | undefined;
+  let loaded = false;
+  return Object.freeze({
+    kind,
+    id,
+    get value(): JsonValue {
+      if (!loaded) {
+        value = parseValue(json);
+        loaded = true;
+      }
+      return value as JsonValue;
+    },
   });
 }
 

@@ -21,6 +21,7 @@ import {
   checkRevisionArgument,
   closedError,
   invalid,
+  lazyCommit,
   parseCommit,
   parseValue,
   prepareCommit,
@@ -338,7 +339,7 @@ export class SqliteStore implements StateStore {
       if (conflict !== undefined) entry.reject(conflict);
       else if (failure !== undefined) entry.reject(failure);
       else {
-        const commit = parseCommit(next++, entry.prepared.body);
+        const commit = lazyCommit(next++, entry.prepared.body);
         this.#hub.publish(commit);
         entry.resolve(commit);
       }
