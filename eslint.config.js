@@ -20,7 +20,7 @@ const allowed = {
   ],
 };
 /** Pure packages (compiled with `"types": []`): `node:*` imports are rejected there too. */
-const pure = new Set(['protocol', 'core', 'client']);
+const pure = new Set(['protocol', 'core', 'client', 'web']);
 const all = [
   '@clusnotify/protocol',
   '@clusnotify/core',
