@@ -131,7 +131,11 @@ export const EventStream = memo(function EventStream({
             ))}
           </tbody>
         </table>
-        {rows.length === 0 && <p class="muted empty">No indications match.</p>}
+        {rows.length === 0 && (
+          <p class="muted empty">
+            {log.total === 0 ? 'Waiting for indications…' : 'No indications match.'}
+          </p>
+        )}
       </div>
     </section>
   );

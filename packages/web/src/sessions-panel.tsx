@@ -79,10 +79,12 @@ export const SessionsPanel = memo(function SessionsPanel({
             <tbody key={s.id} data-session={s.id}>
               <tr class="session-row">
                 <td>
-                  <span class="mono">{s.id}</span>{' '}
-                  <span class={`access access-${s.access}`}>{s.access}</span>{' '}
-                  <span class="muted">{s.client === '' ? 'in process' : s.client}</span>
-                  {s.self && <span class="muted"> (this page)</span>}
+                  <span class="mono nowrap">{s.id}</span>{' '}
+                  <span class={`access access-${s.access}`}>{s.access}</span>
+                  <span class="client muted">
+                    {s.client === '' ? 'in process' : s.client}
+                    {s.self ? ' (this page)' : ''}
+                  </span>
                 </td>
                 <td>{ago(s.openedAt, now)}</td>
                 <td class="num">{n(s.queued)}</td>
