@@ -1,7 +1,6 @@
 /**
  * What `clusnotify watch` registers: `--class`, `--object` and `--key` turned into port filters
- * for `client.openPort` (objects by name) and into resume filters for `resumeNotify` (objects
- * by id, docs/protocol.md §4).
+ * for `client.openPort` (objects by name).
  */
 import {
   ClusterChange,
@@ -10,7 +9,6 @@ import {
   ClusterObjectType,
   V2_FAMILIES,
 } from '@clusnotify/protocol';
-import type { WireFilter } from '@clusnotify/protocol';
 import type { PortFilter } from '@clusnotify/client';
 import { UsageError } from './usage-error.js';
 
@@ -118,56 +116,6 @@ export function portFilters(specs: readonly WatchSpec[], version: 1 | 2): PortFi
               objectType: ClusterObjectType.REGISTRY,
               filterFlags: keyFlags(s.subtree),
               name: s.path,
-              notifyKey,
-            };
-    }
-  });
-}
-
-/**
- * The filters of `specs` for `resumeNotify`; `idOf` gives the id of a named object (resource
- * types are named by name).
- */
-export function resumeFilters(
-  specs: readonly WatchSpec[],
-  version: 1 | 2,
-  idOf: (cls: WatchClass, name: string) => string,
-): WireFilter[] {
-  return specs.map((s, notifyKey): WireFilter => {
-    switch (s.kind) {
-      case 'class': {
-        const c = WATCH_CLASSES[s.cls];
-        return version === 1
-          ? { kind: 'cluster', filter: c.v1, notifyKey }
-          : { kind: 'v2', objectType: c.objectType, filterFlags: v2Flags(c.objectType), notifyKey };
-      }
-      case 'object': {
-        const c = WATCH_CLASSES[s.cls];
-        const id = idOf(s.cls, s.name);
-        return version === 1
-          ? { kind: 'object', objectType: c.objectType, objectId: id, filter: c.v1, notifyKey }
-          : {
-              kind: 'v2',
-              objectType: c.objectType,
-              filterFlags: v2Flags(c.objectType),
-              target: id,
-              notifyKey,
-            };
-      }
-      case 'key':
-        return version === 1
-          ? {
-              kind: 'key',
-              keyPath: s.path,
-              filter: ClusterChangeFamily.REGISTRY,
-              watchSubtree: s.subtree,
-              notifyKey,
-            }
-          : {
-              kind: 'v2',
-              objectType: ClusterObjectType.REGISTRY,
-              filterFlags: keyFlags(s.subtree),
-              target: s.path,
               notifyKey,
             };
     }

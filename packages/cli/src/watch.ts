@@ -1,24 +1,14 @@
 /**
  * `clusnotify watch`: opens a notification port and prints its indications as they come, until
- * Ctrl-C / SIGTERM (or `--count` indications). With `--since` the port is re-created on the
- * server from that revision (`resumeNotify`, docs/protocol.md §4), so the history after it is
- * replayed before the live indications.
+ * Ctrl-C / SIGTERM (or `--count` indications). With `--since` the port starts at that revision
+ * (`openPort({ sinceRevision })`, docs/protocol.md §4): the history after it comes first, then
+ * live indications; like any port it survives reconnects without loss.
  */
-import { ClusnotifyError, ERROR_CATALOGUE, fromWireNotification } from '@clusnotify/protocol';
-import type { ErrorCode, Indication, WireNotificationV2 } from '@clusnotify/protocol';
-import type { CallResult } from '@clusnotify/client';
+import type { Indication } from '@clusnotify/protocol';
 import type { Client } from '@clusnotify/client';
-import { clusterView } from './cluster-view.js';
-import type { CliKind } from './cluster-view.js';
 import { indicationJson, indicationLine } from './indication-format.js';
 import { UsageError } from './usage-error.js';
-import {
-  WATCH_CLASSES,
-  parseClass,
-  parseObject,
-  portFilters,
-  resumeFilters,
-} from './watch-filters.js';
+import { WATCH_CLASSES, parseClass, parseObject, portFilters } from './watch-filters.js';
 import type { WatchClass, WatchSpec } from './watch-filters.js';
 
 /** Options of {@link watch} (the command's flags). */
@@ -34,9 +24,6 @@ export interface WatchOptions {
   /** Stop after this many indications. */
   readonly count?: number;
 }
-
-/** Most indications fetched per get on a resumed port. */
-const BATCH = 256;
 
 /** What `--class`, `--object` and `--key` ask for; every class when none is given. */
 export function watchSpecs(o: WatchOptions, version: 1 | 2): WatchSpec[] {
@@ -70,8 +57,7 @@ export async function watch(client: Client, o: WatchOptions): Promise<void> {
     if (o.count !== undefined && seen >= o.count) stop.abort(new Error('count reached'));
   };
   try {
-    if (o.since === undefined) await watchPort(client, version, specs, stop.signal, emit);
-    else await watchResumed(client, version, specs, o.since, stop.signal, emit);
+    await watchPort(client, version, specs, o.since, stop.signal, emit);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -88,10 +74,15 @@ async function watchPort(
   client: Client,
   version: 1 | 2,
   specs: readonly WatchSpec[],
+  since: number | undefined,
   signal: AbortSignal,
   emit: (i: Indication) => void,
 ): Promise<void> {
-  const port = await client.openPort({ version, filters: portFilters(specs, version) });
+  const port = await client.openPort({
+    version,
+    filters: portFilters(specs, version),
+    ...(since === undefined ? {} : { sinceRevision: since }),
+  });
   try {
     ready(version, specs.length);
     while (!signal.aborted) {
@@ -108,91 +99,4 @@ async function watchPort(
   } finally {
     await port.close();
   }
-}
-
-/** The kinds of `cluster-view` for the classes `--object` may name. */
-const VIEW_KINDS: Partial<Record<WatchClass, CliKind>> = {
-  node: 'node',
-  group: 'group',
-  resource: 'resource',
-  network: 'network',
-  netinterface: 'netinterface',
-};
-
-async function watchResumed(
-  client: Client,
-  version: 1 | 2,
-  specs: readonly WatchSpec[],
-  since: number,
-  signal: AbortSignal,
-  emit: (i: Indication) => void,
-): Promise<void> {
-  const view = specs.some((s) => s.kind === 'object')
-    ? clusterView(await client.getClusterState())
-    : undefined;
-  const idOf = (cls: WatchClass, name: string): string => {
-    const kind = VIEW_KINDS[cls];
-    if (kind === undefined || view === undefined) return name; // resource types go by name
-    const id = view.find(kind, name).id;
-    return typeof id === 'string' ? id : name;
-  };
-  const filters = resumeFilters(specs, version, idOf);
-  const r = await client.call('resumeNotify', { version, filters, afterRevision: since });
-  if (r.type === 'compacted')
-    throw new ClusnotifyError(
-      'INVALID_ARGUMENT',
-      `--since ${since}: the server no longer holds the history after that revision`,
-    );
-  if (r.type !== 'ok' || typeof r.handle !== 'string') throw failureOf('resumeNotify', r);
-  const hNotify = r.handle;
-  try {
-    ready(version, specs.length);
-    while (!signal.aborted) {
-      let g;
-      try {
-        g = await client.call(
-          version === 2 ? 'getNotifyV2' : 'getNotifyAsync',
-          { hNotify, max: BATCH },
-          { signal },
-        );
-      } catch (e) {
-        if (signal.aborted) break;
-        throw e;
-      }
-      if (g.type === 'ok') {
-        const list = Array.isArray(g.notifications) ? (g.notifications as unknown[]) : [];
-        for (const n of list)
-          emit(version === 2 ? fromWireNotification(n as WireNotificationV2) : v1Of(n));
-      } else if (g.type === 'error') {
-        throw failureOf('getNotify', g);
-      } else if (g.type !== 'timeout') break; // unblocked, cancelled, interrupted
-    }
-  } finally {
-    // The port goes with the session anyway; closing it is a courtesy to the server.
-    await client.call('closeNotify', { hNotify }).catch(() => undefined);
-  }
-}
-
-/** A getNotifyAsync entry as a version-1 indication (that call carries no state sequence). */
-function v1Of(n: unknown): Indication {
-  const w = n as { notifyKey: number; filter: number; name: string; revision: number };
-  return {
-    version: 1,
-    notifyKey: w.notifyKey,
-    filter: w.filter,
-    name: w.name,
-    stateSequence: 0,
-    revision: w.revision,
-    lost: undefined,
-  };
-}
-
-/** A failure result as a `ClusnotifyError` (an unknown code becomes INTERNAL). */
-function failureOf(method: string, r: CallResult): ClusnotifyError {
-  const code: ErrorCode =
-    typeof r.code === 'string' && Object.hasOwn(ERROR_CATALOGUE, r.code)
-      ? (r.code as ErrorCode)
-      : 'INTERNAL';
-  const message = typeof r.message === 'string' ? r.message : `${method} answered ${r.type}`;
-  return new ClusnotifyError(code, message);
 }

@@ -95,6 +95,13 @@ export interface ConnectOptions {
    * the server waits for the client's acknowledgement beyond that.
    */
   readonly streamWindow?: number;
+  /**
+   * Liveness of a quiet connection (default 20 000 ms; 0: off): after this long with nothing
+   * from the server the client sends a cheap call, and if that is not answered within the same
+   * time it takes the server for gone and reconnects — a half-open TCP connection (a server
+   * that lost power, a dropped network path) is noticed instead of waited on forever.
+   */
+  readonly heartbeatMs?: number;
 }
 
 /** Options of {@link Client.call}. */
@@ -243,6 +250,13 @@ export interface OpenPortOptions {
   readonly version: 1 | 2;
   /** What to watch; the port opens objects and keys by name / path itself. */
   readonly filters: readonly PortFilter[];
+  /**
+   * Start in the past (beyond MS-CMRP): the port first receives every indication its filters
+   * match in the commits after this store revision, then live ones, with no gap or duplicate;
+   * it resumes from where it is after a reconnect like any port. Objects named by the filters
+   * must exist now. Fails with HISTORY_COMPACTED when the server no longer holds that history.
+   */
+  readonly sinceRevision?: number;
 }
 
 interface ResolvedOptions {
@@ -257,6 +271,7 @@ interface ResolvedOptions {
   readonly batchMax: number;
   readonly delivery: 'stream' | 'poll';
   readonly streamWindow: number;
+  readonly heartbeatMs: number;
 }
 
 interface OpenWaiter {
@@ -405,6 +420,7 @@ export class Client {
       token: this.#options.token,
       clientName: this.#options.clientName,
       openTimeoutMs: this.#options.connectTimeoutMs,
+      heartbeatMs: this.#options.heartbeatMs,
       onLost: (c) => {
         this.#onLost(c);
       },
@@ -1191,14 +1207,26 @@ export class Client {
       throw new ClusnotifyError('INVALID_ARGUMENT', 'version must be 1 or 2');
     if (!isList(filters))
       throw new ClusnotifyError('INVALID_ARGUMENT', 'filters must be an array of PortFilter');
+    const since = options.sinceRevision;
+    if (since !== undefined && !(Number.isSafeInteger(since) && since >= 0))
+      throw new ClusnotifyError(
+        'INVALID_ARGUMENT',
+        `sinceRevision must be a non-negative integer revision (got ${String(since)})`,
+      );
     const specs = filters.map((f, i) => portFilterSpec(version, f, `filters[${i}]`));
     const port = this.#newPort(version);
     try {
+      if (since !== undefined) port.holdReader();
       for (const [spec, notifyKey] of specs) {
         checkNotifyKey(notifyKey);
         await this.#withSession((ctx) => port.addFilter(ctx, spec, undefined, notifyKey));
       }
       if (specs.length === 0) await this.#withSession((ctx) => port.ensureServer(ctx));
+      if (since !== undefined && !(await this.#withSession((ctx) => port.rewind(ctx, since))))
+        throw new ClusnotifyError(
+          'HISTORY_COMPACTED',
+          `the server no longer holds the history after revision ${since}`,
+        );
     } catch (e) {
       await port.close();
       throw e;
@@ -1386,6 +1414,8 @@ export async function connect(
       MAX_STREAM_WINDOW,
       Math.floor(positive(options.streamWindow, 'streamWindow', DEFAULT_STREAM_WINDOW)),
     ),
+    heartbeatMs:
+      options.heartbeatMs === 0 ? 0 : positive(options.heartbeatMs, 'heartbeatMs', 20_000),
   };
   let ws: WebSocketConstructor;
   try {

@@ -42,6 +42,12 @@ export interface ConnectionOptions {
   readonly openTimeoutMs: number;
   /** Called once when an open connection goes away without `close()`. */
   readonly onLost: (conn: Connection) => void;
+  /**
+   * When nothing has arrived for this long, the connection sends a cheap call; if that gets no
+   * answer within the same time the server is taken for gone (a half-open connection) and the
+   * connection is lost. 0 or leaving it out: no heartbeat.
+   */
+  readonly heartbeatMs?: number;
   /** Aborting gives up opening (the promise rejects with the signal's reason). */
   readonly signal?: AbortSignalLike;
 }
@@ -89,6 +95,9 @@ export class Connection {
   #opened: { resolve: (c: Connection) => void; reject: (e: unknown) => void } | undefined;
   #openTimer: Timer | undefined;
   #detachOpenAbort: (() => void) | undefined;
+  #heartbeat: Timer | undefined;
+  /** Whether a frame arrived since the heartbeat last looked. */
+  #heard = true;
 
   private constructor(ws: WebSocketLike, options: ConnectionOptions) {
     this.url = options.url;
@@ -258,6 +267,7 @@ export class Connection {
       this.#closeError = reason;
       const wasOpening = this.#phase === 'opening' || this.#phase === 'hello';
       this.#phase = 'closed';
+      this.#heartbeat?.cancel();
       this.#openTimer?.cancel();
       try {
         this.#ws.close(NORMAL_CLOSURE, 'client closing');
@@ -296,6 +306,7 @@ export class Connection {
   }
 
   #onMessage(data: unknown): void {
+    this.#heard = true;
     if (typeof data !== 'string') return;
     const f = parseServerFrame(data);
     if (f === undefined) return;
@@ -314,6 +325,7 @@ export class Connection {
         this.#phase = 'open';
         this.#openTimer?.cancel();
         this.#detachOpenAbort?.();
+        this.#armHeartbeat();
         this.#opened?.resolve(this);
         this.#opened = undefined;
         return;
@@ -353,6 +365,7 @@ export class Connection {
     if (this.#phase === 'closed') return;
     const wasOpen = this.#phase === 'open';
     this.#phase = 'closed';
+    this.#heartbeat?.cancel();
     this.#openTimer?.cancel();
     this.#detachOpenAbort?.();
     if (!wasOpen) {
@@ -370,6 +383,38 @@ export class Connection {
     }
     this.#rejectAll();
     this.#options.onLost(this);
+  }
+
+  /**
+   * Every `heartbeatMs`: if nothing arrived since the last look, ask the server something cheap;
+   * no answer within `heartbeatMs` means the server is gone without a close (a half-open TCP
+   * connection), and the connection is reported lost so the client reconnects.
+   */
+  #armHeartbeat(): void {
+    const ms = this.#options.heartbeatMs ?? 0;
+    if (!(ms > 0)) return;
+    this.#heartbeat = startTimer(() => {
+      if (this.#phase !== 'open') return;
+      if (this.#heard) {
+        this.#heard = false;
+        this.#armHeartbeat();
+        return;
+      }
+      this.call('getServerInfo', {}, { timeoutMs: ms }).then(
+        () => {
+          this.#armHeartbeat();
+        },
+        () => {
+          if (this.#phase !== 'open') return;
+          this.#onClose(1006, `no answer from ${this.url} within ${ms} ms`);
+          try {
+            this.#ws.close(NORMAL_CLOSURE, 'no heartbeat');
+          } catch {
+            // Gone either way.
+          }
+        },
+      );
+    }, ms);
   }
 
   #failOpen(e: ClusnotifyError): void {

@@ -161,6 +161,8 @@ export class PortCore {
   #reader: Promise<void> | undefined;
   readonly #stop = new AbortSource();
   #closing: Promise<void> | undefined;
+  /** Set by {@link PortCore.holdReader}: the reader starts only at {@link PortCore.rewind}. */
+  #readerHeld = false;
 
   /** Store revision of the newest server indication received (undefined: never on a server). */
   #lastRevision: number | undefined;
@@ -387,6 +389,45 @@ export class PortCore {
     }
   }
 
+  /** Keeps the reader from starting while filters are registered (for {@link PortCore.rewind}). */
+  holdReader(): void {
+    this.#readerHeld = true;
+  }
+
+  /**
+   * Moves the port back in time: re-creates it on the server from the history after `since`
+   * (`resumeNotify` with every registered filter), closes the port the filters were registered
+   * on, and starts the reader. Every indication of the commits after `since` arrives, then live
+   * ones, and later reconnects resume from there as usual. False, with nothing changed but the
+   * reader held, when the server no longer holds that history.
+   *
+   * @throws ClusnotifyError CONNECTION_LOST, or the server's failure.
+   */
+  async rewind(ctx: SessionContext, since: number): Promise<boolean> {
+    this.#checkOpen();
+    const old = this.#server;
+    const before = {
+      lastRevision: this.#lastRevision,
+      atLast: this.#atLast,
+      complete: this.#complete,
+    };
+    this.#lastRevision = since;
+    this.#atLast = 0;
+    this.#complete = true;
+    this.#skip = undefined;
+    this.#readerHeld = false;
+    if (!(await this.#resume(ctx))) {
+      this.#readerHeld = true;
+      this.#lastRevision = before.lastRevision;
+      this.#atLast = before.atLast;
+      this.#complete = before.complete;
+      return false;
+    }
+    if (old !== undefined && old.conn === ctx.conn && old !== this.#server)
+      await closeQuietly(old.conn, old.handle);
+    return true;
+  }
+
   // ----- client-generated indications (§7.3, §7.4) -------------------------------------------
 
   /** Posts CLUSTER_STATE / CLUSTER_STATE_V2: every reconnect candidate failed (§7.3 step 1). */
@@ -511,7 +552,7 @@ export class PortCore {
   }
 
   #startReader(): void {
-    if (this.#reader !== undefined || this.closed) return;
+    if (this.#reader !== undefined || this.closed || this.#readerHeld) return;
     this.#reader = this.#read();
   }
 

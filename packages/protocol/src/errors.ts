@@ -114,6 +114,12 @@ const catalogue = {
       'The port is streamed to this connection (streamNotify): its indications arrive in notify frames, so a get call or a second streamNotify on it is refused.',
     fix: 'Read the notify frames, or use get calls on a port that is not streamed.',
   },
+  HISTORY_COMPACTED: {
+    status: Win32Status.NO_MORE_ITEMS,
+    meaning:
+      'The store no longer holds the history after the requested revision (it was compacted), so a port cannot start there.',
+    fix: 'Start from a later revision (`clusnotify status` shows the current one), or from now.',
+  },
   GET_INTERRUPTED: {
     status: Win32Status.INVALID_FUNCTION,
     meaning:

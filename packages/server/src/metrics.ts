@@ -11,6 +11,8 @@ export interface ServerMetrics {
   readonly connections: Gauge;
   readonly calls: Counter<'method' | 'result'>;
   readonly malformed: Counter;
+  /** Connections terminated because they did not answer a ping. */
+  readonly deadPeers: Counter;
   readonly commitSeconds: Histogram;
 }
 
@@ -79,11 +81,16 @@ export function createMetrics(service: ClusterService): ServerMetrics {
     help: 'Malformed frames received.',
     registers: [registry],
   });
+  const deadPeers = new Counter({
+    name: 'clusnotify_dead_peers_total',
+    help: 'Connections terminated because they did not answer a ping (half-open).',
+    registers: [registry],
+  });
   const commitSeconds = new Histogram({
     name: 'clusnotify_commit_latency_seconds',
     help: 'From a command to its durable commit.',
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
-  return { registry, connections, calls, malformed, commitSeconds };
+  return { registry, connections, calls, malformed, deadPeers, commitSeconds };
 }

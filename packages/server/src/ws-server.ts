@@ -47,6 +47,12 @@ export interface ServerLimits extends WireLimits {
   readonly maxSessions: number;
   readonly maxCallsInFlight: number;
   readonly helloTimeoutMs: number;
+  /**
+   * The server pings every connection this often; one that has not answered the previous ping
+   * by the next is taken for dead (a half-open TCP connection) and terminated, which ends its
+   * session and closes its ports. 0 turns pings off.
+   */
+  readonly pingIntervalMs: number;
 }
 
 /** Default limits. */
@@ -58,6 +64,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxSessions: 1024,
   maxCallsInFlight: 1024,
   helloTimeoutMs: 10_000,
+  pingIntervalMs: 30_000,
 };
 
 /** Options of {@link startWsServer}. */
@@ -174,6 +181,30 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
   });
   wss.on('error', (e) => log.error({ err: e }, 'websocket server error'));
 
+  // Liveness: a connection that did not answer the last ping is gone without a close (a peer
+  // that lost power, a dropped network path); terminating it frees its session and ports.
+  const alive = new WeakSet<WebSocket>();
+  wss.on('connection', (ws) => {
+    alive.add(ws);
+    ws.on('pong', () => alive.add(ws));
+  });
+  const pinger =
+    limits.pingIntervalMs > 0
+      ? setInterval(() => {
+          for (const ws of connections) {
+            if (!alive.has(ws)) {
+              log.info('no answer to ping: terminating the connection');
+              metrics.deadPeers.inc();
+              ws.terminate();
+              continue;
+            }
+            alive.delete(ws);
+            ws.ping();
+          }
+        }, limits.pingIntervalMs)
+      : undefined;
+  pinger?.unref();
+
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(options.port ?? 7600, host, () => {
@@ -193,6 +224,7 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
     port,
     metrics,
     close() {
+      clearInterval(pinger);
       closing ??= (async () => {
         // Stop accepting first, so that clients reconnecting during shutdown go elsewhere. The
         // WebSocket server's own close completes once its clients are gone, so it is awaited last.

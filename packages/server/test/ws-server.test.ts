@@ -407,3 +407,43 @@ describe('the WebSocket server (docs/protocol.md)', () => {
     });
   });
 });
+
+test('a connection that stops answering pings is terminated and its session ends; live ones stay', async () => {
+  const service = await startClusterService({ store: createMemoryStore(), newId: testIds() });
+  const tokens = createTokenStore();
+  const token = tokens.create('read');
+  const server = await startWsServer({
+    service,
+    tokens,
+    port: 0,
+    limits: { pingIntervalMs: 100 },
+  });
+  try {
+    const hello = async (ws: WebSocket): Promise<void> => {
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
+      const welcome = new Promise((resolve) => ws.once('message', resolve));
+      ws.send(JSON.stringify({ t: 'hello', v: 1, token }));
+      await welcome;
+    };
+    // A peer whose pongs never come: what a half-open TCP connection looks like to the server.
+    const dead = new WebSocket(server.url, { autoPong: false });
+    await hello(dead);
+    const live = new WebSocket(server.url);
+    await hello(live);
+    assert.equal(service.sessionCount, 2);
+    const closed = await new Promise<number>((resolve) => dead.once('close', resolve));
+    assert.equal(closed, 1006, 'terminated without a close frame');
+    await new Promise((r) => setTimeout(r, 350));
+    assert.equal(service.sessionCount, 1, 'the dead session ended; the live one is kept');
+    assert.equal(live.readyState, WebSocket.OPEN);
+    const dead1 = (await server.metrics.deadPeers.get()).values[0]?.value;
+    assert.equal(dead1, 1);
+    live.close();
+  } finally {
+    await server.close();
+    await service.close();
+  }
+});
