@@ -10,6 +10,7 @@ const allowed = {
   store: [],
   server: ['@clusnotify/protocol', '@clusnotify/core', '@clusnotify/store'],
   client: ['@clusnotify/protocol'],
+  web: ['@clusnotify/client', '@clusnotify/protocol'],
   cli: [
     '@clusnotify/protocol',
     '@clusnotify/core',
@@ -19,7 +20,7 @@ const allowed = {
   ],
 };
 /** Pure packages (compiled with `"types": []`): `node:*` imports are rejected there too. */
-const pure = new Set(['protocol', 'core', 'client']);
+const pure = new Set(['protocol', 'core', 'client', 'web']);
 const all = [
   '@clusnotify/protocol',
   '@clusnotify/core',
@@ -31,7 +32,7 @@ const all = [
 ];
 
 const layerRules = Object.entries(allowed).map(([pkg, deps]) => ({
-  files: [`packages/${pkg}/src/**/*.ts`],
+  files: [`packages/${pkg}/src/**/*.{ts,tsx}`],
   rules: {
     'no-restricted-imports': [
       'error',

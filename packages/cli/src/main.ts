@@ -52,6 +52,7 @@ program
     int('max queued', 1, 10_000_000),
   )
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+  .option('--no-dashboard', 'do not serve the web dashboard at /')
   .option(
     '--store <kind>',
     'sqlite (durable) or memory (nothing kept)',
@@ -75,6 +76,7 @@ program
       logLevel: string;
       maxSessions?: number;
       maxQueued?: number;
+      dashboard: boolean;
     }) => {
       await serve(o);
     },

@@ -1,10 +1,12 @@
 /**
  * `clusnotify serve`: a one-node cluster on the embedded SQLite store, served over WebSocket
- * (docs/protocol.md) with /healthz and /metrics; the default cluster on first start; a full
- * token created and printed once; the demo workload with --demo; graceful stop on SIGTERM/SIGINT.
+ * (docs/protocol.md) with /healthz and /metrics and the web dashboard at /; the default cluster
+ * on first start; a full token created and printed once; the demo workload with --demo;
+ * graceful stop on SIGTERM/SIGINT.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { destination, pino } from 'pino';
 import { createMemoryStore, openSqliteStore } from '@clusnotify/store';
 import { openTokenFile, startClusterService, startDemo, startWsServer } from '@clusnotify/server';
@@ -23,6 +25,22 @@ export interface ServeOptions {
   readonly maxQueued?: number;
   /** 'sqlite' (durable, the default) or 'memory' (benchmarks, throwaway clusters). */
   readonly store: 'sqlite' | 'memory';
+  /** Serve the web dashboard at / (default true; needs the built `@clusnotify/web`). */
+  readonly dashboard?: boolean;
+}
+
+/**
+ * The directory of the dashboard's build (`@clusnotify/web`'s dist/site), or undefined when
+ * the package is not installed or not built. Only its path is used: the CLI does not import it.
+ */
+export function dashboardDir(): string | undefined {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('@clusnotify/web/package.json');
+    const dir = join(dirname(pkg), 'dist', 'site');
+    return existsSync(join(dir, 'index.html')) ? dir : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Runs the server until SIGTERM or SIGINT; resolves when it has stopped. */
@@ -44,12 +62,16 @@ export async function serve(o: ServeOptions): Promise<void> {
   if (tokens.list().length === 0) firstToken = tokens.create('full');
   if ((o.tlsCert === undefined) !== (o.tlsKey === undefined))
     throw new Error('--tls-cert and --tls-key go together');
+  const webDir = o.dashboard === false ? undefined : dashboardDir();
+  if (o.dashboard !== false && webDir === undefined)
+    log.warn('the dashboard is not built (npm run build); / is not served');
   const server = await startWsServer({
     service,
     tokens,
     host: o.host,
     port: o.port,
     logger: log,
+    ...(webDir === undefined ? {} : { staticDir: webDir }),
     ...(o.tlsCert !== undefined && o.tlsKey !== undefined
       ? { tls: { cert: readFileSync(o.tlsCert), key: readFileSync(o.tlsKey) } }
       : {}),
@@ -87,10 +109,10 @@ export async function serve(o: ServeOptions): Promise<void> {
     );
   }
   if (demo) out.write(`  demo workload: ${o.demoRate} commands/s\n`);
+  const httpBase = server.url.replace(/^ws/, 'http').replace(/\/v1$/, '');
+  if (webDir !== undefined) out.write(`  dashboard: ${httpBase}/\n`);
   // The banner's last line: tools that read the banner wait for this one.
-  out.write(
-    `  health: ${server.url.replace(/^ws/, 'http').replace(/\/v1$/, '')}/healthz, metrics: /metrics\n`,
-  );
+  out.write(`  health: ${httpBase}/healthz, metrics: /metrics\n`);
 
   await stopped;
   demo?.stop();

@@ -191,6 +191,53 @@ export interface ServerInfo {
   readonly revision: number;
 }
 
+/** One notification port in {@link SessionList} (docs/protocol.md, `listSessions`). */
+export interface PortFigures {
+  readonly version: 1 | 2;
+  readonly state: 'open' | 'unblocked' | 'closed';
+  /** Indications waiting in the server-side queue now. */
+  readonly queued: number;
+  /** The queue's bound. */
+  readonly maxQueued: number;
+  /** Indications dropped because the queue was full. */
+  readonly dropped: number;
+  /** Indications handed to readers. */
+  readonly delivered: number;
+  readonly filters: number;
+  /** Get calls parked on the port. */
+  readonly parked: number;
+}
+
+/** One session in {@link SessionList}. */
+export interface SessionFigures {
+  /** The session's public name (as in the welcome frame). */
+  readonly id: string;
+  /** True for this client's own session. */
+  readonly self: boolean;
+  readonly access: 'read' | 'full';
+  /** The client name the session gave in its hello ('' when none). */
+  readonly client: string;
+  /** When it was opened (ms since the epoch). */
+  readonly openedAt: number;
+  readonly handles: number;
+  /** All its ports, and totals over them. */
+  readonly portCount: number;
+  readonly queued: number;
+  readonly dropped: number;
+  readonly delivered: number;
+  /** The first 64 ports one by one. */
+  readonly ports: readonly PortFigures[];
+}
+
+/** The sessions of the server (`listSessions`). */
+export interface SessionList {
+  /** The server's revision when it answered. */
+  readonly revision: number;
+  /** Sessions open, including those past `max`. */
+  readonly total: number;
+  readonly sessions: readonly SessionFigures[];
+}
+
 /** The cluster as JSON (`getClusterState`): the revision it reflects and the objects. */
 export interface ClusterSnapshot {
   readonly revision: number;
@@ -1257,6 +1304,22 @@ export class Client {
       delivered: n('delivered'),
       dropped: n('dropped'),
       revision: n('revision'),
+    };
+  }
+
+  /**
+   * The server's open sessions with their ports: queue depth, bound, dropped and delivered
+   * indications (docs/protocol.md, `listSessions`). At most `max` sessions (default 256,
+   * at most 1024), oldest first.
+   *
+   * @throws ClusnotifyError INVALID_ARGUMENT for a bad `max`; CONNECTION_LOST.
+   */
+  async listSessions(max?: number): Promise<SessionList> {
+    const r = await this.#callOk('listSessions', max === undefined ? {} : { max });
+    return {
+      revision: typeof r.revision === 'number' ? r.revision : 0,
+      total: typeof r.total === 'number' ? r.total : 0,
+      sessions: Array.isArray(r.sessions) ? (r.sessions as SessionFigures[]) : [],
     };
   }
 

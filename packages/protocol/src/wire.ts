@@ -194,6 +194,7 @@ export const WireMethods = {
   setClusterName: z.strictObject({ name: text }),
   getClusterState: none,
   getServerInfo: none,
+  listSessions: z.strictObject({ max: z.number().int().min(1).max(1024).optional() }),
 } as const satisfies Record<string, z.ZodType>;
 
 /** Name of a wire method. */

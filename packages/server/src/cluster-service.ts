@@ -123,11 +123,19 @@ export class ClusterService {
     this.engine = new NotificationEngine({ ...engineOptions, clusterName: state.cluster.name });
   }
 
-  /** Opens a session with the given access level (§3.1.4: Read or All). */
-  openSession(access: AccessLevel): Session {
-    const s = new Session(this, access, () => this.sessions.delete(s));
+  /**
+   * Opens a session with the given access level (§3.1.4: Read or All). `client` names the
+   * program on the other end (the hello frame's `client`), for `listSessions`.
+   */
+  openSession(access: AccessLevel, client = ''): Session {
+    const s = new Session(this, access, () => this.sessions.delete(s), client);
     this.sessions.add(s);
     return s;
+  }
+
+  /** The sessions open now, oldest first (for `listSessions`). */
+  openSessions(): readonly Session[] {
+    return [...this.sessions];
   }
 
   /** Sessions open now. */

@@ -5,7 +5,7 @@
  */
 export { startClusterService, ClusterService } from './cluster-service.js';
 export type { ClusterServiceOptions, Executed } from './cluster-service.js';
-export { Session } from './session.js';
+export { MAX_LISTED_PORTS, Session } from './session.js';
 export type {
   AccessLevel,
   GetNotifyAsyncResult,
@@ -13,9 +13,13 @@ export type {
   GetNotifyV2Result,
   GetOptions,
   HandleKind,
+  PortSummary,
+  SessionSummary,
 } from './session.js';
 export { startWsServer, DEFAULT_LIMITS } from './ws-server.js';
 export type { ServerLimits, WsServer, WsServerOptions } from './ws-server.js';
+export { loadStaticFiles } from './static-files.js';
+export type { HttpHandler } from './static-files.js';
 export { createTokenStore, openTokenFile } from './tokens.js';
 export type { TokenRecord, TokenStore } from './tokens.js';
 export { createMetrics } from './metrics.js';

@@ -85,6 +85,48 @@ export type GetNotifyV2Result =
   | { readonly type: 'timeout'; readonly status: 0x102 }
   | Failure;
 
+/** Most ports of one session that {@link Session.listSessions} lists one by one. */
+export const MAX_LISTED_PORTS = 64;
+
+/** One notification port in {@link Session.listSessions}. */
+export interface PortSummary {
+  readonly version: 1 | 2;
+  readonly state: 'open' | 'unblocked' | 'closed';
+  /** Indications waiting in the port's queue now. */
+  readonly queued: number;
+  /** The queue's bound. */
+  readonly maxQueued: number;
+  /** Indications dropped because the queue was full (each run became one lost-events entry). */
+  readonly dropped: number;
+  /** Indications handed to readers. */
+  readonly delivered: number;
+  readonly filters: number;
+  /** Get calls waiting on the port. */
+  readonly parked: number;
+}
+
+/** One session in {@link Session.listSessions}. */
+export interface SessionSummary {
+  /** The session's public name (the welcome frame's `session`). */
+  readonly id: string;
+  /** True for the session that asked. */
+  readonly self: boolean;
+  readonly access: AccessLevel;
+  /** The client name from the hello frame ('' when none). */
+  readonly client: string;
+  /** When the session was opened (ms since the epoch). */
+  readonly openedAt: number;
+  /** Open handles (objects and ports). */
+  readonly handles: number;
+  /** Ports, and the totals over all of them. */
+  readonly portCount: number;
+  readonly queued: number;
+  readonly dropped: number;
+  readonly delivered: number;
+  /** The first {@link MAX_LISTED_PORTS} ports. */
+  readonly ports: readonly PortSummary[];
+}
+
 /** Options of the get methods. */
 export interface GetOptions {
   /** Longest wait (the v2.0 ApiGetNotify Timeout, §2.4); leave out to wait without limit. */
@@ -140,12 +182,19 @@ export class Session {
   private readonly handles = new Map<string, Entry>();
   private closed = false;
 
+  /** A short public name of the session (not a secret: it grants nothing). */
+  readonly id = `s${randomBytes(5).toString('hex')}`;
+  /** When the session was opened (ms since the epoch). */
+  readonly openedAt = Date.now();
+
   /** @internal */
   constructor(
     private readonly service: ClusterService,
     /** The access level granted to this session and every handle it opens. */
     readonly access: AccessLevel,
     private readonly onClose: () => void,
+    /** The program on the other end, as it named itself ('' when unknown). */
+    readonly client = '',
   ) {}
 
   /** Handles (objects and ports) the session holds. */
@@ -761,6 +810,72 @@ export class Session {
       delivered: st.taken,
       dropped: st.dropped,
       revision: this.service.revision,
+    };
+  }
+
+  /**
+   * Every open session with its notification ports and their figures: queue depth and bound,
+   * dropped and delivered indications, filters, parked reads (for operators and dashboards).
+   * Port handles are not disclosed. Lists at most `max` sessions (default 256), oldest first,
+   * and at most {@link MAX_LISTED_PORTS} ports of each; the per-session totals count all.
+   * Needs read access (every session has it).
+   */
+  listSessions(max = 256): Outcome<{
+    readonly revision: number;
+    readonly total: number;
+    readonly sessions: readonly SessionSummary[];
+  }> {
+    if (this.closed) return failure('SESSION_CLOSED', 'the session is closed');
+    const all = this.service.openSessions();
+    return {
+      type: 'ok',
+      status: 0,
+      revision: this.service.revision,
+      total: all.length,
+      sessions: all.slice(0, max).map((s) => s.summary(s === this)),
+    };
+  }
+
+  /** @internal This session's entry of {@link listSessions}. */
+  summary(self: boolean): SessionSummary {
+    const ports: PortSummary[] = [];
+    let queued = 0;
+    let dropped = 0;
+    let delivered = 0;
+    let portCount = 0;
+    for (const [h, e] of this.handles) {
+      if (e.kind !== 'notify') continue;
+      const r = this.service.engine.portInfo(h);
+      if (r.type !== 'ok') continue;
+      const i = r.info;
+      portCount++;
+      queued += i.queued;
+      dropped += i.dropped;
+      delivered += i.taken;
+      if (ports.length < MAX_LISTED_PORTS)
+        ports.push({
+          version: i.version,
+          state: i.state,
+          queued: i.queued,
+          maxQueued: i.maxQueued,
+          dropped: i.dropped,
+          delivered: i.taken,
+          filters: i.filters,
+          parked: i.parked,
+        });
+    }
+    return {
+      id: this.id,
+      self,
+      access: this.access,
+      client: this.client,
+      openedAt: this.openedAt,
+      handles: this.handles.size,
+      portCount,
+      queued,
+      dropped,
+      delivered,
+      ports,
     };
   }
 

@@ -40,6 +40,7 @@ import type { ClusterService } from './cluster-service.js';
 import { createMetrics } from './metrics.js';
 import type { ServerMetrics } from './metrics.js';
 import type { Session } from './session.js';
+import { loadStaticFiles } from './static-files.js';
 import type { TokenStore } from './tokens.js';
 
 /** Limits of a server (docs/protocol.md "Limits"). */
@@ -82,8 +83,13 @@ export interface WsServerOptions {
   readonly logger?: Logger;
   /** Name reported in the welcome frame (default: the first node's name). */
   readonly serverName?: string;
-  /** Extra HTTP routes (the dashboard); return true when handled. */
+  /** Extra HTTP routes; return true when handled. Tried after `staticDir`. */
   readonly http?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /**
+   * Serve the files of this directory over HTTP, `/` being its `index.html` (the dashboard's
+   * build). Read once at start (see {@link loadStaticFiles}); start fails if it cannot be read.
+   */
+  readonly staticDir?: string;
 }
 
 /** A running server. */
@@ -110,6 +116,8 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
   const host = options.host ?? '127.0.0.1';
   const serverName =
     options.serverName ?? [...service.state.nodes.values()][0]?.name ?? 'clusnotify';
+  const staticFiles =
+    options.staticDir === undefined ? undefined : await loadStaticFiles(options.staticDir);
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
@@ -137,6 +145,7 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
         });
       return;
     }
+    if (staticFiles?.(req, res) === true) return;
     if (options.http?.(req, res) === true) return;
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found\n');
@@ -367,13 +376,13 @@ class Connection {
           );
         }
         clearTimeout(this.helloTimer);
-        this.session = this.service.openSession(access);
+        this.session = this.service.openSession(access, f.client ?? '');
         this.log.info({ access, client: f.client }, 'session opened');
         const { maxFrameBytes, maxPortsPerSession, maxFiltersPerPort, maxBatch } = this.limits;
         this.send({
           t: 'welcome',
           v: WIRE_VERSION,
-          session: `s${Math.random().toString(36).slice(2, 10)}`,
+          session: this.session.id,
           access,
           server: this.serverName,
           cluster: { id: this.service.state.cluster.id, name: this.service.state.cluster.name },
@@ -724,6 +733,8 @@ class Connection {
         return s.getClusterState();
       case 'getServerInfo':
         return s.getServerInfo();
+      case 'listSessions':
+        return s.listSessions(P(m).max);
     }
   }
 }

@@ -142,6 +142,8 @@ test('every protocol method is wired to its session method and answers over the 
     const g2 = await ok('getNotifyV2', { hNotify: p2, timeoutMs: 0 });
     assert.ok(Array.isArray(g2.notifications) && g2.notifications.length > 0);
     const info = await ok('getServerInfo');
+    const listed = await ok('listSessions', { max: 10 });
+    assert.equal(listed.total, 1);
     const state = await ok('getClusterState');
     assert.ok(Array.isArray(state.objects));
     const resumed = await ok('resumeNotify', {
