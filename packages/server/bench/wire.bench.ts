@@ -10,7 +10,12 @@
  *  5. server RSS per idle port with 10,000 ports over 100 connections.
  *
  * Run: `npm run bench:wire`. Options: `--runs N` (3), `--seconds N` (4, per live run),
- * `--history N` (commands committed before the replay run, 200000), `--json`.
+ * `--history N` (commands committed before the replay run, 200000), `--json`. The server runs
+ * with the node flags of the `clusnotify` bin's shebang. Readers stream their ports
+ * (`streamNotify`); `WIRE_BENCH_READ=poll` makes them use gets. For profiling:
+ * `WIRE_BENCH_ONLY=live|latency|idle` runs one figure, `WIRE_BENCH_RATE` sets the latency run's
+ * rate, `WIRE_BENCH_NODE_ARGS` adds node flags to the server (`--cpu-prof …`), and
+ * `WIRE_BENCH_DEBUG=1` prints the slowest revisions of a latency run.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -191,6 +196,8 @@ async function watchEverything(peer: Peer): Promise<string> {
 
 interface Reader {
   count: number;
+  /** Newest revision received. */
+  last: number;
   readonly firstSeen: Map<number, number>;
   stop(): void;
   done: Promise<void>;
@@ -208,6 +215,7 @@ function read(peer: Peer, port: string, track: boolean): Reader {
   let stopped = false;
   const r: Reader = {
     count: 0,
+    last: 0,
     firstSeen: new Map(),
     stop: () => (stopped = true),
     done: Promise.resolve(),
@@ -218,6 +226,7 @@ function read(peer: Peer, port: string, track: boolean): Reader {
       if (stopped) return;
       const list = f.n as { revision: number }[];
       r.count += list.length;
+      r.last = Math.max(r.last, list.at(-1)?.revision ?? 0);
       if (track) {
         const now = performance.now();
         for (const n of list) if (!r.firstSeen.has(n.revision)) r.firstSeen.set(n.revision, now);
@@ -239,6 +248,7 @@ function read(peer: Peer, port: string, track: boolean): Reader {
       if (res.type !== 'ok') continue;
       const list = res.notifications as { revision: number }[];
       r.count += list.length;
+      r.last = Math.max(r.last, list.at(-1)?.revision ?? 0);
       if (track) {
         const now = performance.now();
         for (const n of list) if (!r.firstSeen.has(n.revision)) r.firstSeen.set(n.revision, now);
@@ -259,6 +269,8 @@ async function write(
     inflight: number;
     rate?: number;
     sent?: Map<number, number>;
+    /** Called with each committed revision. */
+    committed?: (revision: number) => void;
   },
 ): Promise<{ commands: number; seconds: number }> {
   const online = new Map<string, boolean>(TOGGLES.map((n) => [n, true]));
@@ -284,6 +296,7 @@ async function write(
       });
       if (r.type !== 'ok') throw new Error(JSON.stringify(r));
       opts.sent?.set(r.revision as number, started);
+      opts.committed?.(r.revision as number);
     }
   };
   await Promise.all(Array.from({ length: opts.inflight }, one));
@@ -306,6 +319,7 @@ async function liveOne(
   changesPerSec: number;
   deliveredPerSec: number;
   lagMax: number;
+  drainMs: number;
   serverCpuUsPerChange: number;
 }> {
   const srv = await startServer(store);
@@ -318,19 +332,37 @@ async function liveOne(
       peers.push(p);
       readers.push(read(p, await watchEverything(p), false));
     }
+    // Client lag: how many commits the slowest reader is behind the writer, sampled every 50 ms.
+    let committed = (await writer.call('getServerInfo')).revision as number;
+    for (const r of readers) r.last = Math.max(r.last, committed);
+    let lagMax = 0;
+    const sampler = setInterval(() => {
+      for (const r of readers) lagMax = Math.max(lagMax, committed - r.last);
+    }, 50);
     const cpu0 = srv.cpuMs();
-    const w = await write(writer, { seconds: SECONDS, inflight: 64 });
+    const w = await write(writer, {
+      seconds: SECONDS,
+      inflight: 64,
+      committed: (rev) => (committed = Math.max(committed, rev)),
+    });
     const cpu1 = srv.cpuMs();
-    const lag = readers.map(() => 0);
-    await settle(300);
+    clearInterval(sampler);
+    // Drain: from the writer's last commit until every reader has it.
+    const stopped = performance.now();
+    while (readers.some((r) => r.last < committed) && performance.now() - stopped < 30_000)
+      await settle(2);
+    const drainMs = performance.now() - stopped;
+    await settle(100);
     for (const r of readers) r.stop();
     await Promise.all(readers.map((r) => r.done));
     const delivered = readers.reduce((a, r) => a + r.count, 0);
     for (const p of [writer, ...peers]) p.close();
     return {
       changesPerSec: w.commands / w.seconds,
-      deliveredPerSec: delivered / w.seconds,
-      lagMax: Math.max(...lag),
+      // Over the writer's time plus the drain: every indication delivered, over the time it took.
+      deliveredPerSec: delivered / (w.seconds + drainMs / 1000),
+      lagMax,
+      drainMs,
       serverCpuUsPerChange: ((cpu1 - cpu0) * 1000) / w.commands,
     };
   } finally {
@@ -518,6 +550,8 @@ for (let run = 0; run < RUNS; run++) {
     add('live memory, 1 client: indications delivered/s', m.deliveredPerSec);
     add('live memory, 1 client: changes committed/s', m.changesPerSec);
     add('live memory, 1 client: server CPU µs per change', m.serverCpuUsPerChange);
+    add('live memory, 1 client: client lag, max commits behind the writer', m.lagMax);
+    add('live memory, 1 client: drain after the writer stops, ms', m.drainMs);
     continue;
   }
   if (only === 'latency') {
@@ -530,6 +564,8 @@ for (let run = 0; run < RUNS; run++) {
   const m = await liveOne('memory', 1);
   add('live memory, 1 client: indications delivered/s', m.deliveredPerSec);
   add('live memory, 1 client: changes committed/s', m.changesPerSec);
+  add('live memory, 1 client: client lag, max commits behind the writer', m.lagMax);
+  add('live memory, 1 client: server CPU µs per change', m.serverCpuUsPerChange);
   const r = await replay();
   add(
     `replay through resume (${r.indications.toLocaleString('en-US')} indications): indications/s`,
@@ -538,9 +574,13 @@ for (let run = 0; run < RUNS; run++) {
   const s1 = await liveOne('sqlite', 1);
   add('live SQLite, 1 client: changes committed/s', s1.changesPerSec);
   add('live SQLite, 1 client: indications delivered/s', s1.deliveredPerSec);
+  add('live SQLite, 1 client: client lag, max commits behind the writer', s1.lagMax);
+  add('live SQLite, 1 client: drain after the writer stops, ms', s1.drainMs);
   const s100 = await liveOne('sqlite', 100);
   add('live SQLite, 100 clients: changes committed/s', s100.changesPerSec);
   add('live SQLite, 100 clients: indications delivered/s (all clients)', s100.deliveredPerSec);
+  add('live SQLite, 100 clients: client lag, max commits behind the writer', s100.lagMax);
+  add('live SQLite, 100 clients: drain after the writer stops, ms', s100.drainMs);
   for (const rate of [200, 1000]) {
     const l = await latency(rate);
     add(`latency, 100 clients at ${rate} changes/s: p50 ms`, l.p50);
