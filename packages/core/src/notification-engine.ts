@@ -655,6 +655,20 @@ export class NotificationEngine {
   }
 
   /**
+   * Marks revisions `firstRevision`…`lastRevision` as lost on one port: a lost-events
+   * indication (v1 CLUSTER_RECONNECT, v2 LOST_NOTIFICATIONS_V2, count 0: unknown) stands in for
+   * whatever they held. For resume: the history went while the port caught up (D1: never a
+   * silent gap).
+   */
+  markLost(handle: PortHandle, firstRevision: number, lastRevision: number): Outcome {
+    const port = this.lookup(handle);
+    if (port === undefined) return portNotFound(handle);
+    if (port.markLost(firstRevision, lastRevision)) this.queuedNow++;
+    this.flushWakes();
+    return OK;
+  }
+
+  /**
    * Queues on one port the indications its own filters give for `events` — the matching rules
    * of {@link publish}, in event order, then filter-registration order. For resume: history the
    * port missed. Returns how many were queued.

@@ -51,12 +51,13 @@ export const UNBLOCKED: WaitEnd = Object.freeze({ type: 'unblocked', status: 0x1
  * the lost-events indication (v1 CLUSTER_RECONNECT, v2 LOST_NOTIFICATIONS_V2).
  */
 class LostRun {
-  count = 1;
   constructor(
     readonly firstRevision: number,
     public lastRevision: number,
     /** Key of the filter whose indication was the first one dropped (docs/decisions.md). */
     readonly notifyKey: number,
+    /** Indications dropped in the run; 0 when unknown (history that could not be read). */
+    public count = 1,
   ) {}
 }
 
@@ -215,6 +216,31 @@ export class NotifyPort {
       this.listedWake = true;
       this.wakeList.push(this);
     }
+  }
+
+  /**
+   * Stands a lost-events entry in for the revisions `firstRevision`…`lastRevision`, whose
+   * indications cannot be delivered (the history went while a resumed port caught up). Extends
+   * a lost-events entry already at the tail; `count` is 0 there, as the number is unknown. The
+   * entry may be the one beyond the bound, as for an overflow. False on a closed port.
+   */
+  markLost(firstRevision: number, lastRevision: number): boolean {
+    if (this.state === 'closed') return false;
+    if (this.size > 0) {
+      let tail = this.head + this.size - 1;
+      if (tail >= this.capacity) tail -= this.capacity;
+      const last = (this.slots as unknown[])[tail * 2];
+      if (last instanceof LostRun) {
+        last.lastRevision = Math.max(last.lastRevision, lastRevision);
+        return false;
+      }
+    }
+    this.lostRuns++;
+    this.append(
+      new LostRun(firstRevision, lastRevision, this.filters?.[0]?.notifyKey ?? 0, 0),
+      undefined,
+    );
+    return true;
   }
 
   private drop(revision: number, notifyKey: number): PushResult {

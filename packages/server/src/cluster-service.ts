@@ -246,14 +246,15 @@ export class ClusterService {
         const r = await this.store.readSince(cursor, Math.min(CATCH_UP_CHUNK, Math.max(1, space)));
         if (r.type === 'compacted') return 'compacted';
         const published = this.revision;
-        const events = [];
+        // Commit by commit, so that the port goes past its mark by one commit at most (one
+        // commit can give many indications) and never overflows while catching up.
         for (const c of r.commits) {
           if (c.revision > published) break;
-          for (const e of commitEvents(c.changes as unknown as Change[], c.revision))
-            events.push(e);
+          const events = commitEvents(c.changes as unknown as Change[], c.revision);
+          if (engine.replay(handle, events).type === 'error') return 'closed';
           cursor = c.revision;
+          if (room() === 0) break;
         }
-        if (engine.replay(handle, events).type === 'error') return 'closed';
         if (r.commits.length === 0) cursor = Math.max(cursor, published);
       }
     };
@@ -264,7 +265,12 @@ export class ClusterService {
         await new Promise((resolve) => setTimeout(resolve, 1));
         const s = await step();
         if (s !== 'more') {
-          if (s === 'compacted') engine.holdLive(handle, false);
+          if (s === 'compacted') {
+            // The history went while the port caught up: a lost-events indication stands in
+            // for what is missing, and the port goes live from the published revision.
+            engine.markLost(handle, cursor + 1, this.revision);
+            engine.holdLive(handle, false);
+          }
           return;
         }
       }

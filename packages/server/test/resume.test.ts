@@ -194,3 +194,49 @@ test('resuming from history the store no longer holds answers "compacted"; bad r
   assert.equal(service.engine.stats().ports, before);
   await service.close();
 });
+
+test('history compacted while a resumed port catches up: a lost-events indication stands in for the gap', async () => {
+  const store = createMemoryStore();
+  const service = await start(store, { engine: { maxQueuedPerPort: 64 } });
+  const admin = service.openSession('full');
+  const from = service.revision;
+  // Far more history than the port takes at a time (half its bound: 32 queued).
+  for (let i = 0; i < 200; i++)
+    ok(
+      await admin.execute({
+        type: i % 2 === 0 ? 'resource.offline' : 'resource.online',
+        resource: 'SQL Disk',
+      }),
+    );
+  const resumer = service.openSession('read');
+  const filters: WireFilter[] = [
+    { kind: 'v2', objectType: T.RESOURCE, filterFlags: ResV2.STATE, notifyKey: 7 },
+  ];
+  const h = ok(await resumer.resumeNotify(2, filters, from)).handle;
+  // The first window is queued; before the reader takes it, the rest of the history goes.
+  await store.compact(service.revision - 10);
+  const got: IndicationV2[] = [];
+  for (;;) {
+    const r = await resumer.getNotifyV2(h, { timeoutMs: 300, max: 1000 });
+    if (r.type !== 'ok') break;
+    got.push(...r.notifications);
+  }
+  const lostAt = got.findIndex((i) => i.lost !== undefined);
+  assert.ok(lostAt > 0, 'history first, then the lost-events indication');
+  const lost = got[lostAt] as IndicationV2;
+  assert.deepEqual(lost.filterAndType, { objectType: T.CLUSTER, filterFlags: 0x200 });
+  assert.ok(lost.lost !== undefined);
+  const before = got[lostAt - 1] as IndicationV2;
+  assert.equal(lost.lost.firstRevision, before.revision + 1, 'the gap starts after what came');
+  assert.equal(lost.lost.lastRevision, service.revision, 'and runs to the published revision');
+  assert.equal(got.length, lostAt + 1, 'nothing after it until the next commit');
+  // The port is live after the gap.
+  const next = ok(await admin.execute({ type: 'resource.offline', resource: 'FS Disk' }));
+  const live = await resumer.getNotifyV2(h, { timeoutMs: 1000, max: 1000 });
+  assert.equal(live.type, 'ok');
+  if (live.type === 'ok')
+    assert.ok(
+      live.notifications.every((i) => i.revision === next.revision && i.lost === undefined),
+    );
+  await service.close();
+});
