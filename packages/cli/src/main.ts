@@ -5,7 +5,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { serve } from './serve.js';
-import { createToken, listTokens } from './token.js';
+import { createToken, listTokens, revokeToken } from './token.js';
 import { addConnectionOptions, withClient } from './connection.js';
 import type { ConnectionOptions } from './connection.js';
 import { addObjectCommands } from './object-commands.js';
@@ -100,6 +100,15 @@ token
   .action((o: { data: string }) => {
     for (const t of listTokens(o.data))
       process.stdout.write(`${t.id}  ${t.access.padEnd(4)}  ${t.created}\n`);
+  });
+token
+  .command('revoke')
+  .description('revoke a token by its id (see token list); a running serve refuses it at once')
+  .argument('<id>', 'the token id')
+  .option('--data <dir>', 'data directory', DEFAULT_DATA)
+  .action((id: string, o: { data: string }) => {
+    revokeToken(o.data, id);
+    process.stdout.write(`revoked ${id}\n`);
   });
 
 addConnectionOptions(

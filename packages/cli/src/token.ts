@@ -1,6 +1,10 @@
-/** `clusnotify token create --read|--full`: adds a token to a data directory's token file. */
+/**
+ * `clusnotify token create --read|--full`, `list` and `revoke ID`: the token file of a data
+ * directory. A running `serve` on that directory honours the change at once.
+ */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ClusnotifyError } from '@clusnotify/protocol';
 import { openTokenFile } from '@clusnotify/server';
 
 /** Creates a token and returns its secret. */
@@ -15,4 +19,15 @@ export function listTokens(
   data: string,
 ): readonly { id: string; access: string; created: string }[] {
   return openTokenFile(join(resolve(data), 'tokens.json')).list();
+}
+
+/**
+ * Revokes the token `id` of a data directory: new connections with it are refused; sessions it
+ * already opened keep their access until they close.
+ *
+ * @throws ClusnotifyError TOKEN_NOT_FOUND when no token has that id.
+ */
+export function revokeToken(data: string, id: string): void {
+  if (!openTokenFile(join(resolve(data), 'tokens.json')).revoke(id))
+    throw new ClusnotifyError('TOKEN_NOT_FOUND', `no token has the id ${JSON.stringify(id)}`);
 }

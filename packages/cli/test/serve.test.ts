@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WebSocket } from 'ws';
 import { MAIN, startServe, stopServe } from './serve-process.js';
 
 test('clusnotify serve starts the default cluster, prints a token once, answers /healthz, stops on SIGTERM and keeps its state', async () => {
@@ -57,6 +58,57 @@ test('bad usage exits 2 with a message; a port in use exits 1 with the error cod
     ]);
     assert.equal(busy.code, 1);
     assert.match(busy.err, /EADDRINUSE/);
+    assert.equal(await stopServe(r), 0);
+  } finally {
+    rmSync(data, { recursive: true, force: true });
+  }
+});
+
+test('a token created while serve runs works at once; a revoked one is refused at once', async () => {
+  const data = mkdtempSync(join(tmpdir(), 'clusnotify-serve-'));
+  const cli = (args: string[]): Promise<{ code: number | null; out: string; err: string }> =>
+    new Promise((resolve) => {
+      const c = spawn(process.execPath, [MAIN, ...args, '--data', data], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      c.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      c.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+      c.once('exit', (code) => resolve({ code, out, err }));
+    });
+  /** The first frame the server answers a hello with this token. */
+  const hello = async (url: string, token: string): Promise<string> => {
+    const ws = new WebSocket(url);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const first = new Promise<string>((resolve) =>
+      ws.once('message', (d) => resolve((d as Buffer).toString('utf8'))),
+    );
+    ws.send(JSON.stringify({ t: 'hello', v: 1, token }));
+    const f = JSON.parse(await first) as { t: string; code?: string };
+    ws.close();
+    return f.t === 'welcome' ? 'welcome' : (f.code ?? f.t);
+  };
+  try {
+    const r = await startServe(data);
+    const created = await cli(['token', 'create', '--read']);
+    assert.equal(created.code, 0, created.err);
+    const secret = created.out.trim();
+    assert.equal(await hello(r.url, secret), 'welcome', 'no restart needed');
+    const listed = await cli(['token', 'list']);
+    const id = listed.out
+      .split('\n')
+      .find((l) => l.includes(' read '))
+      ?.split(' ')[0];
+    assert.ok(id !== undefined, listed.out);
+    assert.equal((await cli(['token', 'revoke', id])).code, 0);
+    assert.equal(await hello(r.url, secret), 'AUTH_FAILED');
+    const again = await cli(['token', 'revoke', id]);
+    assert.equal(again.code, 1);
+    assert.match(again.err, /TOKEN_NOT_FOUND/);
     assert.equal(await stopServe(r), 0);
   } finally {
     rmSync(data, { recursive: true, force: true });

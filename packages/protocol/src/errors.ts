@@ -311,6 +311,11 @@ const catalogue = {
     meaning: 'The token is missing, unknown or revoked.',
     fix: 'Use a token made by `clusnotify token create` on this server.',
   },
+  TOKEN_NOT_FOUND: {
+    status: Win32Status.INVALID_PARAMETER,
+    meaning: 'No token of this data directory has that id.',
+    fix: 'List the tokens with `clusnotify token list` and use an id it shows.',
+  },
   SESSION_LIMIT: {
     status: Win32Status.NOT_ENOUGH_MEMORY,
     meaning: 'The server holds its maximum number of sessions.',
