@@ -22,7 +22,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { installCleanup, stopAll } from './processes.js';
 import { makePayload } from './payload.js';
-import { ensureInstalled, serverVersion, startServer } from './servers.js';
+import { cpuSeconds, ensureInstalled, serverVersion, startServer } from './servers.js';
 import type { RunningServer } from './servers.js';
 import { median } from './stats.js';
 import { barChartSvg, formatShort } from './svg-chart.js';
@@ -169,7 +169,7 @@ async function watcherPhases(
   const pool = await WatcherPool.open(ep, watchers, workersFor(watchers));
   try {
     if (watchers === IDLE_WATCHERS) {
-      const idle = await settledRss(server, 4000);
+      const idle = await settledRss(server, 3000);
       const each = ((idle - idleBase) * 1024) / watchers;
       fig['idle bytes/watcher'] = each;
       log(`${name}: ${watchers} idle watchers: ${formatShort(each)} B each`);
@@ -177,7 +177,14 @@ async function watcherPhases(
     // Flat out.
     const t0 = nowUs();
     await pool.reset(t0 + WARMUP_S * 1e6, t0 + SECONDS * 1e6, driver.seq + 1);
+    const cpu = (pids: number[]): number => pids.reduce((a, p) => a + cpuSeconds(p), 0);
+    const cpu0 = [cpu([server.pid]), cpu(pool.pids), cpu([process.pid])];
     const w = await driver.drive(SECONDS);
+    const cpu1 = [cpu([server.pid]), cpu(pool.pids), cpu([process.pid])];
+    // Where the two cores went while the writer was flat out (100 % = one core).
+    fig[`server CPU % @${watchers}`] = (100 * ((cpu1[0] ?? 0) - (cpu0[0] ?? 0))) / w.seconds;
+    fig[`watchers CPU % @${watchers}`] = (100 * ((cpu1[1] ?? 0) - (cpu0[1] ?? 0))) / w.seconds;
+    fig[`writer CPU % @${watchers}`] = (100 * ((cpu1[2] ?? 0) - (cpu0[2] ?? 0))) / w.seconds;
     const r = await drain(pool, w.writes * watchers, 3000, 20_000);
     const delivered = r.inWindow / (SECONDS - WARMUP_S);
     fig[`delivered/s @${watchers}`] = delivered;
@@ -187,7 +194,8 @@ async function watcherPhases(
     log(
       `${name}: ${watchers} watchers flat out: ${formatShort(w.writes / w.seconds)} writes/s, ` +
         `${formatShort(delivered)} delivered/s, ` +
-        `${r.received}/${w.writes * watchers} received, p99 ${formatShort(r.histogram.percentile(99) / 1000)} ms`,
+        `${r.received}/${w.writes * watchers} received, p99 ${formatShort(r.histogram.percentile(99) / 1000)} ms; ` +
+        `CPU % server ${formatShort(fig[`server CPU % @${watchers}`] ?? NaN)}, watchers ${formatShort(fig[`watchers CPU % @${watchers}`] ?? NaN)}, writer ${formatShort(fig[`writer CPU % @${watchers}`] ?? NaN)}`,
     );
     // Fixed moderate rate.
     const rate = latencyRate(watchers);
@@ -224,7 +232,22 @@ async function slowConsumer(system: SystemName, fig: Figures): Promise<void> {
       // Both reading: the healthy watcher's p99 with the writer flat out.
       await healthy.reset(0, 0, driver.seq + 1);
       await stalled.reset(0, 0, driver.seq + 1);
+      const rss0 = server.rssKiB();
+      let basePeak = rss0;
+      let baseSampling = true;
+      const baseSampler = (async () => {
+        while (baseSampling) {
+          basePeak = Math.max(basePeak, server.rssKiB());
+          await sleep(200);
+        }
+      })();
       const b = await driver.drive(Math.min(3, SLOW_SECONDS));
+      baseSampling = false;
+      await baseSampler;
+      // The same growth without a stalled watcher (what every write costs the server, e.g. a
+      // store's history), per 100,000 writes, to compare with the stall's.
+      fig['slow: server RSS MiB per 100k writes, both reading'] =
+        ((basePeak - rss0) / 1024 / b.writes) * 1e5;
       const before = await drain(healthy, b.writes, 3000, 20_000);
       await drain(stalled, b.writes, 3000, 20_000);
       fig['slow: healthy p99 ms, both reading'] = before.histogram.percentile(99) / 1000;
@@ -252,10 +275,12 @@ async function slowConsumer(system: SystemName, fig: Figures): Promise<void> {
       fig['slow: healthy lost'] = s.writes - during.distinct;
       fig['slow: server RSS before MiB'] = rssBefore / 1024;
       fig['slow: server RSS growth MiB'] = (peak - rssBefore) / 1024;
+      fig['slow: server RSS MiB per 100k writes, one stalled'] =
+        ((peak - rssBefore) / 1024 / s.writes) * 1e5;
       // Resume the stalled one: what does it get?
       const resumed = nowUs();
       process.kill(pid, 'SIGCONT');
-      const after = await drain(stalled, s.writes, 5000, 60_000);
+      const after = await drain(stalled, s.writes, 3000, 60_000);
       fig['slow: stalled received %'] = (100 * after.distinct) / s.writes;
       fig['slow: stalled lost'] = s.writes - after.distinct;
       fig['slow: stalled disconnects'] = after.notes.disconnected;
@@ -332,10 +357,19 @@ function markdown(results: Results): string {
   const keys = [
     ...WATCHERS.map((n) => `delivered/s @${n}`),
     ...WATCHERS.map((n) => `writes/s @${n}`),
+    ...WATCHERS.map((n) => `flat-out lost % @${n}`),
     ...WATCHERS.flatMap((n) => [`p50 ms @${n}`, `p99 ms @${n}`, `p99.9 ms @${n}`]),
+    ...WATCHERS.flatMap((n) => [
+      `server CPU % @${n}`,
+      `watchers CPU % @${n}`,
+      `writer CPU % @${n}`,
+    ]),
+    ...WATCHERS.map((n) => `latency lost @${n}`),
     'idle bytes/watcher',
     'slow: writes/s',
     'slow: server RSS growth MiB',
+    'slow: server RSS MiB per 100k writes, both reading',
+    'slow: server RSS MiB per 100k writes, one stalled',
     'slow: healthy p99 ms, both reading',
     'slow: healthy p99 ms, one stalled',
     'slow: stalled received %',
@@ -402,6 +436,16 @@ function chart(results: Results, subtitle: string): string {
         unit: 'ms',
         groups,
         series: series((n) => `p99 ms @${n}`),
+        log: true,
+      },
+      {
+        title: `Server memory: RSS per idle watcher (${IDLE_WATCHERS.toLocaleString('en-US')} watchers) and RSS growth in the slow-consumer stall (lower is better)`,
+        unit: 'bytes / MiB',
+        groups: ['bytes per idle watcher', `MiB growth, ${SLOW_SECONDS} s stall`],
+        series: systems.map((s) => ({
+          name: SYSTEM_LABELS[s],
+          values: [med(s, 'idle bytes/watcher'), med(s, 'slow: server RSS growth MiB')],
+        })),
         log: true,
       },
     ],

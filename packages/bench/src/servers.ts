@@ -88,6 +88,21 @@ export function rssKiB(pid: number): number {
   }
 }
 
+/**
+ * CPU time `pid` has used so far (user + system), in seconds; NaN when it is gone. Linux's
+ * clock tick is 100 Hz on every architecture Node runs on.
+ */
+export function cpuSeconds(pid: number): number {
+  try {
+    // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 interface SpawnSpec {
   readonly command: string;
   readonly args: readonly string[];
