@@ -15,7 +15,8 @@
  * Options: `--runs N` (3), `--seconds N` (3, per flat-out and latency phase), `--slow-seconds N`
  * (15), `--systems a,b` (clusnotify,clusnotify-sqlite,etcd,redis,nats), `--watchers 1,100,1000`,
  * `--quick` (1 run, 2 s phases, 5 s stall), `--out DIR` (bench-results), `--chart FILE`,
- * `--report FILE` (no run: the report again from an earlier run's peers.json).
+ * `--report FILE` (no run: the report again from an earlier run's peers.json),
+ * `--server-node-args "…"` (Node.js options for clusnotify's server process).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -43,6 +44,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'bench-results' },
     chart: { type: 'string' },
     report: { type: 'string' },
+    'server-node-args': { type: 'string', default: '' },
   },
 });
 const QUICK = args.quick;
@@ -57,6 +59,8 @@ const systems = args.systems.split(',').map((s) => {
   return s as SystemName;
 });
 const OUT = resolve(args.out);
+/** Node.js options for clusnotify's server process (space-separated), e.g. V8 heap flags. */
+const SERVER_NODE_ARGS = args['server-node-args'].split(' ').filter((a) => a !== '');
 /** Writes in flight when the writer goes flat out (each waits for its acknowledgement). */
 const INFLIGHT = 64;
 /** Warm-up at the start of a flat-out phase, not counted (connections, JIT, caches). */
@@ -225,7 +229,7 @@ async function watcherPhases(
 
 async function slowConsumer(system: SystemName, fig: Figures): Promise<void> {
   const name = SYSTEM_LABELS[system];
-  const server = await startServer(system);
+  const server = await startServer(system, SERVER_NODE_ARGS);
   try {
     const driver = new Driver(await openWriter(server.endpoint));
     const healthy = await WatcherPool.open(server.endpoint, 1, 1, true);
@@ -305,7 +309,7 @@ async function slowConsumer(system: SystemName, fig: Figures): Promise<void> {
 
 async function runSystem(system: SystemName): Promise<Figures> {
   const fig: Figures = {};
-  const server = await startServer(system);
+  const server = await startServer(system, SERVER_NODE_ARGS);
   try {
     const driver = new Driver(await openWriter(server.endpoint));
     try {

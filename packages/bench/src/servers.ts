@@ -161,8 +161,14 @@ async function spawnServer(
   };
 }
 
-/** Starts the server of `system` on loopback with a fresh temp data dir. */
-export async function startServer(system: SystemName): Promise<RunningServer> {
+/**
+ * Starts the server of `system` on loopback with a fresh temp data dir. `nodeArgs` go to the
+ * Node.js process of a clusnotify server (for example `--max-semi-space-size=2`).
+ */
+export async function startServer(
+  system: SystemName,
+  nodeArgs: readonly string[] = [],
+): Promise<RunningServer> {
   const dir = trackDir(mkdtempSync(join(tmpdir(), `bench-peers-${system}-`)));
   let endpoint: Endpoint;
   let proc: Awaited<ReturnType<typeof spawnServer>>;
@@ -174,6 +180,7 @@ export async function startServer(system: SystemName): Promise<RunningServer> {
           {
             command: process.execPath,
             args: [
+              ...nodeArgs,
               CLI_MAIN,
               'serve',
               '--data',
