@@ -18,6 +18,7 @@ const allowed = {
     '@clusnotify/server',
     '@clusnotify/client',
   ],
+  bench: ['@clusnotify/protocol', '@clusnotify/client'],
 };
 /** Pure packages (compiled with `"types": []`): `node:*` imports are rejected there too. */
 const pure = new Set(['protocol', 'core', 'client', 'web']);
@@ -29,6 +30,7 @@ const all = [
   '@clusnotify/client',
   'clusnotify',
   '@clusnotify/web',
+  '@clusnotify/bench',
 ];
 
 const layerRules = Object.entries(allowed).map(([pkg, deps]) => ({

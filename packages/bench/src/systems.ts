@@ -1,0 +1,260 @@
+/**
+ * The same workload on each system through its maintained Node client: a writer that publishes
+ * a 120-byte payload per write, and watchers whose filter matches every write.
+ *
+ * - clusnotify: the writer sets a common property `BenchPayload` (the payload as a string) on
+ *   the resource "FS Disk" (`resource.set-properties`); each watcher is a client with a version-2
+ *   port holding one filter targeted at that resource, flag RESOURCE COMMON_PROPERTY_V2. Every
+ *   indication carries the payload in its buffer (a PROPERTY_LIST: UTF-16, so 240 bytes of text,
+ *   base64 in the JSON frame), and its store revision, which resume works from.
+ * - etcd: the writer puts `bench/value`; each watcher is a client watching the prefix `bench/`.
+ * - Redis: the writer PUBLISHes on channel `bench`; each watcher is a client SUBSCRIBEd to it.
+ * - NATS core: the writer publishes on `bench.value`; each watcher subscribes to `bench.>`.
+ *
+ * Every watcher has its own connection (for etcd a client per watcher with its own gRPC
+ * subchannel: grpc-js would otherwise put every client in a process on one TCP connection).
+ */
+import { Buffer } from 'node:buffer';
+import { Etcd3 } from 'etcd3';
+import { Redis } from 'ioredis';
+import { connect as natsConnect } from '@nats-io/transport-node';
+import { connect as clusnotifyConnect } from '@clusnotify/client';
+import { ClusterChangeResourceV2, ClusterObjectType } from '@clusnotify/protocol';
+
+/** The systems the benchmark knows; `clusnotify` runs on the memory store. */
+export type SystemName = 'clusnotify' | 'clusnotify-sqlite' | 'etcd' | 'redis' | 'nats';
+
+/** Every system, in report order. */
+export const SYSTEMS: readonly SystemName[] = [
+  'clusnotify',
+  'clusnotify-sqlite',
+  'etcd',
+  'redis',
+  'nats',
+];
+
+/** How a system is named in the report. */
+export const SYSTEM_LABELS: Readonly<Record<SystemName, string>> = {
+  clusnotify: 'clusnotify (memory store)',
+  'clusnotify-sqlite': 'clusnotify (SQLite store)',
+  etcd: 'etcd watch',
+  redis: 'Redis pub/sub',
+  nats: 'NATS core',
+};
+
+/** Where a started server listens. */
+export interface Endpoint {
+  readonly system: SystemName;
+  /** ws://…/v1 (clusnotify), http://host:port (etcd), redis://host:port, host:port (NATS). */
+  readonly url: string;
+  /** clusnotify's full-access token. */
+  readonly token?: string;
+}
+
+/** The writing side. `write` resolves when the system acknowledged the write. */
+export interface Writer {
+  write(payload: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What a watcher reports besides payloads. */
+export type WatchNote =
+  | 'disconnected'
+  | 'reconnected'
+  /** clusnotify's lost-events indication reached the application. */
+  | 'lost-indication';
+
+/** The watching side. */
+export interface Watcher {
+  close(): Promise<void>;
+}
+
+const RESOURCE = 'FS Disk';
+const PROPERTY = 'BenchPayload';
+const ETCD_KEY = 'bench/value';
+const ETCD_PREFIX = 'bench/';
+const CHANNEL = 'bench';
+const SUBJECT = 'bench.value';
+const SUBJECT_FILTER = 'bench.>';
+
+const etcdOptions = (url: string): ConstructorParameters<typeof Etcd3>[0] => ({
+  hosts: url,
+  grpcOptions: { 'grpc.use_local_subchannel_pool': 1 },
+});
+
+function clusnotifyUrl(ep: Endpoint): { url: string; token: string } {
+  if (ep.token === undefined) throw new Error('clusnotify endpoint without a token');
+  return { url: ep.url, token: ep.token };
+}
+
+/** Opens the writer of `ep`'s system. */
+export async function openWriter(ep: Endpoint): Promise<Writer> {
+  switch (ep.system) {
+    case 'clusnotify':
+    case 'clusnotify-sqlite': {
+      const { url, token } = clusnotifyUrl(ep);
+      const client = await clusnotifyConnect(url, { token, clientName: 'bench-writer' });
+      return {
+        async write(payload) {
+          await client.execute({
+            type: 'resource.set-properties',
+            resource: RESOURCE,
+            properties: { [PROPERTY]: payload },
+          });
+        },
+        close: () => client.close(),
+      };
+    }
+    case 'etcd': {
+      const client = new Etcd3(etcdOptions(ep.url));
+      await client.put(ETCD_KEY).value('start');
+      return {
+        async write(payload) {
+          await client.put(ETCD_KEY).value(payload);
+        },
+        close: async () => {
+          client.close();
+          await Promise.resolve();
+        },
+      };
+    }
+    case 'redis': {
+      const client = new Redis(ep.url, { lazyConnect: true });
+      await client.connect();
+      return {
+        async write(payload) {
+          await client.publish(CHANNEL, payload);
+        },
+        close: async () => {
+          await client.quit();
+        },
+      };
+    }
+    case 'nats': {
+      const nc = await natsConnect({ servers: ep.url, name: 'bench-writer' });
+      // NATS core publishes without an answer. The writes issued in one event-loop turn share
+      // one flush (PING/PONG), so "acknowledged" means the server has read them, and the
+      // writer's in-flight bound holds here as for the others.
+      let batch: Promise<void> | undefined;
+      return {
+        write(payload) {
+          nc.publish(SUBJECT, payload);
+          batch ??= (async () => {
+            await Promise.resolve();
+            batch = undefined;
+            await nc.flush();
+          })();
+          return batch;
+        },
+        close: async () => {
+          await nc.drain();
+        },
+      };
+    }
+  }
+}
+
+/**
+ * Opens one watcher on `ep`'s system. `onPayload` gets the text that holds the payload (for
+ * clusnotify the decoded PROPERTY_LIST, which contains it); `onNote` connection events.
+ */
+export async function openWatcher(
+  ep: Endpoint,
+  onPayload: (text: string) => void,
+  onNote: (note: WatchNote) => void,
+): Promise<Watcher> {
+  switch (ep.system) {
+    case 'clusnotify':
+    case 'clusnotify-sqlite': {
+      const { url, token } = clusnotifyUrl(ep);
+      const client = await clusnotifyConnect(url, { token, clientName: 'bench-watcher' });
+      client.onStateChange((s) => {
+        if (s === 'reconnecting') onNote('disconnected');
+        else if (s === 'open') onNote('reconnected');
+      });
+      const port = await client.openPort({
+        version: 2,
+        filters: [
+          {
+            kind: 'v2',
+            objectType: ClusterObjectType.RESOURCE,
+            filterFlags: ClusterChangeResourceV2.COMMON_PROPERTY,
+            notifyKey: 1,
+            name: RESOURCE,
+          },
+        ],
+      });
+      const reading = (async () => {
+        for await (const ind of port) {
+          if (ind.version !== 2) continue;
+          if (ind.lost !== undefined) {
+            onNote('lost-indication');
+            continue;
+          }
+          const b = ind.buffer;
+          onPayload(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf16le'));
+        }
+      })();
+      return {
+        async close() {
+          await port.close();
+          await reading;
+          await client.close();
+        },
+      };
+    }
+    case 'etcd': {
+      const client = new Etcd3(etcdOptions(ep.url));
+      const w = await client.watch().prefix(ETCD_PREFIX).create();
+      w.on('put', (kv) => onPayload(kv.value.toString('latin1')));
+      w.on('disconnected', () => onNote('disconnected'));
+      w.on('connected', () => onNote('reconnected'));
+      w.on('error', () => onNote('disconnected'));
+      return {
+        async close() {
+          await w.cancel();
+          client.close();
+        },
+      };
+    }
+    case 'redis': {
+      const client = new Redis(ep.url, { lazyConnect: true });
+      await client.connect();
+      client.on('message', (_ch: string, msg: string) => onPayload(msg));
+      client.on('close', () => onNote('disconnected'));
+      client.on('ready', () => onNote('reconnected'));
+      client.on('error', () => undefined);
+      await client.subscribe(CHANNEL);
+      return {
+        async close() {
+          client.disconnect();
+          await Promise.resolve();
+        },
+      };
+    }
+    case 'nats': {
+      const nc = await natsConnect({
+        servers: ep.url,
+        name: 'bench-watcher',
+        maxReconnectAttempts: -1,
+      });
+      nc.subscribe(SUBJECT_FILTER, {
+        callback: (err, msg) => {
+          if (err === null) onPayload(msg.string());
+        },
+      });
+      void (async () => {
+        for await (const s of nc.status()) {
+          if (s.type === 'disconnect') onNote('disconnected');
+          else if (s.type === 'reconnect') onNote('reconnected');
+        }
+      })();
+      await nc.flush();
+      return {
+        async close() {
+          await nc.close();
+        },
+      };
+    }
+  }
+}
