@@ -29,6 +29,13 @@ const BINARIES = {
 } as const;
 
 const CLI_MAIN = fileURLToPath(new URL('../../../cli/dist/src/main.js', import.meta.url));
+const CLI_BIN = fileURLToPath(new URL('../../../cli/bin/clusnotify.js', import.meta.url));
+/** The node flags the `clusnotify` bin runs with (its shebang): the server runs as users run it. */
+const SERVE_NODE_ARGS = (
+  /^#!\/usr\/bin\/env -S node(.*)$/m.exec(readFileSync(CLI_BIN, 'utf8'))?.[1] ?? ''
+)
+  .split(' ')
+  .filter(Boolean);
 
 /** Installs Debian's etcd-server, redis-server and nats-server when a binary is missing. */
 export function ensureInstalled(systems: readonly SystemName[]): void {
@@ -162,8 +169,8 @@ async function spawnServer(
 }
 
 /**
- * Starts the server of `system` on loopback with a fresh temp data dir. `nodeArgs` go to the
- * Node.js process of a clusnotify server (for example `--max-semi-space-size=2`).
+ * Starts the server of `system` on loopback with a fresh temp data dir. A clusnotify server runs
+ * with the flags of the `clusnotify` bin, then `nodeArgs` (later flags win).
  */
 export async function startServer(
   system: SystemName,
@@ -180,6 +187,7 @@ export async function startServer(
           {
             command: process.execPath,
             args: [
+              ...SERVE_NODE_ARGS,
               ...nodeArgs,
               CLI_MAIN,
               'serve',
