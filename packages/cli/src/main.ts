@@ -51,6 +51,11 @@ program
     'indications queued per port at most',
     int('max queued', 1, 10_000_000),
   )
+  .option(
+    '--retain-commits <n>',
+    'commits of history kept for resume (default: 1000000 with sqlite, 100000 with memory)',
+    int('retain commits', 1, 1_000_000_000),
+  )
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
   .option('--no-dashboard', 'do not serve the web dashboard at /')
   .option(
@@ -76,6 +81,7 @@ program
       logLevel: string;
       maxSessions?: number;
       maxQueued?: number;
+      retainCommits?: number;
       dashboard: boolean;
     }) => {
       await serve(o);

@@ -25,6 +25,11 @@ export interface ServeOptions {
   readonly maxQueued?: number;
   /** 'sqlite' (durable, the default) or 'memory' (benchmarks, throwaway clusters). */
   readonly store: 'sqlite' | 'memory';
+  /**
+   * Commits of history kept for resume (`resumeNotify`, `watch --since`). Default: 1,000,000
+   * on SQLite (on disk), 100,000 in memory (the history is process memory there).
+   */
+  readonly retainCommits?: number;
   /** Serve the web dashboard at / (default true; needs the built `@clusnotify/web`). */
   readonly dashboard?: boolean;
 }
@@ -43,6 +48,12 @@ export function dashboardDir(): string | undefined {
   }
 }
 
+/**
+ * History a memory store keeps by default: its log is process memory (about 1–2 KB a commit),
+ * so it is bounded tighter than the store's own default, which suits a log on disk.
+ */
+const MEMORY_RETAIN_COMMITS = 100_000;
+
 /** Runs the server until SIGTERM or SIGINT; resolves when it has stopped. */
 export async function serve(o: ServeOptions): Promise<void> {
   const log = pino({ level: o.logLevel, base: { service: 'clusnotify' } }, destination(2));
@@ -50,8 +61,11 @@ export async function serve(o: ServeOptions): Promise<void> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const store =
     o.store === 'memory'
-      ? createMemoryStore()
-      : await openSqliteStore({ path: join(dir, 'cluster.db') });
+      ? createMemoryStore({ retainCommits: o.retainCommits ?? MEMORY_RETAIN_COMMITS })
+      : await openSqliteStore({
+          path: join(dir, 'cluster.db'),
+          ...(o.retainCommits === undefined ? {} : { retainCommits: o.retainCommits }),
+        });
   const fresh = (await store.revision()) === 0;
   const service = await startClusterService({
     store,
