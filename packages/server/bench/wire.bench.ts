@@ -10,7 +10,7 @@
  *  5. server RSS per idle port with 10,000 ports over 100 connections.
  *
  * Run: `npm run bench:wire`. Options: `--runs N` (3), `--seconds N` (4, per live run),
- * `--history N` (commands committed before the replay run, 200000), `--json`. The server runs
+ * `--history N` (commands committed before the replay run, 1000000), `--json`. The server runs
  * with the node flags of the `clusnotify` bin's shebang. Readers stream their ports
  * (`streamNotify`); `WIRE_BENCH_READ=poll` makes them use gets. For profiling:
  * `WIRE_BENCH_ONLY=live|latency|idle` runs one figure, `WIRE_BENCH_RATE` sets the latency run's
@@ -33,7 +33,7 @@ const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '4' },
-    history: { type: 'string', default: '200000' },
+    history: { type: 'string', default: '1000000' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -372,7 +372,8 @@ async function liveOne(
 
 // ----- 2. replay through resume -------------------------------------------------------------
 async function replay(): Promise<{ indications: number; perSec: number }> {
-  const srv = await startServer('memory');
+  // The server keeps the whole history (a memory store keeps 100,000 commits by default).
+  const srv = await startServer('memory', ['--retain-commits', String(HISTORY + 10_000)]);
   try {
     const writer = await Peer.open(srv.url, srv.token);
     const info0 = await writer.call('getServerInfo');

@@ -47,7 +47,8 @@ function settle<T>(body: () => T): Promise<T> {
  * one tick gets consecutive revisions; there is nothing to batch.
  *
  * Values handed out (commits, documents) are deep-frozen copies of what was committed, parsed
- * from their JSON on first use (the log holds a commit nobody read as its JSON string only).
+ * from their JSON on first use. The log holds each commit as its JSON string only: a reader's
+ * parsed copy is the reader's, and goes when the reader drops it.
  * Create one with {@link createMemoryStore}.
  */
 export class MemoryStore implements StateStore {
@@ -66,8 +67,11 @@ export class MemoryStore implements StateStore {
   #closed = false;
   #revision = 0;
   readonly #documents = new Map<string, StoredObject>();
-  /** The log: `#log[#head]` is the oldest commit held, the last entry is `#revision`. */
-  #log: (Commit | undefined)[] = [];
+  /**
+   * The log: `#log[#head]` is the oldest commit held, the last entry is `#revision`. Each entry
+   * is the commit's JSON only; readers get their own parsed copy, which goes when they drop it.
+   */
+  #log: (string | undefined)[] = [];
   #head = 0;
 
   /** See {@link createMemoryStore}. Throws `STORE_INVALID` for a bad option. */
@@ -87,7 +91,10 @@ export class MemoryStore implements StateStore {
     if (after + 1 < oldest) return { type: 'compacted', oldestRevision: oldest };
     const start = this.#head + (after + 1 - oldest);
     const count = Math.min(limit, this.#revision - after);
-    return { type: 'commits', commits: this.#log.slice(start, start + count) as Commit[] };
+    const commits: Commit[] = [];
+    for (let i = 0; i < count; i++)
+      commits.push(lazyCommit(after + 1 + i, this.#log[start + i] as string));
+    return { type: 'commits', commits };
   }
 
   #oldest(): number {
@@ -133,7 +140,7 @@ export class MemoryStore implements StateStore {
       for (const key of prepared.deletes) this.#documents.delete(`${key.kind}\0${key.id}`);
       for (const put of prepared.puts)
         this.#documents.set(`${put.kind}\0${put.id}`, lazyDocument(put.kind, put.id, put.json));
-      this.#log.push(commit);
+      this.#log.push(prepared.body);
       this.#revision = commit.revision;
       this.#forget(this.#revision - this.#retain);
       this.#hub.publish(commit);
