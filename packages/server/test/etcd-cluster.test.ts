@@ -269,3 +269,158 @@ describe('three daemons on one etcd', () => {
     },
   );
 });
+
+describe('daemons and etcd trouble', () => {
+  test('an etcd that does not answer at start: a clear error and exit status 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clusnotify-etcd-down-'));
+    try {
+      const child = spawn(
+        process.execPath,
+        [MAIN, 'serve', '--etcd', 'http://127.0.0.1:9', '--node-name', 'NODE1', '--data', dir],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let err = '';
+      child.stderr?.setEncoding('utf8');
+      child.stderr?.on('data', (d: string) => (err += d));
+      const code = await new Promise<number | null>((r) => child.once('exit', r));
+      assert.equal(code, 1);
+      assert.match(
+        err,
+        /clusnotify: STORE_UNAVAILABLE: .*cannot reach etcd at http:\/\/127\.0\.0\.1:9/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('--etcd without --node-name is bad usage (exit status 2)', async () => {
+    const child = spawn(process.execPath, [MAIN, 'serve', '--etcd', 'http://127.0.0.1:9'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (d: string) => (err += d));
+    assert.equal(await new Promise<number | null>((r) => child.once('exit', r)), 2);
+    assert.match(err, /--etcd and --node-name go together/);
+  });
+
+  test(
+    'etcd lost while running: mutations refused with STORE_UNAVAILABLE, ports stay open, service resumes when etcd returns, nothing committed lost',
+    { timeout: 120_000 },
+    async () => {
+      const etcd = await startLocalEtcd();
+      const dir = mkdtempSync(join(tmpdir(), 'clusnotify-etcd-lost-'));
+      let d: Daemon | undefined;
+      let client: Client | undefined;
+      try {
+        d = await daemon(etcd.urls, dir, 'NODE1');
+        const token = /(cn_f_\S+)/.exec(d.out)?.[1] ?? '';
+        client = await connect([d.url], { token });
+        const port = await client.openPort({ version: 2, filters: FILTERS });
+        const done = await client.execute({ type: 'resource.offline', resource: 'SQL Disk' });
+        const member = etcd.members[0];
+        assert.ok(member !== undefined);
+        await member.kill();
+        await assert.rejects(
+          client.execute({ type: 'resource.online', resource: 'SQL Disk' }),
+          (e: unknown) => (e as { code?: unknown }).code === 'STORE_UNAVAILABLE',
+        );
+        assert.equal(client.state, 'open');
+        // The port is still there: a read times out, it is not closed.
+        const drained: Indication[] = [];
+        for (;;) {
+          const r = await port.next({ timeoutMs: 100 });
+          if (r.type !== 'indication') {
+            assert.equal(r.type, 'timeout');
+            break;
+          }
+          drained.push(r.indication);
+        }
+        await member.restart();
+        let again: { revision: number } | undefined;
+        const deadline = Date.now() + 30_000;
+        while (again === undefined && Date.now() < deadline) {
+          again = await client
+            .execute({ type: 'resource.online', resource: 'SQL Disk' })
+            .catch(() => undefined);
+          if (again === undefined) await new Promise((r) => setTimeout(r, 250));
+        }
+        assert.ok(again !== undefined, 'commands commit again once etcd is back');
+        assert.ok(again.revision > done.revision);
+        const r = await port.next({ timeoutMs: 5_000 });
+        assert.equal(r.type, 'indication');
+        // What was committed before the loss is still there.
+        const truth = await openEtcdStore({ hosts: etcd.urls });
+        try {
+          const log = await truth.readSince(done.revision - 1, 1);
+          assert.equal(log.type, 'commits');
+          assert.equal(log.type === 'commits' ? log.commits[0]?.revision : 0, done.revision);
+        } finally {
+          await truth.close();
+        }
+      } finally {
+        await client?.close();
+        d?.child.kill('SIGKILL');
+        if (d !== undefined) await exited(d.child);
+        await etcd.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  test(
+    'a three-member etcd loses a member (SIGKILL): the daemons carry on',
+    { timeout: 120_000 },
+    async () => {
+      const etcd = await startLocalEtcd({ members: 3 });
+      const dir = mkdtempSync(join(tmpdir(), 'clusnotify-etcd-3m-'));
+      const started: Daemon[] = [];
+      const clients: Client[] = [];
+      try {
+        // Each daemon talks to every member.
+        started.push(await daemon(etcd.urls, dir, 'NODE1'));
+        const token = /(cn_f_\S+)/.exec(started[0]?.out ?? '')?.[1] ?? '';
+        started.push(await daemon(etcd.urls, dir, 'NODE2'));
+        const [a, b] = started as [Daemon, Daemon];
+        const reader = await connect([b.url], { token });
+        const writer = await connect([a.url], { token });
+        clients.push(reader, writer);
+        const port = await reader.openPort({ version: 2, filters: FILTERS });
+        const toggle = async (n: number): Promise<number> => {
+          let last = 0;
+          for (let i = 0; i < n; i++) {
+            const r = await writer.execute({
+              type: i % 2 === 0 ? 'resource.offline' : 'resource.online',
+              resource: 'FS Disk',
+            });
+            last = r.revision;
+          }
+          return last;
+        };
+        await toggle(10);
+        await etcd.members[0]?.kill();
+        // A commit in flight when the member died may fail once; then the others take over.
+        let last = 0;
+        const deadline = Date.now() + 30_000;
+        while (last === 0 && Date.now() < deadline) {
+          last = await toggle(20).catch(() => 0);
+          if (last === 0) await new Promise((r) => setTimeout(r, 250));
+        }
+        assert.ok(last > 0, 'commands commit with two of three members');
+        let newest = 0;
+        const readDeadline = Date.now() + 15_000;
+        while (newest < last && Date.now() < readDeadline) {
+          const r = await port.next({ timeoutMs: 1_000 });
+          if (r.type === 'indication') newest = r.indication.revision;
+        }
+        assert.equal(newest, last, 'the reader on the other daemon sees the newest commit');
+      } finally {
+        await Promise.all(clients.map((c) => c.close()));
+        for (const d of started) d.child.kill('SIGKILL');
+        await Promise.all(started.map((d) => exited(d.child)));
+        await etcd.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+});

@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { Etcd3 } from 'etcd3';
-import type { IKeyValue, IRequestOp, ITxnResponse, Watcher } from 'etcd3';
+import type { IKeyValue, IOptions, IRequestOp, ITxnResponse, Watcher } from 'etcd3';
 import { StoreError } from './state-store.js';
 import type {
   Commit,
@@ -84,6 +84,16 @@ const RECENT_COMMITS = FOLLOW_BUFFER_COMMITS;
 
 /** Digits of a log key's commit number: keys sort as numbers. */
 const LOG_DIGITS = 16;
+
+type WatchBackoff = NonNullable<NonNullable<IOptions['faultHandling']>['watchBackoff']>;
+
+/**
+ * Watch reconnect delays: 100 ms doubling to at most 1 s (the client's default grows to 30 s,
+ * which would keep a daemon deaf that long after etcd comes back).
+ */
+function watchBackoff(duration = 100): WatchBackoff {
+  return { duration, next: () => watchBackoff(Math.min(duration * 2, 1_000)) };
+}
 
 function unavailable(what: string, cause: unknown): StoreError {
   const detail = cause instanceof Error ? cause.message : String(cause);
@@ -262,6 +272,7 @@ export class EtcdStore implements StateStore {
       hosts,
       dialTimeout: connectTimeoutMs,
       grpcOptions: { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 },
+      faultHandling: { watchBackoff: watchBackoff() },
       defaultCallOptions: (context) =>
         context.isStream ? {} : { deadline: Date.now() + callTimeoutMs },
     });

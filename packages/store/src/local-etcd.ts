@@ -28,6 +28,8 @@ export interface LocalEtcdMember {
   readonly pid: number | undefined;
   /** Kills the member with SIGKILL and waits for it to exit. */
   kill(): Promise<void>;
+  /** Starts a killed member again on its data and ports; resolves once it is healthy. */
+  restart(): Promise<void>;
 }
 
 /** A running etcd cluster on loopback, in a temporary data directory. */
@@ -86,12 +88,12 @@ export async function startLocalEtcd(options: LocalEtcdOptions = {}): Promise<Lo
   const peer = (i: number): string => `http://127.0.0.1:${ports[2 * i + 1] ?? 0}`;
   const client = (i: number): string => `http://127.0.0.1:${ports[2 * i] ?? 0}`;
   const initialCluster = names.map((n, i) => `${n}=${peer(i)}`).join(',');
-  const children: ChildProcess[] = [];
+  const children: (ChildProcess | undefined)[] = [];
   const output: string[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(
       children.map(async (child) => {
-        if (child.exitCode === null && child.signalCode === null) {
+        if (child !== undefined && child.exitCode === null && child.signalCode === null) {
           child.kill('SIGTERM');
           const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
           await exited(child);
@@ -101,72 +103,83 @@ export async function startLocalEtcd(options: LocalEtcdOptions = {}): Promise<Lo
     );
     await rm(dir, { recursive: true, force: true });
   };
-  try {
-    for (const [i, name] of names.entries()) {
-      const child = spawn(
-        binary,
-        [
-          `--name=${name}`,
-          `--data-dir=${join(dir, name)}`,
-          `--listen-client-urls=${client(i)}`,
-          `--advertise-client-urls=${client(i)}`,
-          `--listen-peer-urls=${peer(i)}`,
-          `--initial-advertise-peer-urls=${peer(i)}`,
-          `--initial-cluster=${initialCluster}`,
-          '--initial-cluster-state=new',
-          `--initial-cluster-token=clusnotify-${process.pid}-${ports[0] ?? 0}`,
-          `--max-txn-ops=${options.maxTxnOps ?? 10_000}`,
-          `--max-request-bytes=${options.maxRequestBytes ?? 40 * 1024 * 1024}`,
-          '--logger=zap',
-          '--log-level=error',
-        ],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
+  const launch = async (i: number): Promise<ChildProcess> => {
+    const name = names[i] ?? '';
+    const child = spawn(
+      binary,
+      [
+        `--name=${name}`,
+        `--data-dir=${join(dir, name)}`,
+        `--listen-client-urls=${client(i)}`,
+        `--advertise-client-urls=${client(i)}`,
+        `--listen-peer-urls=${peer(i)}`,
+        `--initial-advertise-peer-urls=${peer(i)}`,
+        `--initial-cluster=${initialCluster}`,
+        '--initial-cluster-state=new',
+        `--initial-cluster-token=clusnotify-${process.pid}-${ports[0] ?? 0}`,
+        `--max-txn-ops=${options.maxTxnOps ?? 10_000}`,
+        `--max-request-bytes=${options.maxRequestBytes ?? 40 * 1024 * 1024}`,
+        '--logger=zap',
+        '--log-level=error',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (text: string) => {
+      if (output.length < 50) output.push(text);
+    });
+    children[i] = child;
+    const failed = await new Promise<Error | undefined>((resolve) => {
+      child.once('error', resolve);
+      child.once('spawn', () => resolve(undefined));
+    });
+    if (failed !== undefined)
+      throw new Error(
+        `cannot start ${binary}: ${failed.message} (install Debian's etcd-server, or set ETCD_BIN)`,
       );
-      child.stderr?.setEncoding('utf8');
-      child.stderr?.on('data', (text: string) => {
-        if (output.length < 50) output.push(text);
-      });
-      children.push(child);
-      const failed = await new Promise<Error | undefined>((resolve) => {
-        child.once('error', resolve);
-        child.once('spawn', () => resolve(undefined));
-      });
-      if (failed !== undefined)
-        throw new Error(
-          `cannot start ${binary}: ${failed.message} (install Debian's etcd-server, or set ETCD_BIN)`,
-        );
+    return child;
+  };
+  const waitHealthy = async (i: number, timeoutMs: number): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await healthy(client(i)))) {
+      const child = children[i];
+      if (child !== undefined && (child.exitCode !== null || child.signalCode !== null))
+        throw new Error(`etcd member ${names[i] ?? ''} exited: ${output.join('').slice(-2000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`etcd did not become healthy in time: ${output.join('').slice(-2000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  };
+  try {
+    for (const i of names.keys()) await launch(i);
     const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
-    for (const [i] of names.entries()) {
-      while (!(await healthy(client(i)))) {
-        const child = children[i];
-        if (child !== undefined && (child.exitCode !== null || child.signalCode !== null))
-          throw new Error(`etcd member ${names[i] ?? ''} exited: ${output.join('').slice(-2000)}`);
-        if (Date.now() > deadline)
-          throw new Error(`etcd did not become healthy in time: ${output.join('').slice(-2000)}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
+    for (const i of names.keys()) await waitHealthy(i, deadline - Date.now());
   } catch (error) {
     await stop();
     throw error;
   }
   return {
     urls: names.map((_, i) => client(i)),
-    members: names.map((name, i) => {
-      const child = children[i] as ChildProcess;
-      return {
-        name,
-        clientUrl: client(i),
-        get pid() {
-          return child.pid;
-        },
-        async kill() {
-          child.kill('SIGKILL');
-          await exited(child);
-        },
-      };
-    }),
+    members: names.map((name, i) => ({
+      name,
+      clientUrl: client(i),
+      get pid() {
+        return children[i]?.pid;
+      },
+      async kill() {
+        const child = children[i];
+        if (child === undefined) return;
+        child.kill('SIGKILL');
+        await exited(child);
+      },
+      async restart() {
+        const child = children[i];
+        if (child !== undefined && child.exitCode === null && child.signalCode === null)
+          throw new Error(`etcd member ${name} is running`);
+        await launch(i);
+        await waitHealthy(i, options.startTimeoutMs ?? 20_000);
+      },
+    })),
     stop,
   };
 }
