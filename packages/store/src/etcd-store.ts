@@ -610,7 +610,17 @@ export class EtcdStore implements StateStore {
           { key: this.#metaKey, target: 'Mod', result: 'Equal', mod_revision: head.modRevision },
         ],
         success,
-        failure: [{ request_range: { key: this.#metaKey } }],
+        // A loser reads the new head and the commits that beat it in the same round trip.
+        failure: [
+          { request_range: { key: this.#metaKey } },
+          {
+            request_range: {
+              key: this.#logKey(head.revision + 1),
+              range_end: this.#logEnd,
+              limit: 1_000,
+            },
+          },
+        ],
       });
       if (r.succeeded) {
         this.#head = { revision, modRevision: r.header.revision, batch: batchId };
@@ -619,6 +629,15 @@ export class EtcdStore implements StateStore {
         const now = headFrom(r.responses[0]?.response_range.kvs[0]);
         this.#head = now;
         outcome = now.batch === batchId ? 'written' : 'retry';
+        // Publish them now rather than when the watch brings them: whoever retries on top of
+        // them (the service re-applies its commands) need not wait for the watch.
+        if (this.#catchingUp === undefined)
+          for (const kv of r.responses[1]?.response_range.kvs ?? []) {
+            const n = this.#logNumber(kv.key);
+            if (n !== this.#published + 1) continue;
+            this.#publish(parseCommit(n, kv.value.toString('utf8')));
+          }
+        this.#settleWritten();
       }
     } catch (error) {
       if (isTooManyOps(error) && success.length > 2) {
