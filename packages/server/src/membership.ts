@@ -50,7 +50,8 @@ export class MembershipError extends Error {
 
 /**
  * Joins the cluster as `nodeName`: takes a lease, claims the node's member key (refused with
- * `NODE_NAME_IN_USE` while another live daemon holds it), brings the node up in the model if
+ * `NODE_NAME_IN_USE` when another daemon still holds it after the lease time to live plus 2 s,
+ * the time a killed daemon's lease takes to expire), brings the node up in the model if
  * it is down, and from then on takes down the nodes whose daemons' leases expire. Throws
  * `MembershipError` `NODE_NOT_FOUND` when the cluster has no such node, or the store's error
  * when etcd fails.
@@ -109,7 +110,17 @@ export async function startMembership(options: MembershipOptions): Promise<Membe
     return lease;
   };
 
-  let lease = await claim();
+  // A daemon restarted right after it was killed finds its old key until that lease expires.
+  const claimDeadline = Date.now() + (ttl + 2) * 1_000;
+  let lease: Awaited<ReturnType<typeof claim>> | undefined;
+  while (lease === undefined) {
+    try {
+      lease = await claim();
+    } catch (error) {
+      if (!(error instanceof MembershipError) || Date.now() > claimDeadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
   let rejoining: Promise<void> | undefined;
   const rejoin = (): Promise<void> =>
     (rejoining ??= (async () => {
@@ -169,7 +180,7 @@ export async function startMembership(options: MembershipOptions): Promise<Membe
       if (closed) return;
       closed = true;
       await watcher.cancel().catch(() => undefined);
-      await lease.revoke().catch(() => undefined);
+      await lease?.revoke().catch(() => undefined);
     },
   };
 }
