@@ -10,6 +10,18 @@ import { Buffer } from 'node:buffer';
 import type { EtcdStore } from '@clusnotify/store';
 import type { ClusterService } from './cluster-service.js';
 
+/** Waits for `promise` to settle, at most `ms`; never rejects. */
+async function within(promise: Promise<unknown> | undefined, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise?.catch(() => undefined),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 /** Options of {@link startMembership}. */
 export interface MembershipOptions {
   readonly service: ClusterService;
@@ -179,8 +191,9 @@ export async function startMembership(options: MembershipOptions): Promise<Membe
     async close() {
       if (closed) return;
       closed = true;
-      await watcher.cancel().catch(() => undefined);
-      await lease?.revoke().catch(() => undefined);
+      // Both wait for etcd; when it is away the lease simply expires.
+      await within(watcher.cancel(), 1_000);
+      await within(lease?.revoke(), 2_000);
     },
   };
 }

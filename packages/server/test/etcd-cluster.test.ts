@@ -368,6 +368,25 @@ describe('daemons and etcd trouble', () => {
     },
   );
 
+  test('SIGTERM stops a daemon promptly while etcd is away', { timeout: 60_000 }, async () => {
+    const etcd = await startLocalEtcd();
+    const dir = mkdtempSync(join(tmpdir(), 'clusnotify-etcd-stop-'));
+    let d: Daemon | undefined;
+    try {
+      d = await daemon(etcd.urls, dir, 'NODE1');
+      await etcd.members[0]?.kill();
+      const started = Date.now();
+      d.child.kill('SIGTERM');
+      await exited(d.child);
+      assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+    } finally {
+      d?.child.kill('SIGKILL');
+      if (d !== undefined) await exited(d.child);
+      await etcd.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test(
     'a three-member etcd loses a member (SIGKILL): the daemons carry on',
     { timeout: 120_000 },

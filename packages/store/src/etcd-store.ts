@@ -82,6 +82,9 @@ type Lifecycle = 'open' | 'closing' | 'closed';
  */
 const RECENT_COMMITS = FOLLOW_BUFFER_COMMITS;
 
+/** An etcd client URL: scheme, host name or address (IPv6 in brackets), optional port. */
+const ETCD_URL = /^https?:\/\/(\[[0-9A-Fa-f:.]+\]|[^/\s:[\]]+)(:\d{1,5})?\/?$/;
+
 /** Digits of a log key's commit number: keys sort as numbers. */
 const LOG_DIGITS = 16;
 
@@ -93,6 +96,18 @@ type WatchBackoff = NonNullable<NonNullable<IOptions['faultHandling']>['watchBac
  */
 function watchBackoff(duration = 100): WatchBackoff {
   return { duration, next: () => watchBackoff(Math.min(duration * 2, 1_000)) };
+}
+
+/** Waits for `promise` to settle, at most `ms`; never rejects. */
+async function settleWithin(promise: Promise<unknown> | undefined, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise?.catch(() => undefined),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 function unavailable(what: string, cause: unknown): StoreError {
@@ -236,7 +251,7 @@ export class EtcdStore implements StateStore {
     )
       .map((h) => h.trim())
       .filter((h) => h.length > 0);
-    if (hosts.length === 0 || hosts.some((h) => !/^https?:\/\/[^/\s]+\/?$/.test(h)))
+    if (hosts.length === 0 || hosts.some((h) => !ETCD_URL.test(h)))
       invalid(
         `openEtcdStore(options).hosts must be etcd client URLs such as http://127.0.0.1:2379 (got ${JSON.stringify(options.hosts)})`,
       );
@@ -798,11 +813,8 @@ export class EtcdStore implements StateStore {
       this.#state = 'closed';
       this.#hub.close();
       await Promise.allSettled([...this.#reads]);
-      try {
-        await this.#watcher?.cancel();
-      } catch {
-        // etcd is away; closing the client ends the watch anyway.
-      }
+      // Cancelling waits for etcd's answer; when etcd is away, closing the client ends it.
+      await settleWithin(this.#watcher?.cancel(), 1_000);
       this.client.close();
     })();
     return this.#closing;

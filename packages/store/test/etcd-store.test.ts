@@ -128,6 +128,7 @@ describe('EtcdStore shared by several daemons', () => {
   test('bad options are refused with STORE_INVALID', async () => {
     await rejectsWith(openEtcdStore({ hosts: 'localhost:2379' }), 'STORE_INVALID', /hosts/);
     await rejectsWith(openEtcdStore({ hosts: [] }), 'STORE_INVALID', /hosts/);
+    await rejectsWith(openEtcdStore({ hosts: 'http://127.0.0.1:' }), 'STORE_INVALID', /hosts/);
     await rejectsWith(openEtcdStore({ hosts: etcd.urls, prefix: '' }), 'STORE_INVALID', /prefix/);
   });
 
