@@ -323,9 +323,16 @@ export class ClusterService {
   private executeShared(command: Command): Promise<Executed | Failure> {
     return new Promise((resolve) => {
       this.waiting.push({ command, resolve, attempts: 0 });
-      this.writer ??= this.writeShared().finally(() => {
-        this.writer = undefined;
-      });
+      this.startWriter();
+    });
+  }
+
+  private startWriter(): void {
+    if (this.writer !== undefined) return;
+    this.writer = this.writeShared().finally(() => {
+      this.writer = undefined;
+      // Commands that arrived after the loop saw an empty queue, but before this ran.
+      if (this.waiting.length > 0) this.startWriter();
     });
   }
 
