@@ -13,7 +13,8 @@
  * indications delivered are those all readers received in that window.
  *
  * Run: `npm run bench:etcd-cluster`. Options: `--seconds N` (measured window, default 10),
- * `--runs N` (default 3), `--daemons 3,1` (configurations), `--json`.
+ * `--runs N` (default 3), `--daemons 3,1` (configurations), `--writers-on all|first` (spread the
+ * writer loops over every daemon, or send them all to the first one), `--json`.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -39,6 +40,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '10' },
     runs: { type: 'string', default: '3' },
     daemons: { type: 'string', default: '3,1' },
+    'writers-on': { type: 'string', default: 'all' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -148,7 +150,7 @@ async function run(etcdUrls: readonly string[], daemons: number, n: number): Pro
     let writing = true;
     let commands = 0;
     const writeLoops = names.map(async (name, i) => {
-      const client = writers[i % writers.length] as Client;
+      const client = writers[args['writers-on'] === 'first' ? 0 : i % writers.length] as Client;
       let online = true;
       while (writing) {
         try {
