@@ -65,6 +65,8 @@ interface PendingCommit {
 interface WrittenCommit {
   readonly revision: number;
   readonly pending: PendingCommit;
+  /** The entry followers were given, when this store published it itself. */
+  commit?: Commit;
 }
 
 /** The store's head in etcd: the commit number and the etcd revision that last wrote it. */
@@ -340,9 +342,11 @@ export class EtcdStore implements StateStore {
   }
 
   async #watch(from: bigint): Promise<void> {
+    // The head key, not the log: it changes once per transaction with a small value, so this
+    // daemon's own commits do not come back to it, and other daemons' are read in one range.
     const watcher = await this.client
       .watch()
-      .prefix(this.#logPrefix.toString('latin1'))
+      .key(this.#metaKey)
       .only('put')
       .startRevision(String(from))
       .create();
@@ -360,15 +364,13 @@ export class EtcdStore implements StateStore {
     this.#watcher = watcher;
   }
 
-  /** A log key was written (by any daemon). */
+  /** The head moved (a commit by any daemon). */
   #heard(kv: IKeyValue): void {
     if (this.#state === 'closed') return;
-    const revision = this.#logNumber(kv.key);
-    if (revision <= this.#published) return;
-    if (revision === this.#published + 1 && this.#catchingUp === undefined) {
-      this.#publish(parseCommit(revision, kv.value.toString('utf8')));
-      this.#settleWritten();
-    } else this.#catchUp();
+    const head = headFrom(kv);
+    // A newer head spares the next transaction a failed compare.
+    if (BigInt(head.modRevision) > BigInt(this.#head.modRevision)) this.#head = head;
+    if (head.revision > this.#published) this.#catchUp();
   }
 
   #publish(commit: Commit): void {
@@ -411,7 +413,8 @@ export class EtcdStore implements StateStore {
     if (i === 0) return;
     const done = this.#written.slice(0, i);
     this.#written = this.#written.slice(i);
-    for (const w of done) w.pending.resolve(parseCommit(w.revision, w.pending.prepared.body));
+    for (const w of done)
+      w.pending.resolve(w.commit ?? parseCommit(w.revision, w.pending.prepared.body));
   }
 
   /** Reads the log after the published revision until it has published everything there is. */
@@ -695,11 +698,16 @@ export class EtcdStore implements StateStore {
       return;
     }
     if (trimUpTo >= this.#oldestHint) this.#oldestHint = trimUpTo + 1;
-    for (const [i, entry] of accepted.entries())
-      this.#written.push({ revision: first + i, pending: entry });
+    const written = accepted.map((entry, i): WrittenCommit => ({
+      revision: first + i,
+      pending: entry,
+    }));
+    this.#written.push(...written);
     if (this.#published === head.revision && this.#catchingUp === undefined) {
-      for (const [i, entry] of accepted.entries())
-        this.#publish(parseCommit(first + i, entry.prepared.body));
+      for (const w of written) {
+        w.commit = parseCommit(w.revision, w.pending.prepared.body);
+        this.#publish(w.commit);
+      }
     }
     this.#settleWritten();
     if (this.#written.length > 0) this.#catchUp();
