@@ -164,9 +164,10 @@ function isTooLarge(error: unknown): boolean {
  * the next one (documents that several of them write are written once, with the last value),
  * within `maxTxnOps` and `maxTxnBytes`.
  *
- * **Log and followers.** The store watches `P log/` from the etcd revision it opened at and
- * publishes every commit — its own and other daemons' — to its followers in commit order; a
- * gap (a watch that restarted, etcd's own compaction) is filled by reading the log keys. A
+ * **Log and followers.** The store publishes every commit — its own and other daemons' — to its
+ * followers in commit order: its own when its transaction succeeds, the others' by watching
+ * `P meta` from the etcd revision it opened at and reading the log keys after the last commit
+ * it published (a restarted watch, or etcd's own compaction, is covered by the same read). A
  * commit resolves after its followers heard of it. `compact` and `retainCommits` delete log
  * keys: "history gone" (`compacted`, `STORE_COMPACTED`) is the absence of those keys, whatever
  * etcd's own MVCC compaction does.
