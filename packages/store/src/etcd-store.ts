@@ -165,10 +165,10 @@ function isTooLarge(error: unknown): boolean {
  * within `maxTxnOps` and `maxTxnBytes`.
  *
  * **Log and followers.** The store publishes every commit — its own and other daemons' — to its
- * followers in commit order: its own when its transaction succeeds, the others' by watching
- * `P meta` from the etcd revision it opened at and reading the log keys after the last commit
- * it published (a restarted watch, or etcd's own compaction, is covered by the same read). A
- * commit resolves after its followers heard of it. `compact` and `retainCommits` delete log
+ * followers in commit order: its own when its transaction succeeds, the others' from a watch
+ * on `P log/` started at the etcd revision it opened at; a gap (a watch that restarted, etcd's
+ * own compaction) is filled by reading the log keys. A commit resolves after its followers
+ * heard of it. `compact` and `retainCommits` delete log
  * keys: "history gone" (`compacted`, `STORE_COMPACTED`) is the absence of those keys, whatever
  * etcd's own MVCC compaction does.
  *
@@ -343,11 +343,11 @@ export class EtcdStore implements StateStore {
   }
 
   async #watch(from: bigint): Promise<void> {
-    // The head key, not the log: it changes once per transaction with a small value, so this
-    // daemon's own commits do not come back to it, and other daemons' are read in one range.
+    // The log itself: other daemons' commits arrive with their bodies, no read needed. This
+    // daemon's own come back too and are skipped before they are parsed.
     const watcher = await this.client
       .watch()
-      .key(this.#metaKey)
+      .prefix(this.#logPrefix)
       .only('put')
       .startRevision(String(from))
       .create();
@@ -365,13 +365,15 @@ export class EtcdStore implements StateStore {
     this.#watcher = watcher;
   }
 
-  /** The head moved (a commit by any daemon). */
+  /** A log key was written (by any daemon). */
   #heard(kv: IKeyValue): void {
     if (this.#state === 'closed') return;
-    const head = headFrom(kv);
-    // A newer head spares the next transaction a failed compare.
-    if (BigInt(head.modRevision) > BigInt(this.#head.modRevision)) this.#head = head;
-    if (head.revision > this.#published) this.#catchUp();
+    const revision = this.#logNumber(kv.key);
+    if (revision <= this.#published) return;
+    if (revision === this.#published + 1 && this.#catchingUp === undefined) {
+      this.#publish(parseCommit(revision, kv.value.toString('utf8')));
+      this.#settleWritten();
+    } else this.#catchUp();
   }
 
   #publish(commit: Commit): void {
