@@ -7,6 +7,7 @@
  * whichever daemons survive.
  */
 import { Buffer } from 'node:buffer';
+import { ClusterNodeState } from '@clusnotify/protocol';
 import type { EtcdStore } from '@clusnotify/store';
 import type { ClusterService } from './cluster-service.js';
 
@@ -166,6 +167,8 @@ export async function startMembership(options: MembershipOptions): Promise<Membe
     void (async () => {
       // Several daemons race here; the revision guard and the model make it happen once.
       for (let attempt = 0; attempt < 20 && !closed; attempt++) {
+        // A daemon for that node may have claimed it again already.
+        if (members.has(gone)) return;
         const r = await service.execute({ type: 'node.down', node: gone });
         if (r.type === 'ok') {
           emit({
@@ -186,11 +189,21 @@ export async function startMembership(options: MembershipOptions): Promise<Membe
   const listed = await client.getAll().prefix(prefix).keys();
   for (const k of listed) members.add(k.slice(prefix.length));
 
+  // A survivor may take this node down just after this daemon claimed it again (it saw the old
+  // lease expire): while this daemon holds the node, a node found down is brought back up.
+  const reconcile = setInterval(() => {
+    if (closed || rejoining !== undefined) return;
+    const mine = service.state.nodes.get(node.id);
+    if (mine?.state === ClusterNodeState.DOWN) void up().catch(() => undefined);
+  }, 500);
+  reconcile.unref();
+
   return {
     members,
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(reconcile);
       // Both wait for etcd; when it is away the lease simply expires.
       await within(watcher.cancel(), 1_000);
       await within(lease?.revoke(), 2_000);

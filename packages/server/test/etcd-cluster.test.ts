@@ -170,13 +170,17 @@ describe('three daemons on one etcd', () => {
         clients.push(...writers);
         let writing = true;
         let committed = 0;
+        const perWriter = new Map<string, number>();
         const write = async (client: Client, resource: string): Promise<void> => {
           let online = true;
           while (writing) {
             const r = await client
               .execute({ type: online ? 'resource.offline' : 'resource.online', resource })
               .catch(() => undefined);
-            if (r !== undefined) committed++;
+            if (r !== undefined) {
+              committed++;
+              perWriter.set(resource, (perWriter.get(resource) ?? 0) + 1);
+            }
             online = !online;
           }
         };
@@ -206,6 +210,12 @@ describe('three daemons on one etcd', () => {
         const end = (await writers[0]?.getServerInfo())?.revision ?? 0;
         assert.ok(before > 10, `only ${before} indications before the kill`);
         assert.ok(committed > 50, `only ${committed} commands committed`);
+        // Both daemons' writers got their commands in, not only the one that won first.
+        for (const resource of ['SQL Disk', 'FS Disk'])
+          assert.ok(
+            (perWriter.get(resource) ?? 0) > 20,
+            `${resource}: ${perWriter.get(resource) ?? 0} commands committed`,
+          );
 
         // Every reader reads up to the end.
         const last = (list: Indication[]): number => list.at(-1)?.revision ?? 0;
@@ -362,6 +372,54 @@ describe('daemons and etcd trouble', () => {
         await client?.close();
         d?.child.kill('SIGKILL');
         if (d !== undefined) await exited(d.child);
+        await etcd.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  test(
+    'a SIGKILLed daemon started again takes its node back: down once, then up',
+    { timeout: 90_000 },
+    async () => {
+      const etcd = await startLocalEtcd();
+      const dir = mkdtempSync(join(tmpdir(), 'clusnotify-etcd-rejoin-'));
+      const started: Daemon[] = [];
+      let client: Client | undefined;
+      try {
+        started.push(await daemon(etcd.urls, dir, 'NODE1'));
+        const token = /(cn_f_\S+)/.exec(started[0]?.out ?? '')?.[1] ?? '';
+        started.push(await daemon(etcd.urls, dir, 'NODE2'));
+        const [a, b] = started as [Daemon, Daemon];
+        client = await connect([a.url], { token });
+        const port = await client.openPort({ version: 2, filters: FILTERS });
+        b.child.kill('SIGKILL');
+        await exited(b.child);
+        // Started again at once: it waits for the old lease to expire, then brings NODE2 up.
+        started.push(await daemon(etcd.urls, dir, 'NODE2'));
+        const states: number[] = [];
+        const deadline = Date.now() + 20_000;
+        while (states.at(-1) !== 0 && Date.now() < deadline) {
+          const r = await port.next({ timeoutMs: 500 });
+          if (
+            r.type === 'indication' &&
+            r.indication.version === 2 &&
+            r.indication.filterAndType.objectType === T.NODE &&
+            r.indication.name === 'NODE2'
+          )
+            states.push(
+              new DataView(r.indication.buffer.buffer, r.indication.buffer.byteOffset).getUint32(
+                0,
+                true,
+              ),
+            );
+        }
+        // ClusterNodeDown (1), then ClusterNodeJoining (3), then ClusterNodeUp (0).
+        assert.deepEqual(states, [1, 3, 0]);
+      } finally {
+        await client?.close();
+        for (const d of started) d.child.kill('SIGKILL');
+        await Promise.all(started.map((d) => exited(d.child)));
         await etcd.stop();
         rmSync(dir, { recursive: true, force: true });
       }

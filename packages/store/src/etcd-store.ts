@@ -550,6 +550,18 @@ export class EtcdStore implements StateStore {
 
   /** Takes the next batch from the queue and writes it in one transaction. */
   async #writeBatch(): Promise<void> {
+    // Other daemons' commits (heard on the watch, or expected by a caller that heard of them)
+    // moved the head past the one this store last wrote or read: read it before deciding
+    // expectations against it, or every expectation would look stale.
+    const firstExpected = this.#pending[0]?.prepared.expectRevision ?? -1;
+    if (this.#published > this.#head.revision || firstExpected > this.#head.revision) {
+      try {
+        const now = headFrom((await this.client.kv.range({ key: this.#metaKey })).kvs[0]);
+        if (BigInt(now.modRevision) > BigInt(this.#head.modRevision)) this.#head = now;
+      } catch {
+        // etcd is away: the transaction below fails and says so.
+      }
+    }
     const head = this.#head;
     const batchId = randomUUID();
     const accepted: PendingCommit[] = [];
