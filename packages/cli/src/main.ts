@@ -68,8 +68,29 @@ program
     },
     'sqlite' as 'sqlite' | 'memory',
   )
+  .option(
+    '--etcd <urls>',
+    'join a cluster of daemons sharing this etcd (client URLs, comma-separated or repeated)',
+    collect,
+  )
+  .option('--node-name <name>', 'with --etcd: the cluster node this daemon runs')
+  .option(
+    '--etcd-prefix <prefix>',
+    'with --etcd: key prefix of the cluster in etcd',
+    '/clusnotify/',
+  )
+  .option(
+    '--lease-ttl <s>',
+    "with --etcd: seconds after which a dead daemon's node goes down",
+    int('lease ttl', 1, 3600),
+    3,
+  )
   .action(
     async (o: {
+      etcd?: string[];
+      nodeName?: string;
+      etcdPrefix: string;
+      leaseTtl: number;
       store: 'sqlite' | 'memory';
       data: string;
       host: string;
@@ -84,7 +105,15 @@ program
       retainCommits?: number;
       dashboard: boolean;
     }) => {
-      await serve(o);
+      if ((o.etcd === undefined) !== (o.nodeName === undefined))
+        throw new UsageError('--etcd and --node-name go together');
+      const { etcd, nodeName, ...rest } = o;
+      await serve({
+        ...rest,
+        ...(etcd !== undefined && nodeName !== undefined
+          ? { etcd: etcd.flatMap((u) => u.split(',')).filter((u) => u !== ''), nodeName }
+          : {}),
+      });
     },
   );
 

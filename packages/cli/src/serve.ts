@@ -1,15 +1,24 @@
 /**
- * `clusnotify serve`: a one-node cluster on the embedded SQLite store, served over WebSocket
- * (docs/protocol.md) with /healthz and /metrics and the web dashboard at /; the default cluster
- * on first start; a full token created and printed once; the demo workload with --demo;
- * graceful stop on SIGTERM/SIGINT.
+ * `clusnotify serve`: a one-node cluster on the embedded SQLite store (or, with `--etcd`, one
+ * daemon of a cluster of daemons sharing an etcd store, running the node `--node-name`), served
+ * over WebSocket (docs/protocol.md) with /healthz and /metrics and the web dashboard at /; the
+ * default cluster on first start; a full token created and printed once; the demo workload with
+ * --demo; graceful stop on SIGTERM/SIGINT.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { destination, pino } from 'pino';
-import { createMemoryStore, openSqliteStore } from '@clusnotify/store';
-import { openTokenFile, startClusterService, startDemo, startWsServer } from '@clusnotify/server';
+import { createMemoryStore, openEtcdStore, openSqliteStore } from '@clusnotify/store';
+import type { EtcdStore, StateStore } from '@clusnotify/store';
+import {
+  openTokenFile,
+  startClusterService,
+  startDemo,
+  startMembership,
+  startWsServer,
+} from '@clusnotify/server';
+import type { Membership } from '@clusnotify/server';
 
 /** Options of {@link serve} (the command's flags). */
 export interface ServeOptions {
@@ -32,6 +41,14 @@ export interface ServeOptions {
   readonly retainCommits?: number;
   /** Serve the web dashboard at / (default true; needs the built `@clusnotify/web`). */
   readonly dashboard?: boolean;
+  /** etcd client URLs: join the cluster of daemons sharing this etcd (overrides `store`). */
+  readonly etcd?: readonly string[];
+  /** With `etcd`: the cluster node this daemon runs. */
+  readonly nodeName?: string;
+  /** With `etcd`: the cluster's key prefix (default '/clusnotify/'). */
+  readonly etcdPrefix?: string;
+  /** With `etcd`: lease time to live in seconds (default 3). */
+  readonly leaseTtl?: number;
 }
 
 /**
@@ -59,18 +76,52 @@ export async function serve(o: ServeOptions): Promise<void> {
   const log = pino({ level: o.logLevel, base: { service: 'clusnotify' } }, destination(2));
   const dir = resolve(o.data);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const store =
-    o.store === 'memory'
-      ? createMemoryStore({ retainCommits: o.retainCommits ?? MEMORY_RETAIN_COMMITS })
-      : await openSqliteStore({
-          path: join(dir, 'cluster.db'),
-          ...(o.retainCommits === undefined ? {} : { retainCommits: o.retainCommits }),
-        });
+  let etcdStore: EtcdStore | undefined;
+  let store: StateStore;
+  if (o.etcd !== undefined) {
+    etcdStore = await openEtcdStore({
+      hosts: o.etcd,
+      ...(o.etcdPrefix === undefined ? {} : { prefix: o.etcdPrefix }),
+      ...(o.retainCommits === undefined ? {} : { retainCommits: o.retainCommits }),
+    });
+    store = etcdStore;
+  } else
+    store =
+      o.store === 'memory'
+        ? createMemoryStore({ retainCommits: o.retainCommits ?? MEMORY_RETAIN_COMMITS })
+        : await openSqliteStore({
+            path: join(dir, 'cluster.db'),
+            ...(o.retainCommits === undefined ? {} : { retainCommits: o.retainCommits }),
+          });
   const fresh = (await store.revision()) === 0;
   const service = await startClusterService({
     store,
     ...(o.maxQueued === undefined ? {} : { engine: { maxQueuedPerPort: o.maxQueued } }),
+    ...(etcdStore === undefined
+      ? {}
+      : {
+          shared: true,
+          onFollowError: (error: unknown) => {
+            log.warn({ error: String(error) }, 'following the etcd store failed; reloading');
+          },
+        }),
   });
+  let membership: Membership | undefined;
+  if (etcdStore !== undefined && o.nodeName !== undefined) {
+    try {
+      membership = await startMembership({
+        service,
+        store: etcdStore,
+        nodeName: o.nodeName,
+        ...(o.leaseTtl === undefined ? {} : { ttlSeconds: o.leaseTtl }),
+        onEvent: (event) => log.info(event, 'membership'),
+      });
+    } catch (error) {
+      await service.close();
+      await store.close();
+      throw error;
+    }
+  }
   const tokens = openTokenFile(join(dir, 'tokens.json'));
   let firstToken: string | undefined;
   if (tokens.list().length === 0) firstToken = tokens.create('full');
@@ -114,9 +165,14 @@ export async function serve(o: ServeOptions): Promise<void> {
 
   const out = process.stdout;
   out.write(`clusnotify serving cluster ${service.state.cluster.name} at ${server.url}\n`);
-  out.write(
-    `  data: ${dir} (${o.store === 'memory' ? 'memory store: nothing is kept' : fresh ? 'new cluster created' : `revision ${service.revision}`})\n`,
-  );
+  if (etcdStore !== undefined)
+    out.write(
+      `  node: ${o.nodeName ?? ''}, etcd: ${(o.etcd ?? []).join(',')} prefix ${etcdStore.prefix} (${fresh ? 'new cluster created' : `revision ${service.revision}`}); tokens in ${dir}\n`,
+    );
+  else
+    out.write(
+      `  data: ${dir} (${o.store === 'memory' ? 'memory store: nothing is kept' : fresh ? 'new cluster created' : `revision ${service.revision}`})\n`,
+    );
   if (firstToken !== undefined) {
     out.write(
       `  full-access token (shown once; make more with \`clusnotify token create\`):\n    ${firstToken}\n`,
@@ -131,6 +187,7 @@ export async function serve(o: ServeOptions): Promise<void> {
   await stopped;
   demo?.stop();
   await server.close();
+  await membership?.close();
   await service.close();
   await store.close();
   log.info('stopped');

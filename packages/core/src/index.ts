@@ -48,6 +48,7 @@ export {
   documentOf,
   documentWrites,
   stateFromDocuments,
+  applyDocuments,
   defaultClusterCommands,
   DEFAULT_CLUSTER,
   RegistryValueType,

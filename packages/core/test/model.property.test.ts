@@ -22,6 +22,7 @@ import {
   apply,
   documentWrites,
   stateFromDocuments,
+  applyDocuments,
 } from '@clusnotify/core';
 import type { Change, ClusterState, Command, CommandType, ModelDocument } from '@clusnotify/core';
 import { bootstrapped, snapshot } from './model-helpers.js';
@@ -571,6 +572,8 @@ function note(command: unknown, changes: readonly Change[]): void {
 
 function runCommands(commands: readonly unknown[]): void {
   let state = bootstrapped().state;
+  // What a daemon sharing the store holds: the same writes applied one commit at a time.
+  let follower = state;
   const store = new Map<string, ModelDocument>();
   const put = (d: ModelDocument): void => {
     store.set(`${d.kind}/${d.id}`, JSON.parse(JSON.stringify(d)) as ModelDocument);
@@ -605,6 +608,18 @@ function runCommands(commands: readonly unknown[]): void {
     const rebuilt = stateFromDocuments(store.values());
     assert.ok(rebuilt !== undefined);
     assert.equal(snapshot(rebuilt), snapshot(state), `the store diverged after ${type}`);
+    follower = applyDocuments(
+      follower,
+      puts.map((d) => JSON.parse(JSON.stringify(d)) as ModelDocument),
+      deletes,
+    );
+    assert.equal(snapshot(follower), snapshot(state), `applyDocuments diverged after ${type}`);
+    for (const kind of ['node', 'group', 'resource', 'network', 'netInterface'] as const)
+      assert.deepEqual(
+        [...follower.names[kind]].sort(),
+        [...state.names[kind]].sort(),
+        `${kind} names after ${type}`,
+      );
   }
 }
 

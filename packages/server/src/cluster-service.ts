@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import {
   NotificationEngine,
   apply,
+  applyDocuments,
   commitEvents,
   defaultClusterCommands,
   documentWrites,
@@ -16,7 +17,7 @@ import {
   emptyClusterState,
   stateFromDocuments,
 } from '@clusnotify/core';
-import type { Change, ClusterState, Command, EngineOptions } from '@clusnotify/core';
+import type { Change, ClusterState, Command, EngineOptions, ObjectRef } from '@clusnotify/core';
 import { failure } from '@clusnotify/protocol';
 import type { Failure } from '@clusnotify/protocol';
 import { StoreError } from '@clusnotify/store';
@@ -39,6 +40,26 @@ export interface ClusterServiceOptions {
   readonly clusterName?: string;
   /** Source of new object GUIDs (default crypto.randomUUID). */
   readonly newId?: () => string;
+  /**
+   * The store is shared with other daemons (etcd): the service follows the store's log and
+   * publishes every commit from it, its own and the others', in revision order, and commits
+   * the commands waiting together as one commit guarded on the revision it has applied
+   * (decisions D33). Default false: the service is the store's only writer.
+   */
+  readonly shared?: boolean;
+  /** Called when following a shared store fails (it is restarted from a snapshot). */
+  readonly onFollowError?: (error: unknown) => void;
+}
+
+/** The distinct references of `refs`, first occurrence first. */
+function uniqueRefs(refs: readonly ObjectRef[]): ObjectRef[] {
+  const seen = new Set<string>();
+  return refs.filter((r) => {
+    const k = `${r.kind}\0${r.id}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 /** A command that was committed. */
@@ -54,6 +75,17 @@ export interface Executed {
 const CATCH_UP_HIGH_WATER = 2048;
 /** Commits read from the store per catch-up step. */
 const CATCH_UP_CHUNK = 512;
+/** Commands a shared-store service puts in one commit at most. */
+const SHARED_BATCH_COMMANDS = 256;
+/** How often a command is re-applied after another daemon's commit got in first. */
+const SHARED_MAX_ATTEMPTS = 50;
+
+/** A command waiting for the shared-store writer. */
+interface Waiting {
+  readonly command: Command;
+  readonly resolve: (result: Executed | Failure) => void;
+  attempts: number;
+}
 
 interface InFlight {
   readonly revision: number;
@@ -78,19 +110,27 @@ export async function startClusterService(options: ClusterServiceOptions): Promi
     snap.revision,
     options.engine ?? {},
     newId,
+    options.shared === true ? (options.onFollowError ?? (() => undefined)) : undefined,
   );
   if (loaded === undefined) {
     // The first commit holds the cluster document itself, so that a restart finds it.
     const first = await service.commitDocuments(allDocuments(service.state));
+    if (first.type === 'error' && options.shared === true) {
+      // Another daemon created the cluster first: take its state from the log.
+      await service.close();
+      return startClusterService({ ...options, bootstrap: false });
+    }
     if (first.type === 'error') throw new Error(`cannot initialise the store: ${first.message}`);
     const b = options.bootstrap ?? true;
     const commands = b === true ? defaultClusterCommands(newId) : b === false ? [] : b(newId);
+    service.startFollowing();
     for (const c of commands) {
       const r = await service.execute(c);
       if (r.type === 'error')
         throw new Error(`bootstrap command ${c.type} failed: ${r.code} ${r.message}`);
     }
   }
+  service.startFollowing();
   return service;
 }
 
@@ -107,6 +147,13 @@ export class ClusterService {
   private readonly inflight: InFlight[] = [];
   private readonly sessions = new Set<Session>();
   private closed = false;
+  /** Shared store: the follower's end, commands waiting for the writer, revision waiters. */
+  private readonly shared: ((error: unknown) => void) | undefined;
+  private following: AbortController | undefined;
+  private followDone: Promise<void> | undefined;
+  private waiting: Waiting[] = [];
+  private writer: Promise<void> | undefined;
+  private revisionWaiters: { revision: number; wake: () => void }[] = [];
 
   /** @internal use {@link startClusterService} */
   constructor(
@@ -115,7 +162,9 @@ export class ClusterService {
     revision: number,
     engineOptions: Omit<EngineOptions, 'clusterName'>,
     readonly newId: () => string,
+    shared?: (error: unknown) => void,
   ) {
+    this.shared = shared;
     this.state = state;
     this.pending = state;
     this.revision = revision;
@@ -151,6 +200,7 @@ export class ClusterService {
    */
   async execute(command: Command): Promise<Executed | Failure> {
     if (this.closed) return failure('SERVICE_CLOSING', 'the service is shutting down');
+    if (this.following !== undefined) return this.executeShared(command);
     const r = apply(this.pending, command);
     if (r.type === 'error') return r;
     if (r.changes.length === 0 && r.touched.length === 0) {
@@ -193,6 +243,176 @@ export class ClusterService {
       return failure('STORE_UNAVAILABLE', `the commit was refused: ${why}`);
     }
     return { type: 'ok', status: 0, revision: entry.revision, changes: r.changes };
+  }
+
+  /**
+   * Shared store: follows the store's log from the loaded revision and publishes every commit
+   * from it. Idempotent; a no-op for a service that is its store's only writer.
+   * @internal called by {@link startClusterService}
+   */
+  startFollowing(): void {
+    if (this.shared === undefined || this.following !== undefined || this.closed) return;
+    const controller = new AbortController();
+    this.following = controller;
+    this.followDone = (async () => {
+      while (!controller.signal.aborted) {
+        try {
+          for await (const c of this.store.follow(this.revision, { signal: controller.signal })) {
+            this.state = applyDocuments(this.state, c.puts, c.deletes);
+            this.pending = this.state;
+            this.revision = c.revision;
+            this.issued = c.revision;
+            if (this.engine.clusterName !== this.state.cluster.name)
+              this.engine.setClusterName(this.state.cluster.name);
+            this.engine.publish(commitEvents(c.changes as unknown as Change[], c.revision));
+            this.wakeRevisionWaiters();
+          }
+          return;
+        } catch (error) {
+          if (controller.signal.aborted) return;
+          this.shared?.(error);
+          // History this daemon needs is gone (or the store failed): start again from the
+          // documents. Ports miss what lies in between; a client resuming gets `compacted`.
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          try {
+            const snap = await this.store.snapshot();
+            const loaded = stateFromDocuments(snap.objects);
+            if (loaded !== undefined && snap.revision > this.revision) {
+              this.state = loaded;
+              this.pending = loaded;
+              this.revision = snap.revision;
+              this.issued = snap.revision;
+              this.wakeRevisionWaiters();
+            }
+          } catch {
+            // Still unavailable: try again.
+          }
+        }
+      }
+    })();
+  }
+
+  private wakeRevisionWaiters(): void {
+    if (this.revisionWaiters.length === 0) return;
+    const ready = this.revisionWaiters.filter((w) => w.revision <= this.revision);
+    if (ready.length === 0) return;
+    this.revisionWaiters = this.revisionWaiters.filter((w) => w.revision > this.revision);
+    for (const w of ready) w.wake();
+  }
+
+  /**
+   * Resolves once `revision` is published here (at once for a service that is its store's
+   * only writer), or after `timeoutMs`; never rejects.
+   */
+  waitForRevision(revision: number, timeoutMs: number): Promise<void> {
+    if (this.shared === undefined) return Promise.resolve();
+    return this.publishedUpTo(revision, timeoutMs);
+  }
+
+  /** Resolves once the follower has published `revision` (or after `timeoutMs`). */
+  private publishedUpTo(revision: number, timeoutMs: number): Promise<void> {
+    if (this.revision >= revision || this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.revisionWaiters = this.revisionWaiters.filter((w) => w !== waiter);
+        resolve();
+      }, timeoutMs);
+      const waiter = {
+        revision,
+        wake: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      this.revisionWaiters.push(waiter);
+    });
+  }
+
+  private executeShared(command: Command): Promise<Executed | Failure> {
+    return new Promise((resolve) => {
+      this.waiting.push({ command, resolve, attempts: 0 });
+      this.startWriter();
+    });
+  }
+
+  private startWriter(): void {
+    if (this.writer !== undefined) return;
+    this.writer = this.writeShared().finally(() => {
+      this.writer = undefined;
+      // Commands that arrived after the loop saw an empty queue, but before this ran.
+      if (this.waiting.length > 0) this.startWriter();
+    });
+  }
+
+  /**
+   * The shared-store writer: applies the waiting commands in order to the state as of the
+   * last revision the follower published and commits all their writes and change records as
+   * one commit that expects exactly that revision. Because the state is exactly the log up to
+   * the expected revision, the guard can only hold when nothing else was committed in
+   * between; when another daemon got in first (STORE_CONFLICT), the writer waits for the
+   * follower to publish that commit and applies the commands again on the new state.
+   */
+  private async writeShared(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.slice(0, SHARED_BATCH_COMMANDS);
+      this.waiting = this.waiting.slice(batch.length);
+      const base = this.revision;
+      let state = this.state;
+      const touched: ObjectRef[] = [];
+      const changes: Change[] = [];
+      const writing: { entry: Waiting; changes: readonly Change[] }[] = [];
+      for (const entry of batch) {
+        if (this.closed) {
+          entry.resolve(failure('SERVICE_CLOSING', 'the service is shutting down'));
+          continue;
+        }
+        const r = apply(state, entry.command);
+        if (r.type === 'error') {
+          entry.resolve(r);
+          continue;
+        }
+        if (r.changes.length === 0 && r.touched.length === 0) {
+          entry.resolve({ type: 'ok', status: 0, revision: base, changes: [] });
+          continue;
+        }
+        state = r.state;
+        touched.push(...r.touched);
+        changes.push(...r.changes);
+        writing.push({ entry, changes: r.changes });
+      }
+      if (writing.length === 0) continue;
+      const { puts, deletes } = documentWrites(state, uniqueRefs(touched));
+      try {
+        const c = await this.store.commit(
+          { puts: puts as StoredObject[], deletes, changes: changes as unknown as JsonValue[] },
+          { expectRevision: base },
+        );
+        await this.publishedUpTo(c.revision, 10_000);
+        for (const w of writing)
+          w.entry.resolve({ type: 'ok', status: 0, revision: c.revision, changes: w.changes });
+      } catch (e) {
+        if (e instanceof StoreError && e.code === 'STORE_CONFLICT') {
+          const retry = writing.filter((w) => ++w.entry.attempts < SHARED_MAX_ATTEMPTS);
+          for (const w of writing)
+            if (!retry.includes(w))
+              w.entry.resolve(
+                failure('STORE_UNAVAILABLE', 'the commit lost to other daemons too many times'),
+              );
+          this.waiting = [...retry.map((w) => w.entry), ...this.waiting];
+          // Wait for the commit that got in first, then apply again on top of it.
+          await this.publishedUpTo(base + 1, 1_000);
+          continue;
+        }
+        const why =
+          e instanceof StoreError
+            ? `${e.code} ${e.message}`
+            : e instanceof Error
+              ? e.message
+              : 'unknown error';
+        for (const w of writing)
+          w.entry.resolve(failure('STORE_UNAVAILABLE', `the commit was refused: ${why}`));
+      }
+    }
   }
 
   /** Publishes settled commits in revision order; a refused commit rolls the model back to the last durable state. */
@@ -303,5 +523,10 @@ export class ClusterService {
     this.closed = true;
     for (const s of [...this.sessions]) s.close();
     while (this.inflight.length > 0) await new Promise((resolve) => setImmediate(resolve));
+    await this.writer;
+    this.following?.abort();
+    await this.followDone;
+    for (const w of this.revisionWaiters) w.wake();
+    this.revisionWaiters = [];
   }
 }

@@ -25,4 +25,6 @@ export type { TokenRecord, TokenStore } from './tokens.js';
 export { createMetrics } from './metrics.js';
 export type { ServerMetrics } from './metrics.js';
 export { startDemo } from './demo.js';
+export { MembershipError, startMembership } from './membership.js';
+export type { Membership, MembershipEvent, MembershipOptions } from './membership.js';
 export type { Demo, DemoOptions } from './demo.js';

@@ -728,6 +728,9 @@ export class Session {
     | { readonly type: 'compacted'; readonly status: 0x103 }
   > {
     if (this.closed) return failure('SESSION_CLOSED', 'the session is closed');
+    // A client coming from another daemon of a shared store may be a little ahead of this one.
+    if (Number.isInteger(afterRevision) && afterRevision > this.service.revision)
+      await this.service.waitForRevision(afterRevision, 2_000);
     if (
       !Number.isInteger(afterRevision) ||
       afterRevision < 0 ||

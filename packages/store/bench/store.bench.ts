@@ -8,15 +8,21 @@
  * Run: `npm run bench:store`. Options: `--commits N` (default 200,000), `--inflight N`
  * (committers, default 1,000), `--sequential N` (commits of the one-committer SQLite row,
  * default 2,000), `--runs N` (default 3), `--rows sqlite,sequential,memory` (which rows to
- * run), `--json`.
+ * run; `etcd` and `etcd-sequential` start a one-member etcd on loopback and commit to it, each
+ * run under a fresh key prefix — `npm run bench:etcd`), `--json`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { createMemoryStore, openSqliteStore } from '@clusnotify/store';
-import type { CommitInput, StateStore } from '@clusnotify/store';
+import {
+  createMemoryStore,
+  openEtcdStore,
+  openSqliteStore,
+  startLocalEtcd,
+} from '@clusnotify/store';
+import type { CommitInput, LocalEtcd, StateStore } from '@clusnotify/store';
 
 const { values: args } = parseArgs({
   options: {
@@ -138,12 +144,27 @@ const memory = (): Promise<{ store: StateStore; cleanup: () => Promise<void> }> 
   Promise.resolve({ store: createMemoryStore(), cleanup: () => Promise.resolve() });
 
 const wanted = new Set(args.rows.split(','));
+let etcd: LocalEtcd | undefined;
+let etcdRuns = 0;
+const etcdStore = async (): Promise<{ store: StateStore; cleanup: () => Promise<void> }> => {
+  etcd ??= await startLocalEtcd();
+  const store = await openEtcdStore({ hosts: etcd.urls, prefix: `/bench-${++etcdRuns}/` });
+  return { store, cleanup: () => Promise.resolve() };
+};
 const rows: Row[] = [];
-if (wanted.has('sqlite'))
-  rows.push(await measure('SQLite (file, WAL, synchronous = FULL)', sqlite, COMMITS, INFLIGHT));
-if (wanted.has('sequential'))
-  rows.push(await measure('SQLite, one committer (no batching)', sqlite, SEQUENTIAL, 1));
-if (wanted.has('memory')) rows.push(await measure('memory', memory, COMMITS, INFLIGHT));
+try {
+  if (wanted.has('sqlite'))
+    rows.push(await measure('SQLite (file, WAL, synchronous = FULL)', sqlite, COMMITS, INFLIGHT));
+  if (wanted.has('sequential'))
+    rows.push(await measure('SQLite, one committer (no batching)', sqlite, SEQUENTIAL, 1));
+  if (wanted.has('memory')) rows.push(await measure('memory', memory, COMMITS, INFLIGHT));
+  if (wanted.has('etcd'))
+    rows.push(await measure('etcd (1 member, loopback)', etcdStore, COMMITS, INFLIGHT));
+  if (wanted.has('etcd-sequential'))
+    rows.push(await measure('etcd, one committer (no batching)', etcdStore, SEQUENTIAL, 1));
+} finally {
+  await etcd?.stop();
+}
 
 if (args.json) {
   console.log(JSON.stringify({ rows, changeBytes, runs: RUNS }, null, 2));

@@ -37,15 +37,15 @@ export class FollowerHub {
   }
 }
 
-/** What {@link followLog} needs from a store; every method is synchronous. */
+/** What {@link followLog} needs from a store; every method but `readLog` is synchronous. */
 export interface FollowSource {
   readonly hub: FollowerHub;
   /** Throws STORE_CLOSED when the store is closing or closed. */
   assertOpen(what: string): void;
   /** The revision of the last commit published to the hub. */
   currentRevision(): number;
-  /** As {@link StateStore.readSince}, synchronously. */
-  readLog(after: number, limit: number): ReadSinceResult;
+  /** As {@link StateStore.readSince}; synchronous for the local stores, a promise for etcd. */
+  readLog(after: number, limit: number): ReadSinceResult | Promise<ReadSinceResult>;
 }
 
 /**
@@ -76,6 +76,7 @@ export async function* followLog(
   let head = 0;
   let cursor = after; // the revision last yielded
   let ended = false;
+  let aborted = false;
   let wake: (() => void) | undefined;
   const lastKnown = (): number =>
     head < buffer.length ? (buffer[buffer.length - 1] as Commit).revision : cursor;
@@ -96,7 +97,10 @@ export async function* followLog(
     },
   };
   const unsubscribe = source.hub.subscribe(listener);
-  const onAbort = listener.end.bind(listener);
+  const onAbort = (): void => {
+    aborted = true;
+    listener.end();
+  };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     for (;;) {
@@ -113,7 +117,9 @@ export async function* followLog(
         continue;
       }
       if (source.currentRevision() > cursor) {
-        const page = source.readLog(cursor, PAGE_COMMITS);
+        // Live commits heard while an asynchronous read is out are dropped with the buffer
+        // below; the log, the single source of order, hands them back on the next read.
+        const page = await source.readLog(cursor, PAGE_COMMITS);
         if (page.type === 'compacted')
           throw new StoreError(
             'STORE_COMPACTED',
@@ -121,6 +127,11 @@ export async function* followLog(
           );
         buffer = [...page.commits];
         head = 0;
+        if (ended && !aborted) {
+          // The store closed while the read was out: what it returned is still history.
+          for (const commit of page.commits) yield commit;
+          return;
+        }
         continue;
       }
       await new Promise<void>((resolve) => {

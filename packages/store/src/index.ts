@@ -1,7 +1,7 @@
 /**
  * @clusnotify/store — the durable-state contract ({@link StateStore}) and its adapters: an
- * in-memory store for tests and the embedded SQLite store (WAL, synchronous = FULL, group
- * commit). Documents addressed by (kind, id) and a revisioned, compactable commit log.
+ * in-memory store for tests, the embedded SQLite store (WAL, synchronous = FULL, group
+ * commit) and the etcd v3 store that several daemons share. Documents addressed by (kind, id) and a revisioned, compactable commit log.
  */
 export type {
   Commit,
@@ -21,6 +21,10 @@ export { MemoryStore, createMemoryStore } from './memory-store.js';
 export type { MemoryStoreOptions } from './memory-store.js';
 export { SqliteStore, openSqliteStore } from './sqlite-store.js';
 export type { SqliteStoreOptions } from './sqlite-store.js';
+export { EtcdStore, openEtcdStore } from './etcd-store.js';
+export type { EtcdStoreOptions } from './etcd-store.js';
+export { startLocalEtcd } from './local-etcd.js';
+export type { LocalEtcd, LocalEtcdMember, LocalEtcdOptions } from './local-etcd.js';
 export {
   DEFAULT_READ_LIMIT,
   DEFAULT_RETAIN_COMMITS,

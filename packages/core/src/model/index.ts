@@ -17,6 +17,7 @@ export {
   documentOf,
   documentWrites,
   stateFromDocuments,
+  applyDocuments,
 } from './persist.js';
 export type { ModelDocument } from './persist.js';
 export { defaultClusterCommands, DEFAULT_CLUSTER } from './bootstrap.js';

@@ -160,3 +160,85 @@ export function stateFromDocuments(
     },
   };
 }
+
+type NamedMap = 'nodes' | 'groups' | 'resources' | 'networks' | 'netInterfaces';
+const NAMES_OF = {
+  nodes: 'node',
+  groups: 'group',
+  resources: 'resource',
+  networks: 'network',
+  netInterfaces: 'netInterface',
+} as const;
+
+function setNamed(
+  state: ClusterState,
+  map: NamedMap,
+  id: string,
+  value: { readonly name: string } | undefined,
+): ClusterState {
+  const objects = state[map] as IMap<string, { readonly name: string }>;
+  const nameKind = NAMES_OF[map];
+  let names = state.names[nameKind];
+  const old = objects.get(id);
+  if (old !== undefined && names.get(old.name.toLowerCase()) === id)
+    names = names.delete(old.name.toLowerCase());
+  if (value !== undefined) names = names.set(value.name.toLowerCase(), id);
+  return {
+    ...state,
+    [map]: value === undefined ? objects.delete(id) : objects.set(id, value),
+    names: { ...state.names, [nameKind]: names },
+  };
+}
+
+function setDocument(state: ClusterState, kind: string, id: string, value: unknown): ClusterState {
+  switch (kind as ObjectKind) {
+    case 'cluster':
+      return value === undefined ? state : { ...state, cluster: value as ClusterInfo };
+    case 'node':
+      return setNamed(state, 'nodes', id, value as NodeObject | undefined);
+    case 'group':
+      return setNamed(state, 'groups', id, value as GroupObject | undefined);
+    case 'resource':
+      return setNamed(state, 'resources', id, value as ResourceObject | undefined);
+    case 'network':
+      return setNamed(state, 'networks', id, value as NetworkObject | undefined);
+    case 'net-interface':
+      return setNamed(state, 'netInterfaces', id, value as NetInterfaceObject | undefined);
+    case 'resource-type':
+      return {
+        ...state,
+        resourceTypes:
+          value === undefined
+            ? state.resourceTypes.delete(id)
+            : state.resourceTypes.set(id, value as ResourceTypeObject),
+      };
+    case 'registry-key': {
+      const path = id.startsWith('\\') ? id.slice(1) : id;
+      return {
+        ...state,
+        registry:
+          value === undefined
+            ? state.registry.delete(path)
+            : state.registry.set(path, value as RegistryKey),
+      };
+    }
+    default:
+      return state;
+  }
+}
+
+/**
+ * The state after one committed entry's document writes (deletes, then puts), as
+ * {@link stateFromDocuments} would rebuild it from the resulting documents. A node that shares
+ * its store with others applies their commits this way, without re-running their commands.
+ */
+export function applyDocuments(
+  state: ClusterState,
+  puts: Iterable<{ kind: string; id: string; value: unknown }>,
+  deletes: Iterable<{ kind: string; id: string }>,
+): ClusterState {
+  let next = state;
+  for (const d of deletes) next = setDocument(next, d.kind, d.id, undefined);
+  for (const p of puts) next = setDocument(next, p.kind, p.id, p.value);
+  return next;
+}
