@@ -136,6 +136,12 @@ const catalogue = {
     meaning: 'No node has this name or id.',
     fix: 'List the nodes (`clusnotify node list`) and use an existing one.',
   },
+  NODE_NAME_IN_USE: {
+    status: Win32Status.ALREADY_EXISTS,
+    meaning:
+      'Another daemon runs this cluster node (`serve --etcd --node-name`): its etcd lease is still alive.',
+    fix: 'Give each daemon its own --node-name; after a daemon was killed, wait for its lease to expire (--lease-ttl).',
+  },
   GROUP_NOT_FOUND: {
     status: Win32Status.GROUP_NOT_FOUND,
     meaning: 'No group has this name or id.',

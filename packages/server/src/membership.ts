@@ -7,7 +7,7 @@
  * whichever daemons survive.
  */
 import { Buffer } from 'node:buffer';
-import { ClusterNodeState } from '@clusnotify/protocol';
+import { ClusnotifyError, ClusterNodeState } from '@clusnotify/protocol';
 import type { EtcdStore } from '@clusnotify/store';
 import type { ClusterService } from './cluster-service.js';
 
@@ -50,13 +50,11 @@ export interface Membership {
   close(): Promise<void>;
 }
 
-/** The error {@link startMembership} throws; `code` says why. */
-export class MembershipError extends Error {
-  constructor(
-    readonly code: 'NODE_NOT_FOUND' | 'NODE_NAME_IN_USE',
-    message: string,
-  ) {
-    super(message);
+/** The error {@link startMembership} throws; `code` (in the error catalogue) says why. */
+export class MembershipError extends ClusnotifyError {
+  declare readonly code: 'NODE_NOT_FOUND' | 'NODE_NAME_IN_USE';
+  constructor(code: 'NODE_NOT_FOUND' | 'NODE_NAME_IN_USE', message: string) {
+    super(code, message);
     this.name = 'MembershipError';
   }
 }
