@@ -13,7 +13,7 @@
  * `--history N` (commands committed before the replay run, 1000000), `--json`. The server runs
  * with the node flags of the `clusnotify` bin's shebang. Readers stream their ports
  * (`streamNotify`); `WIRE_BENCH_READ=poll` makes them use gets. For profiling:
- * `WIRE_BENCH_ONLY=live|latency|idle` runs one figure, `WIRE_BENCH_RATE` sets the latency run's
+ * `WIRE_BENCH_ONLY=live|replay|latency|idle` runs one figure, `WIRE_BENCH_RATE` sets the latency run's
  * rate, `WIRE_BENCH_NODE_ARGS` adds node flags to the server (`--cpu-prof …`), and
  * `WIRE_BENCH_DEBUG=1` prints the slowest revisions of a latency run.
  */
@@ -553,6 +553,14 @@ for (let run = 0; run < RUNS; run++) {
     add('live memory, 1 client: server CPU µs per change', m.serverCpuUsPerChange);
     add('live memory, 1 client: client lag, max commits behind the writer', m.lagMax);
     add('live memory, 1 client: drain after the writer stops, ms', m.drainMs);
+    continue;
+  }
+  if (only === 'replay') {
+    const r = await replay();
+    add(
+      `replay through resume (${r.indications.toLocaleString('en-US')} indications): indications/s`,
+      r.perSec,
+    );
     continue;
   }
   if (only === 'latency') {

@@ -4,6 +4,7 @@ import type {
   CommitInput,
   CommitOptions,
   FollowOptions,
+  JsonValue,
   ObjectKey,
   ReadSinceResult,
   Snapshot,
@@ -20,6 +21,7 @@ import {
   invalid,
   lazyCommit,
   lazyDocument,
+  parseChanges,
   prepareCommit,
 } from './prepare-commit.js';
 import { DEFAULT_READ_LIMIT, DEFAULT_RETAIN_COMMITS } from './limits.js';
@@ -72,6 +74,11 @@ export class MemoryStore implements StateStore {
    * is the commit's JSON only; readers get their own parsed copy, which goes when they drop it.
    */
   #log: (string | undefined)[] = [];
+  /**
+   * Each log entry's change records, parsed when committed: readers of the log (resume, the
+   * follower) want only those, so they never parse the documents.
+   */
+  #changes: (readonly JsonValue[] | undefined)[] = [];
   #head = 0;
 
   /** See {@link createMemoryStore}. Throws `STORE_INVALID` for a bad option. */
@@ -93,7 +100,14 @@ export class MemoryStore implements StateStore {
     const count = Math.min(limit, this.#revision - after);
     const commits: Commit[] = [];
     for (let i = 0; i < count; i++)
-      commits.push(lazyCommit(after + 1 + i, this.#log[start + i] as string));
+      commits.push(
+        lazyCommit(
+          after + 1 + i,
+          this.#log[start + i] as string,
+          undefined,
+          this.#changes[start + i],
+        ),
+      );
     return { type: 'commits', commits };
   }
 
@@ -105,12 +119,14 @@ export class MemoryStore implements StateStore {
   #forget(revision: number): void {
     let oldest = this.#oldest();
     while (oldest <= revision) {
+      this.#changes[this.#head] = undefined;
       this.#log[this.#head++] = undefined;
       oldest++;
     }
     // Reclaim the forgotten prefix once it is most of the array (amortised O(1) per commit).
     if (this.#head > 1024 && this.#head * 2 > this.#log.length) {
       this.#log = this.#log.slice(this.#head);
+      this.#changes = this.#changes.slice(this.#head);
       this.#head = 0;
     }
   }
@@ -136,11 +152,13 @@ export class MemoryStore implements StateStore {
           'STORE_CONFLICT',
           `commit expected revision ${prepared.expectRevision}, but the store is at ${this.#revision}`,
         );
-      const commit = lazyCommit(this.#revision + 1, prepared.body);
+      const changes = parseChanges(prepared.body, prepared.changesAt);
+      const commit = lazyCommit(this.#revision + 1, prepared.body, undefined, changes);
       for (const key of prepared.deletes) this.#documents.delete(`${key.kind}\0${key.id}`);
       for (const put of prepared.puts)
         this.#documents.set(`${put.kind}\0${put.id}`, lazyDocument(put.kind, put.id, put.json));
       this.#log.push(prepared.body);
+      this.#changes.push(changes);
       this.#revision = commit.revision;
       this.#forget(this.#revision - this.#retain);
       this.#hub.publish(commit);
@@ -218,6 +236,7 @@ export class MemoryStore implements StateStore {
       this.#hub.close();
       this.#documents.clear();
       this.#log = [];
+      this.#changes = [];
       this.#head = 0;
     }
     return Promise.resolve();

@@ -23,6 +23,8 @@ export interface PreparedCommit {
   readonly deletes: readonly ObjectKey[];
   /** JSON of `{ puts, deletes, changes }`, as the log stores it. */
   readonly body: string;
+  /** Where the JSON of `changes` starts in `body` (it runs to the last character but one). */
+  readonly changesAt: number;
   readonly expectRevision: number | undefined;
 }
 
@@ -153,9 +155,11 @@ function prepare(input: unknown, options: unknown): PreparedCommit {
   }
   const problem = jsonProblem(changes, 0, new Set());
   if (problem !== undefined) invalid(`commit input.changes${problem}`);
-  body += `],"changes":${JSON.stringify(changes)}}`;
+  body += '],"changes":';
+  const changesAt = body.length;
+  body += `${JSON.stringify(changes)}}`;
   if (utf8Exceeds(body, MAX_COMMIT_BYTES)) tooLarge(Buffer.byteLength(body));
-  return { puts: preparedPuts, deletes: preparedDeletes, body, expectRevision };
+  return { puts: preparedPuts, deletes: preparedDeletes, body, changesAt, expectRevision };
 }
 
 function checkCommitOptions(options: unknown): number | undefined {
@@ -268,8 +272,14 @@ export function parseCommit(revision: number, body: string): Commit {
  * so it behaves as {@link parseCommit}'s copy does (JSON.stringify, spread and deep equality
  * see the same properties).
  */
-export function lazyCommit(revision: number, body: string): Commit {
+export function lazyCommit(
+  revision: number,
+  body: string,
+  changesAt?: number,
+  parsedChanges?: readonly JsonValue[],
+): Commit {
   let parsed: Pick<Commit, 'puts' | 'deletes' | 'changes'> | undefined;
+  let changes: readonly JsonValue[] | undefined = parsedChanges;
   const load = (): Pick<Commit, 'puts' | 'deletes' | 'changes'> =>
     (parsed ??= freeze(JSON.parse(body) as Pick<Commit, 'puts' | 'deletes' | 'changes'>));
   return Object.freeze({
@@ -281,9 +291,18 @@ export function lazyCommit(revision: number, body: string): Commit {
       return load().deletes;
     },
     get changes() {
-      return load().changes;
+      // Readers of the log (resume, followers) want only the change records: with their offset
+      // known, the documents are not parsed for them.
+      if (changes !== undefined) return changes;
+      if (parsed !== undefined || changesAt === undefined) return load().changes;
+      return (changes = parseChanges(body, changesAt));
     },
   });
+}
+
+/** The deep-frozen change records of a commit `body` whose changes start at `changesAt`. */
+export function parseChanges(body: string, changesAt: number): readonly JsonValue[] {
+  return freeze(JSON.parse(body.slice(changesAt, body.length - 1)) as readonly JsonValue[]);
 }
 
 /** A document whose `value` is parsed from `json` on first use, deep-frozen (see {@link lazyCommit}). */

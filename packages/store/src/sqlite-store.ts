@@ -339,7 +339,7 @@ export class SqliteStore implements StateStore {
       if (conflict !== undefined) entry.reject(conflict);
       else if (failure !== undefined) entry.reject(failure);
       else {
-        const commit = lazyCommit(next++, entry.prepared.body);
+        const commit = lazyCommit(next++, entry.prepared.body, entry.prepared.changesAt);
         this.#hub.publish(commit);
         entry.resolve(commit);
       }
