@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { WebSocketServer } from 'ws';
 import { connect } from '@clusnotify/client';
 import type { ClientState } from '@clusnotify/client';
+import { startCluster } from './helpers.js';
 
 /**
  * A server that welcomes every connection and answers its calls until `silence()`, then never
@@ -91,7 +92,6 @@ test('a server that goes silent is noticed by the heartbeat and the client recon
 });
 
 test('a quiet but live server keeps the connection: the probe is answered', async () => {
-  const { startCluster } = await import('./helpers.js');
   const c = await startCluster();
   try {
     const client = await c.client({ heartbeatMs: 50 });
@@ -105,8 +105,13 @@ test('a quiet but live server keeps the connection: the probe is answered', asyn
   }
 });
 
-test('heartbeatMs must be a number > 0, or 0 for none', async () => {
+test('bad connection options are INVALID_ARGUMENT: heartbeatMs, delivery, streamWindow', async () => {
   await assert.rejects(connect('ws://127.0.0.1:1/v1', { token: 't', heartbeatMs: -1 }), {
     code: 'INVALID_ARGUMENT',
   });
+  const url = 'ws://127.0.0.1:1/v1';
+  await assert.rejects(connect(url, { token: 't', delivery: 'push' as 'stream' }), {
+    code: 'INVALID_ARGUMENT',
+  });
+  await assert.rejects(connect(url, { token: 't', streamWindow: 0 }), { code: 'INVALID_ARGUMENT' });
 });

@@ -530,6 +530,11 @@ class Connection {
     const batch = (max: number | undefined): number => Math.min(max ?? 1024, this.limits.maxBatch);
     // The method name only selects the parameter type; `params` was validated against it.
     const P = <M extends WireMethod>(_method: M): WireParams<M> => params as WireParams<M>;
+    // A streamed port takes no gets (docs/protocol.md "Streams"): every waiting method names it.
+    if (WAITING_METHODS.has(m)) {
+      const streamed = this.streaming((params as { hNotify: string }).hNotify);
+      if (streamed !== undefined) return streamed;
+    }
     switch (m) {
       case 'openCluster':
         return s.openCluster();
@@ -612,8 +617,6 @@ class Connection {
       }
       case 'getNotify': {
         const p = P(m);
-        const streamed = this.streaming(p.hNotify);
-        if (streamed !== undefined) return streamed;
         return s.getNotify(p.hNotify, {
           ...(p.timeoutMs === undefined ? {} : { timeoutMs: p.timeoutMs }),
           ...(signal ? { signal } : {}),
@@ -621,8 +624,6 @@ class Connection {
       }
       case 'getNotifyAsync': {
         const p = P(m);
-        const streamed = this.streaming(p.hNotify);
-        if (streamed !== undefined) return streamed;
         return s.getNotifyAsync(p.hNotify, {
           max: batch(p.max),
           ...(p.timeoutMs === undefined ? {} : { timeoutMs: p.timeoutMs }),
@@ -631,8 +632,6 @@ class Connection {
       }
       case 'getNotifyV2': {
         const p = P(m);
-        const streamed = this.streaming(p.hNotify);
-        if (streamed !== undefined) return streamed;
         const r = await s.getNotifyV2(p.hNotify, {
           max: batch(p.max),
           ...(p.timeoutMs === undefined ? {} : { timeoutMs: p.timeoutMs }),
