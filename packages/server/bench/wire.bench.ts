@@ -15,6 +15,7 @@
  * (`streamNotify`); `WIRE_BENCH_READ=poll` makes them use gets. For profiling:
  * `WIRE_BENCH_ONLY=live|replay|latency|idle` runs one figure, `WIRE_BENCH_RATE` sets the latency run's
  * rate, `WIRE_BENCH_NODE_ARGS` adds node flags to the server (`--cpu-prof …`), and
+ * `WIRE_BENCH_SERVE_ARGS` adds `clusnotify serve` options (`--retain-commits 1000`), and
  * `WIRE_BENCH_DEBUG=1` prints the slowest revisions of a latency run.
  */
 import { spawn } from 'node:child_process';
@@ -86,6 +87,7 @@ async function startServer(
       '--max-sessions',
       '10000',
       ...extra,
+      ...(process.env.WIRE_BENCH_SERVE_ARGS?.split(' ').filter(Boolean) ?? []),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
