@@ -15,7 +15,7 @@
  * (`streamNotify`); `WIRE_BENCH_READ=poll` makes them use gets. For profiling:
  * `WIRE_BENCH_ONLY=live|replay|latency|idle` runs one figure, `WIRE_BENCH_RATE` sets the latency run's
  * rate, `WIRE_BENCH_NODE_ARGS` adds node flags to the server (`--cpu-prof …`), and
- * `WIRE_BENCH_SERVE_ARGS` adds `clusnotify serve` options (`--retain-commits 1000`), and
+ * `WIRE_BENCH_BIN_NODE_ARGS` replaces the bin's node flags, `WIRE_BENCH_SERVE_ARGS` adds `clusnotify serve` options (`--retain-commits 1000`), and
  * `WIRE_BENCH_DEBUG=1` prints the slowest revisions of a latency run.
  */
 import { spawn } from 'node:child_process';
@@ -43,9 +43,14 @@ const SECONDS = Number(args.seconds);
 const HISTORY = Number(args.history);
 const MAIN = fileURLToPath(new URL('../../../cli/dist/src/main.js', import.meta.url));
 const BIN = fileURLToPath(new URL('../../../cli/bin/clusnotify.js', import.meta.url));
-/** The node flags the `clusnotify` bin runs with (its shebang), so the server runs as users run it. */
+/**
+ * The node flags the `clusnotify` bin runs with (its shebang), so the server runs as users run
+ * it; `WIRE_BENCH_BIN_NODE_ARGS` stands in for them (A/B checks of a flag).
+ */
 const SERVE_NODE_ARGS = (
-  /^#!\/usr\/bin\/env -S node(.*)$/m.exec(readFileSync(BIN, 'utf8'))?.[1] ?? ''
+  process.env.WIRE_BENCH_BIN_NODE_ARGS ??
+  /^#!\/usr\/bin\/env -S node(.*)$/m.exec(readFileSync(BIN, 'utf8'))?.[1] ??
+  ''
 )
   .split(' ')
   .filter(Boolean);

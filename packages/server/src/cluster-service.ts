@@ -71,8 +71,16 @@ export interface Executed {
   readonly changes: readonly Change[];
 }
 
-/** Catch-up keeps a resumed port at most this full of history (below the default bound). */
-const CATCH_UP_HIGH_WATER = 2048;
+/**
+ * Catch-up keeps a resumed port at most this full of history (below the default bound): enough
+ * that the reader's next take finds a full batch while catch-up refills behind it.
+ */
+const CATCH_UP_HIGH_WATER = 8192;
+/**
+ * A catch-up waiting for room looks again after this long even when no take woke it (a port
+ * closed or unblocked meanwhile).
+ */
+const CATCH_UP_RECHECK_MS = 50;
 /** Commits read from the store per catch-up step. */
 const CATCH_UP_CHUNK = 512;
 /** Commands a shared-store service puts in one commit at most. */
@@ -154,6 +162,8 @@ export class ClusterService {
   private waiting: Waiting[] = [];
   private writer: Promise<void> | undefined;
   private revisionWaiters: { revision: number; wake: () => void }[] = [];
+  /** Catch-ups waiting for their port to have room, by port handle. */
+  private readonly catchUpWaiters = new Map<string, () => void>();
 
   /** @internal use {@link startClusterService} */
   constructor(
@@ -482,7 +492,7 @@ export class ClusterService {
     if (first !== 'more') return first;
     void (async () => {
       for (;;) {
-        await new Promise((resolve) => setTimeout(resolve, 1));
+        await this.roomOn(handle);
         const s = await step();
         if (s !== 'more') {
           if (s === 'compacted') {
@@ -496,6 +506,33 @@ export class ClusterService {
       }
     })();
     return 'live';
+  }
+
+  /**
+   * Resolves when a reader took from port `handle` (see {@link ClusterService.tookFrom}), or
+   * after `CATCH_UP_RECHECK_MS`.
+   */
+  private roomOn(handle: string): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.catchUpWaiters.get(handle) === done) this.catchUpWaiters.delete(handle);
+        resolve();
+      };
+      const timer = setTimeout(done, CATCH_UP_RECHECK_MS);
+      this.catchUpWaiters.set(handle, done);
+    });
+  }
+
+  /**
+   * A reader took indications from port `handle`: a catch-up waiting for room on it goes on,
+   * after this turn's I/O, so the taken batch goes out before the refill is made.
+   */
+  tookFrom(handle: string): void {
+    const waiter = this.catchUpWaiters.get(handle);
+    if (waiter === undefined) return;
+    this.catchUpWaiters.delete(handle);
+    setImmediate(waiter);
   }
 
   /** Commits documents without a command (the first commit of a new store). */

@@ -660,6 +660,7 @@ export class Session {
     const p = this.port(hNotify, 1);
     if (typeof p !== 'string') return p;
     const r = await this.service.engine.take(p, options);
+    this.service.tookFrom(p);
     if (r.type !== 'indications') return r;
     return {
       type: 'ok',
@@ -683,6 +684,7 @@ export class Session {
     const p = this.port(hNotify, 2);
     if (typeof p !== 'string') return p;
     const r = await this.service.engine.take(p, options);
+    this.service.tookFrom(p);
     if (r.type !== 'indications') return r;
     return { type: 'ok', status: 0, notifications: r.indications as IndicationV2[] };
   }

@@ -6,7 +6,7 @@
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
@@ -176,6 +176,7 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
       log.child({ peer }),
       serverName,
       encoder,
+      req.socket,
     );
     ws.on('close', () => {
       connections.delete(ws);
@@ -271,6 +272,8 @@ class Connection {
   private readonly helloTimer: NodeJS.Timeout;
   private paused = false;
   private ended = false;
+  /** The socket is corked until the end of this event-loop turn (see `sendText`). */
+  private corked = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -281,6 +284,7 @@ class Connection {
     private readonly log: Logger,
     private readonly serverName: string,
     private readonly encoder: NotifyFrameEncoder,
+    private readonly socket: Socket,
   ) {
     this.helloTimer = setTimeout(() => {
       this.refuse('MALFORMED_FRAME', 'no hello within the time limit', CloseCode.HELLO_TIMEOUT);
@@ -309,6 +313,13 @@ class Connection {
 
   private sendText(text: string): void {
     if (this.ended || this.ws.readyState !== this.ws.OPEN) return;
+    // The frames of one event-loop turn (results of pipelined calls, one notify frame per
+    // commit) leave in one write instead of one system call each.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(this.uncork);
+    }
     this.ws.send(text, () => {
       if (this.paused && this.ws.bufferedAmount < SEND_LOW_WATER) {
         this.paused = false;
@@ -321,6 +332,11 @@ class Connection {
       this.ws.pause();
     }
   }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   /** Sends a coded error and closes the connection. */
   private refuse(

@@ -4,7 +4,6 @@ import type {
   CommitInput,
   CommitOptions,
   FollowOptions,
-  JsonValue,
   ObjectKey,
   ReadSinceResult,
   Snapshot,
@@ -20,10 +19,11 @@ import {
   closedError,
   invalid,
   lazyCommit,
+  lazyCommitFrom,
   lazyDocument,
-  parseChanges,
   prepareCommit,
 } from './prepare-commit.js';
+import { ByteLog } from './byte-log.js';
 import { DEFAULT_READ_LIMIT, DEFAULT_RETAIN_COMMITS } from './limits.js';
 
 /** Options of {@link createMemoryStore}. */
@@ -49,8 +49,9 @@ function settle<T>(body: () => T): Promise<T> {
  * one tick gets consecutive revisions; there is nothing to batch.
  *
  * Values handed out (commits, documents) are deep-frozen copies of what was committed, parsed
- * from their JSON on first use. The log holds each commit as its JSON string only: a reader's
- * parsed copy is the reader's, and goes when the reader drops it.
+ * from their JSON on first use. The log holds each commit as UTF-8 JSON outside the JS heap (a
+ * {@link ByteLog}), so a long history costs the garbage collector nothing; a reader's parsed
+ * copy is the reader's, and goes when the reader drops it.
  * Create one with {@link createMemoryStore}.
  */
 export class MemoryStore implements StateStore {
@@ -70,16 +71,11 @@ export class MemoryStore implements StateStore {
   #revision = 0;
   readonly #documents = new Map<string, StoredObject>();
   /**
-   * The log: `#log[#head]` is the oldest commit held, the last entry is `#revision`. Each entry
-   * is the commit's JSON only; readers get their own parsed copy, which goes when they drop it.
+   * The log: record 0 is the oldest commit held, the last one is `#revision`. Each record is a
+   * commit's JSON split where its change records start, so readers of the log (resume, the
+   * follower) parse only those.
    */
-  #log: (string | undefined)[] = [];
-  /**
-   * Each log entry's change records, parsed when committed: readers of the log (resume, the
-   * follower) want only those, so they never parse the documents.
-   */
-  #changes: (readonly JsonValue[] | undefined)[] = [];
-  #head = 0;
+  #log = new ByteLog();
 
   /** See {@link createMemoryStore}. Throws `STORE_INVALID` for a bad option. */
   constructor(options: MemoryStoreOptions = {}) {
@@ -96,39 +92,31 @@ export class MemoryStore implements StateStore {
       invalid(`readSince(after) is ${after}, beyond the current revision ${this.#revision}`);
     if (after === this.#revision) return { type: 'commits', commits: [] };
     if (after + 1 < oldest) return { type: 'compacted', oldestRevision: oldest };
-    const start = this.#head + (after + 1 - oldest);
+    const start = after + 1 - oldest;
     const count = Math.min(limit, this.#revision - after);
     const commits: Commit[] = [];
-    for (let i = 0; i < count; i++)
+    for (let i = 0; i < count; i++) {
+      // Decoded now: the record may be forgotten before the reader looks at the commit.
+      const head = this.#log.first(start + i);
+      const tail = this.#log.second(start + i);
       commits.push(
-        lazyCommit(
+        lazyCommitFrom(
           after + 1 + i,
-          this.#log[start + i] as string,
-          undefined,
-          this.#changes[start + i],
+          () => head + tail,
+          () => tail.slice(0, -1),
         ),
       );
+    }
     return { type: 'commits', commits };
   }
 
   #oldest(): number {
-    return this.#revision - (this.#log.length - this.#head) + 1;
+    return this.#revision - this.#log.length + 1;
   }
 
   /** Forgets the log up to and including `revision`. */
   #forget(revision: number): void {
-    let oldest = this.#oldest();
-    while (oldest <= revision) {
-      this.#changes[this.#head] = undefined;
-      this.#log[this.#head++] = undefined;
-      oldest++;
-    }
-    // Reclaim the forgotten prefix once it is most of the array (amortised O(1) per commit).
-    if (this.#head > 1024 && this.#head * 2 > this.#log.length) {
-      this.#log = this.#log.slice(this.#head);
-      this.#changes = this.#changes.slice(this.#head);
-      this.#head = 0;
-    }
+    this.#log.dropFirst(revision - this.#oldest() + 1);
   }
 
   /** See {@link StateStore.revision}. */
@@ -152,13 +140,12 @@ export class MemoryStore implements StateStore {
           'STORE_CONFLICT',
           `commit expected revision ${prepared.expectRevision}, but the store is at ${this.#revision}`,
         );
-      const changes = parseChanges(prepared.body, prepared.changesAt);
-      const commit = lazyCommit(this.#revision + 1, prepared.body, undefined, changes);
+      const { body, changesAt } = prepared;
+      const commit = lazyCommit(this.#revision + 1, body, changesAt);
       for (const key of prepared.deletes) this.#documents.delete(`${key.kind}\0${key.id}`);
       for (const put of prepared.puts)
         this.#documents.set(`${put.kind}\0${put.id}`, lazyDocument(put.kind, put.id, put.json));
-      this.#log.push(prepared.body);
-      this.#changes.push(changes);
+      this.#log.append(body.slice(0, changesAt), body.slice(changesAt));
       this.#revision = commit.revision;
       this.#forget(this.#revision - this.#retain);
       this.#hub.publish(commit);
@@ -235,9 +222,7 @@ export class MemoryStore implements StateStore {
       this.#closed = true;
       this.#hub.close();
       this.#documents.clear();
-      this.#log = [];
-      this.#changes = [];
-      this.#head = 0;
+      this.#log = new ByteLog();
     }
     return Promise.resolve();
   }

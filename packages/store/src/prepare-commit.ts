@@ -270,18 +270,30 @@ export function parseCommit(revision: number, body: string): Commit {
  * `changes` are enumerable getters that parse `body` once into a deep-frozen value shared by
  * every reader. A commit nobody reads costs only its JSON string; the entry itself is frozen,
  * so it behaves as {@link parseCommit}'s copy does (JSON.stringify, spread and deep equality
- * see the same properties).
+ * see the same properties). With `changesAt` (see {@link PreparedCommit}), reading only
+ * `changes` parses only the change records.
  */
-export function lazyCommit(
+export function lazyCommit(revision: number, body: string, changesAt?: number): Commit {
+  return lazyCommitFrom(
+    revision,
+    () => body,
+    changesAt === undefined ? undefined : () => body.slice(changesAt, body.length - 1),
+  );
+}
+
+/**
+ * {@link lazyCommit} over loaders: `body()` gives the commit's JSON, `changes()` (when given)
+ * the JSON of its change records alone. Each is called at most once.
+ */
+export function lazyCommitFrom(
   revision: number,
-  body: string,
-  changesAt?: number,
-  parsedChanges?: readonly JsonValue[],
+  body: () => string,
+  changes: (() => string) | undefined,
 ): Commit {
   let parsed: Pick<Commit, 'puts' | 'deletes' | 'changes'> | undefined;
-  let changes: readonly JsonValue[] | undefined = parsedChanges;
+  let parsedChanges: readonly JsonValue[] | undefined;
   const load = (): Pick<Commit, 'puts' | 'deletes' | 'changes'> =>
-    (parsed ??= freeze(JSON.parse(body) as Pick<Commit, 'puts' | 'deletes' | 'changes'>));
+    (parsed ??= freeze(JSON.parse(body()) as Pick<Commit, 'puts' | 'deletes' | 'changes'>));
   return Object.freeze({
     revision,
     get puts() {
@@ -291,18 +303,13 @@ export function lazyCommit(
       return load().deletes;
     },
     get changes() {
-      // Readers of the log (resume, followers) want only the change records: with their offset
-      // known, the documents are not parsed for them.
-      if (changes !== undefined) return changes;
-      if (parsed !== undefined || changesAt === undefined) return load().changes;
-      return (changes = parseChanges(body, changesAt));
+      // Readers of the log (resume, followers) want only the change records: with a loader
+      // for them, the documents are not parsed.
+      if (parsedChanges !== undefined) return parsedChanges;
+      if (parsed !== undefined || changes === undefined) return load().changes;
+      return (parsedChanges = freeze(JSON.parse(changes()) as readonly JsonValue[]));
     },
   });
-}
-
-/** The deep-frozen change records of a commit `body` whose changes start at `changesAt`. */
-export function parseChanges(body: string, changesAt: number): readonly JsonValue[] {
-  return freeze(JSON.parse(body.slice(changesAt, body.length - 1)) as readonly JsonValue[]);
 }
 
 /** A document whose `value` is parsed from `json` on first use, deep-frozen (see {@link lazyCommit}). */

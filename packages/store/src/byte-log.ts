@@ -1,0 +1,130 @@
+import { Buffer } from 'node:buffer';
+
+/** Bytes of one chunk of a {@link ByteLog}; a record that could exceed it gets a chunk of its own. */
+export const BYTE_LOG_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** Int32 slots per record in the index: chunk number, start, split, end. */
+const SLOTS = 4;
+
+/**
+ * An append-only log of text records kept as UTF-8 outside the JS heap, for the memory store's
+ * history. Each record is two strings written back to back (a commit's head and its change
+ * records), so a reader can decode either the whole record or only its second part.
+ *
+ * Why off-heap: a log held as strings and parsed objects survives every young-generation
+ * collection and is copied by each one until it is promoted, then marked by every full
+ * collection; with a long history most of the server's collector time was the log. Bytes in
+ * `Buffer` chunks are neither traced nor copied, and the index is one `Int32Array`.
+ *
+ * Records are numbered from 0 in append order; {@link ByteLog.dropFirst} forgets the oldest, and
+ * a chunk is released once no held record lies in it.
+ */
+export class ByteLog {
+  /** Chunks from chunk number `#firstChunk` on; the last one is being filled. */
+  #chunks: Buffer[] = [];
+  #firstChunk = 0;
+  /** Bytes used in the last chunk. */
+  #used = 0;
+  /** `SLOTS` int32 per held record, the oldest at slot `#head * SLOTS`. */
+  #index = new Int32Array(1024 * SLOTS);
+  #head = 0;
+  #count = 0;
+
+  /** Records held. */
+  get length(): number {
+    return this.#count;
+  }
+
+  /** Bytes of chunk memory held (for tests and metrics). */
+  get chunkBytes(): number {
+    let n = 0;
+    for (const c of this.#chunks) n += c.length;
+    return n;
+  }
+
+  /** Appends the record `first + second`. */
+  append(first: string, second: string): void {
+    let chunk = this.#chunks[this.#chunks.length - 1];
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8: most records need no count.
+    if (chunk === undefined || this.#used + (first.length + second.length) * 3 > chunk.length) {
+      const bytes = Buffer.byteLength(first) + Buffer.byteLength(second);
+      if (chunk === undefined || this.#used + bytes > chunk.length) {
+        chunk = Buffer.allocUnsafeSlow(Math.max(BYTE_LOG_CHUNK_BYTES, bytes));
+        this.#chunks.push(chunk);
+        this.#used = 0;
+      }
+    }
+    const start = this.#used;
+    const split = start + chunk.write(first, start, 'utf8');
+    const end = split + chunk.write(second, split, 'utf8');
+    this.#used = end;
+    let at = (this.#head + this.#count) * SLOTS;
+    if (at + SLOTS > this.#index.length) {
+      this.#compactIndex();
+      at = this.#count * SLOTS;
+    }
+    const index = this.#index;
+    index[at] = this.#firstChunk + this.#chunks.length - 1;
+    index[at + 1] = start;
+    index[at + 2] = split;
+    index[at + 3] = end;
+    this.#count++;
+  }
+
+  /** The first string of held record `i` (0 = the oldest held). */
+  first(i: number): string {
+    const at = this.#at(i);
+    return this.#chunk(at).toString('utf8', this.#index[at + 1], this.#index[at + 2]);
+  }
+
+  /** The second string of held record `i`. */
+  second(i: number): string {
+    const at = this.#at(i);
+    return this.#chunk(at).toString('utf8', this.#index[at + 2], this.#index[at + 3]);
+  }
+
+  /** Forgets the `n` oldest records (all of them when `n` exceeds the count). */
+  dropFirst(n: number): void {
+    const k = Math.min(n, this.#count);
+    if (k <= 0) return;
+    this.#head += k;
+    this.#count -= k;
+    if (this.#count === 0) {
+      // Nothing held: keep only the chunk being filled.
+      this.#release(this.#firstChunk + this.#chunks.length - 1);
+      this.#head = 0;
+      return;
+    }
+    this.#release(this.#index[this.#head * SLOTS] as number);
+  }
+
+  /** Drops every chunk numbered below `chunkNo`. */
+  #release(chunkNo: number): void {
+    const drop = chunkNo - this.#firstChunk;
+    if (drop <= 0) return;
+    this.#chunks.splice(0, drop);
+    this.#firstChunk = chunkNo;
+  }
+
+  #at(i: number): number {
+    if (!Number.isInteger(i) || i < 0 || i >= this.#count)
+      throw new RangeError(`record ${i} is not held (0..${this.#count - 1})`);
+    return (this.#head + i) * SLOTS;
+  }
+
+  #chunk(at: number): Buffer {
+    return this.#chunks[(this.#index[at] as number) - this.#firstChunk] as Buffer;
+  }
+
+  /** Moves the held entries to the front of the index, growing it when over half full. */
+  #compactIndex(): void {
+    const used = this.#count * SLOTS;
+    const from = this.#head * SLOTS;
+    if (used * 2 > this.#index.length) {
+      const grown = new Int32Array(this.#index.length * 2);
+      grown.set(this.#index.subarray(from, from + used));
+      this.#index = grown;
+    } else this.#index.copyWithin(0, from, from + used);
+    this.#head = 0;
+  }
+}

@@ -1,0 +1,91 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BYTE_LOG_CHUNK_BYTES, ByteLog, createMemoryStore } from '@clusnotify/store';
+
+describe('ByteLog', () => {
+  test('gives back each record as written, multi-byte text included', () => {
+    const log = new ByteLog();
+    const records: [string, string][] = [
+      ['', ''],
+      ['{"a":1,', '"b":[2]}'],
+      ['ü€𝄞', '\u{1F600} end'],
+      ['x'.repeat(5000), ''],
+    ];
+    for (const [a, b] of records) log.append(a, b);
+    assert.equal(log.length, records.length);
+    records.forEach(([a, b], i) => {
+      assert.equal(log.first(i), a);
+      assert.equal(log.second(i), b);
+    });
+  });
+
+  test('forgets the oldest records and releases the chunks nobody needs', () => {
+    const log = new ByteLog();
+    const text = 'y'.repeat(100_000);
+    for (let i = 0; i < 200; i++) log.append(`${i}:`, text);
+    // 200 records of ~100 kB span several chunks.
+    assert.ok(log.chunkBytes >= 4 * BYTE_LOG_CHUNK_BYTES);
+    log.dropFirst(190);
+    assert.equal(log.length, 10);
+    assert.equal(log.first(0), '190:');
+    assert.equal(log.second(9), text);
+    assert.ok(log.chunkBytes <= 2 * BYTE_LOG_CHUNK_BYTES, `${log.chunkBytes} bytes held`);
+    log.dropFirst(1_000);
+    assert.equal(log.length, 0);
+    assert.ok(log.chunkBytes <= BYTE_LOG_CHUNK_BYTES);
+    log.append('after', 'drop');
+    assert.equal(log.first(0) + log.second(0), 'afterdrop');
+  });
+
+  test('a record larger than a chunk gets a chunk of its own, sized to it', () => {
+    const log = new ByteLog();
+    log.append('small', '');
+    const big = 'é'.repeat(BYTE_LOG_CHUNK_BYTES); // 2 bytes each in UTF-8
+    log.append('', big);
+    assert.equal(log.second(1), big);
+    assert.equal(log.first(0), 'small');
+    assert.equal(log.chunkBytes, 3 * BYTE_LOG_CHUNK_BYTES);
+  });
+
+  test('the index grows and compacts as records come and go', () => {
+    const log = new ByteLog();
+    for (let i = 0; i < 10_000; i++) {
+      log.append(String(i), '');
+      if (i % 3 === 0) log.dropFirst(1);
+    }
+    assert.equal(log.length, 10_000 - 3_334);
+    assert.equal(log.first(0), '3334');
+    assert.equal(log.first(log.length - 1), '9999');
+  });
+
+  test('a record that is not held is a RangeError', () => {
+    const log = new ByteLog();
+    log.append('a', 'b');
+    for (const i of [-1, 1, 0.5]) assert.throws(() => log.first(i), RangeError);
+  });
+});
+
+describe('MemoryStore history', () => {
+  test('commits spanning many chunks read back exactly, and retention releases them', async () => {
+    await using store = createMemoryStore({ retainCommits: 50 });
+    const value = { text: 'ü'.repeat(200_000) };
+    for (let i = 1; i <= 120; i++)
+      await store.commit({
+        puts: [{ kind: 'doc', id: String(i % 7), value: { ...value, i } }],
+        deletes: [],
+        changes: [{ i, note: '€' }],
+      });
+    assert.equal(await store.oldestRevision(), 71);
+    const r = await store.readSince(70, 100);
+    assert.equal(r.type, 'commits');
+    if (r.type !== 'commits') return;
+    assert.equal(r.commits.length, 50);
+    r.commits.forEach((c, k) => {
+      assert.equal(c.revision, 71 + k);
+      assert.deepEqual(c.changes, [{ i: 71 + k, note: '€' }]);
+      assert.deepEqual(c.puts, [
+        { kind: 'doc', id: String((71 + k) % 7), value: { ...value, i: 71 + k } },
+      ]);
+    });
+  });
+});
