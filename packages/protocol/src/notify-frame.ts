@@ -34,12 +34,24 @@ export class NotifyFrameEncoder {
 
   /** The text of `{ t: 'notify', h, n: list.map(toWireNotification), drained }`. */
   frameV2(h: string, list: readonly IndicationV2[], drained: boolean): string {
-    let out = `{"t":"notify","h":${JSON.stringify(h)},"n":[`;
+    return `${this.#entries(`{"t":"notify","h":${JSON.stringify(h)},"n":[`, list)}],"drained":${drained ? 'true' : 'false'}}`;
+  }
+
+  /**
+   * The text of the result frame of a successful `getNotifyV2` call `id`:
+   * `{ t: 'result', id, r: { type: 'ok', status: 0, notifications: list.map(toWireNotification) } }`.
+   */
+  resultV2(id: number, list: readonly IndicationV2[]): string {
+    return `${this.#entries(`{"t":"result","id":${JSON.stringify(id)},"r":{"type":"ok","status":0,"notifications":[`, list)}]}}`;
+  }
+
+  #entries(head: string, list: readonly IndicationV2[]): string {
+    let out = head;
     for (let i = 0; i < list.length; i++) {
       if (i > 0) out += ',';
       out += this.entry(list[i] as IndicationV2);
     }
-    return `${out}],"drained":${drained ? 'true' : 'false'}}`;
+    return out;
   }
 
   /** The text of one indication as `JSON.stringify(toWireNotification(i))` gives it. */

@@ -32,7 +32,7 @@ const indication = fc.record({
   }),
 });
 
-test('frameV2 writes exactly the frame JSON.stringify would, cache or not', () => {
+test('frameV2 and resultV2 write exactly the frames JSON.stringify would, cache or not', () => {
   const encoder = new NotifyFrameEncoder();
   fc.assert(
     fc.property(
@@ -55,6 +55,15 @@ test('frameV2 writes exactly the frame JSON.stringify would, cache or not', () =
           lost: r.lost ?? undefined,
         }));
         assert.equal(encoder.frameV2(h, list, drained), reference(h, list, drained));
+        const id = raw.length * 7919;
+        assert.equal(
+          encoder.resultV2(id, list),
+          JSON.stringify({
+            t: 'result',
+            id,
+            r: { type: 'ok', status: 0, notifications: list.map(toWireNotification) },
+          }),
+        );
       },
     ),
     { numRuns: 3000 },

@@ -416,18 +416,31 @@ async function replay(): Promise<{ indications: number; perSec: number }> {
     if (r.type !== 'ok') throw new Error(JSON.stringify(r));
     let count = 0;
     let last = 0;
-    while (last < end) {
-      const res = await reader.call('getNotifyV2', {
-        hNotify: r.handle,
-        max: 4096,
-        timeoutMs: 2000,
-      });
-      if (res.type !== 'ok')
-        throw new Error(`replay stalled at revision ${last}: ${JSON.stringify(res)}`);
-      const list = res.notifications as { revision: number }[];
-      count += list.length;
-      last = list.at(-1)?.revision ?? last;
-    }
+    if (READ_MODE === 'stream') {
+      // As the client library reads a resumed port: streamed under credit.
+      const rd = read(reader, r.handle as string, false);
+      await rd.done;
+      for (let idle = 0; rd.last < end; ) {
+        const seen = rd.count;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        idle = rd.count === seen ? idle + 5 : 0;
+        if (idle > 2000) throw new Error(`replay stalled at revision ${rd.last}`);
+      }
+      count = rd.count;
+      rd.stop();
+    } else
+      while (last < end) {
+        const res = await reader.call('getNotifyV2', {
+          hNotify: r.handle,
+          max: 4096,
+          timeoutMs: 2000,
+        });
+        if (res.type !== 'ok')
+          throw new Error(`replay stalled at revision ${last}: ${JSON.stringify(res)}`);
+        const list = res.notifications as { revision: number }[];
+        count += list.length;
+        last = list.at(-1)?.revision ?? last;
+      }
     const seconds = (performance.now() - t0) / 1000;
     writer.close();
     reader.close();

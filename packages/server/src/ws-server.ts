@@ -23,7 +23,6 @@ import {
   failure,
   parseClientFrame,
   parseParams,
-  toWireNotification,
 } from '@clusnotify/protocol';
 import type {
   CallFrame,
@@ -31,7 +30,6 @@ import type {
   ServerFrame,
   WireLimits,
   WireMethod,
-  WireNotificationV2,
   WireParams,
   WireResult,
 } from '@clusnotify/protocol';
@@ -265,6 +263,16 @@ interface PortStream {
 }
 
 /** One WebSocket connection and the session it authenticated. */
+/**
+ * A successful `getNotifyV2` as `invoke` returns it: the indications themselves, which `call`
+ * writes with the frame encoder (each event serialised once) instead of `JSON.stringify`.
+ */
+interface EncodedGet {
+  readonly type: 'ok';
+  readonly status: 0;
+  readonly encodeV2: readonly IndicationV2[];
+}
+
 class Connection {
   private session: Session | undefined;
   private readonly inflight = new Map<number, AbortController | undefined>();
@@ -522,7 +530,9 @@ class Connection {
       this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
     this.inflight.delete(f.id);
     this.metrics.calls.inc({ method: parsed.method, result: r.type });
-    this.send({ t: 'result', id: f.id, r });
+    const encode = (r as Partial<EncodedGet>).encodeV2;
+    if (encode !== undefined) this.sendText(this.encoder.resultV2(f.id, encode));
+    else this.send({ t: 'result', id: f.id, r });
     // After the result, so the client hears of the stream before its first notify frame.
     if (parsed.method === 'streamNotify' && r.type === 'ok') {
       const st = this.streams.get((parsed.params as WireParams<'streamNotify'>).hNotify);
@@ -654,11 +664,8 @@ class Connection {
           ...(signal ? { signal } : {}),
         });
         if (r.type !== 'ok') return r;
-        const out: WireResult & { notifications: WireNotificationV2[] } = {
-          type: 'ok',
-          status: 0,
-          notifications: r.notifications.map(toWireNotification),
-        };
+        // Not plain JSON: `call` writes it with the frame encoder (see `EncodedGet`).
+        const out: EncodedGet = { type: 'ok', status: 0, encodeV2: r.notifications };
         return out;
       }
       case 'streamNotify': {
