@@ -420,7 +420,7 @@ async function replay(): Promise<{ indications: number; perSec: number }> {
       // As the client library reads a resumed port: streamed under credit.
       const rd = read(reader, r.handle as string, false);
       await rd.done;
-      for (let idle = 0; rd.last < end; ) {
+      for (let idle = 0; rd.last < end;) {
         const seen = rd.count;
         await new Promise((resolve) => setTimeout(resolve, 5));
         idle = rd.count === seen ? idle + 5 : 0;
