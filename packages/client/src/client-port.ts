@@ -111,9 +111,15 @@ export class ClientPort implements AsyncIterable<Indication> {
 
   /** Iterates until the port is closed. */
   [Symbol.asyncIterator](): AsyncIterator<Indication> {
+    const queue = this.#core.queue;
     return {
       next: async (): Promise<IteratorResult<Indication>> => {
-        const r = await this.#core.queue.next();
+        // An indication already waiting is handed out at once: a loop that drains a batch
+        // pays one settled promise per indication, not a parked read and its result object.
+        // (A closed queue is empty, so `shift` finds nothing there and `next` says closed.)
+        const item = queue.shift();
+        if (item !== undefined) return { done: false, value: item };
+        const r = await queue.next();
         return r.type === 'item'
           ? { done: false, value: r.item }
           : { done: true, value: undefined };

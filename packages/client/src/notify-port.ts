@@ -16,7 +16,6 @@ import {
 import type {
   Indication,
   IndicationV1,
-  IndicationV2,
   WireFilter,
   WireNotificationV2,
 } from '@clusnotify/protocol';
@@ -763,10 +762,8 @@ export class PortCore {
   #acceptV2(list: readonly WireNotificationV2[], max: number): void {
     for (const w of list) {
       if (!this.#received(w.revision)) continue;
-      const i = fromWireNotification(w);
       const notifyKey = this.#byWireKey.get(w.notifyKey)?.notifyKey ?? w.notifyKey;
-      const ind: IndicationV2 = { ...i, notifyKey };
-      this.queue.push(ind, w.revision, notifyKey);
+      this.queue.push(fromWireNotification(w, notifyKey), w.revision, notifyKey);
     }
     this.#complete = list.length < max;
   }

@@ -117,6 +117,54 @@ describe('idiomatic ports', () => {
     await port.close();
   });
 
+  test('iterating a port yields exactly what next() reads from a twin port, payloads included', async () => {
+    const open = () =>
+      client.openPort({
+        version: 2,
+        filters: [
+          {
+            kind: 'v2',
+            objectType: T.RESOURCE,
+            filterFlags: ClusterChangeResourceV2.COMMON_PROPERTY,
+            notifyKey: 11,
+            name: 'FS Disk',
+          },
+        ],
+      });
+    const iterated = await open();
+    const read = await open();
+    const writes = 12;
+    for (let k = 0; k < writes; k++)
+      await client.execute({
+        type: 'resource.set-properties',
+        resource: 'FS Disk',
+        properties: { IterationProbe: `value ${k}` },
+      });
+    // Everything is queued before reading, so the iteration takes the already-waiting path.
+    await until(() => iterated.queued >= writes && read.queued >= writes, 3000, 'both ports');
+    const viaIterator: Indication[] = [];
+    for await (const i of iterated) {
+      viaIterator.push(i);
+      if (viaIterator.length === writes) break;
+    }
+    const viaNext = await take(read, writes);
+    assert.deepEqual(viaIterator, viaNext);
+    assert.ok(viaIterator.every((i) => i.version === 2 && i.buffer.length > 0));
+    // A parked iteration is woken by the next indication, and ends when the port closes.
+    const it = iterated[Symbol.asyncIterator]();
+    const parked = it.next();
+    await client.execute({
+      type: 'resource.set-properties',
+      resource: 'FS Disk',
+      properties: { IterationProbe: 'last' },
+    });
+    const [last] = await take(read, 1);
+    assert.deepEqual(await parked, { done: false, value: last });
+    await iterated.close();
+    await read.close();
+    assert.deepEqual(await it.next(), { done: true, value: undefined });
+  });
+
   test('closing a port ends a pending iteration and wakes parked reads', async () => {
     const port = await client.openPort({
       version: 1,

@@ -377,11 +377,18 @@ export function toWireNotification(i: IndicationV2): WireNotificationV2 {
 
 const EMPTY = new Uint8Array(0);
 
-/** A version-2 indication from its wire form (an undecodable buffer becomes empty). */
-export function fromWireNotification(w: WireNotificationV2): IndicationV2 {
+/**
+ * A version-2 indication from its wire form (an undecodable buffer becomes empty), with
+ * `notifyKey` in place of the wire's (default: the wire's). One object, made once: the client
+ * calls this for every indication it receives (docs/protocol.md §5).
+ */
+export function fromWireNotification(
+  w: WireNotificationV2,
+  notifyKey: number = w.notifyKey,
+): IndicationV2 {
   return {
     version: 2,
-    notifyKey: w.notifyKey,
+    notifyKey,
     filterAndType: w.filterAndType,
     objectId: w.objectId,
     parentId: w.parentId,

@@ -1,0 +1,78 @@
+/**
+ * The base64 codec of `buffer` payloads (docs/protocol.md §3, §5): decoding undoes encoding,
+ * and the decoder accepts and rejects exactly what a character-by-character model does.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { fromBase64, toBase64 } from '@clusnotify/protocol';
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** The naive model: one character at a time, padding only in the last one or two places. */
+function modelDecode(text: string): Uint8Array | undefined {
+  if (text.length % 4 !== 0) return undefined;
+  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const out = new Uint8Array((text.length / 4) * 3 - pad);
+  let o = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    let n = 0;
+    for (let k = 0; k < 4; k++) {
+      const c = text.charAt(i + k);
+      const isPad = c === '=' && i + k >= text.length - pad;
+      const v = isPad ? 0 : ALPHABET.indexOf(c);
+      if (v < 0) return undefined;
+      n = n * 64 + v;
+    }
+    for (const byte of [Math.floor(n / 65536), Math.floor(n / 256) % 256, n % 256])
+      if (o < out.length) out[o++] = byte;
+  }
+  return out;
+}
+
+test('fromBase64 undoes toBase64 for any bytes', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+      assert.deepEqual(fromBase64(toBase64(bytes)), bytes);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('fromBase64 accepts and rejects exactly what the character-by-character model does', () => {
+  // Mostly alphabet characters, with padding, a non-ASCII letter, a space and a NUL mixed in.
+  const char = fc.oneof(
+    { weight: 12, arbitrary: fc.constantFrom(...Array.from(ALPHABET, (c) => c)) },
+    { weight: 3, arbitrary: fc.constant('=') },
+    { weight: 1, arbitrary: fc.constantFrom('é', ' ', '\u0000', '\u00ff', '-', '_', '\ud800') },
+  );
+  fc.assert(
+    fc.property(fc.array(char, { maxLength: 24 }), (chars) => {
+      const text = chars.join('');
+      assert.deepEqual(fromBase64(text), modelDecode(text), JSON.stringify(text));
+    }),
+    { numRuns: 20000 },
+  );
+});
+
+test('fromBase64 names the edge cases of padding and length', () => {
+  assert.deepEqual(fromBase64(''), new Uint8Array(0));
+  assert.deepEqual(fromBase64('AQ=='), new Uint8Array([1]));
+  assert.deepEqual(fromBase64('AQI='), new Uint8Array([1, 2]));
+  // Bits left over by padding are ignored, as by the model.
+  assert.deepEqual(fromBase64('AR=='), new Uint8Array([1]));
+  for (const bad of [
+    'A',
+    'AQ=',
+    'AQ===',
+    '====',
+    'A===',
+    '=AAA',
+    'AQ=A',
+    'A=A=',
+    'AQ==AQ==',
+    'AQé=',
+    'AQ\u0100=',
+  ])
+    assert.equal(fromBase64(bad), undefined, JSON.stringify(bad));
+});
