@@ -53,8 +53,13 @@ program
   )
   .option(
     '--retain-commits <n>',
-    'commits of history kept for resume (default: 1000000 with sqlite, 100000 with memory)',
+    'commits of history kept for resume (default 1000000)',
     int('retain commits', 1, 1_000_000_000),
+  )
+  .option(
+    '--retain-mib <n>',
+    'memory store: MiB of history kept for resume at most (default 256)',
+    int('retain MiB', 1, 1_048_576),
   )
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
   .option('--no-dashboard', 'do not serve the web dashboard at /')
@@ -103,6 +108,7 @@ program
       maxSessions?: number;
       maxQueued?: number;
       retainCommits?: number;
+      retainMib?: number;
       dashboard: boolean;
     }) => {
       if ((o.etcd === undefined) !== (o.nodeName === undefined))

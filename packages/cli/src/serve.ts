@@ -39,6 +39,8 @@ export interface ServeOptions {
    * on SQLite (on disk), 100,000 in memory (the history is process memory there).
    */
   readonly retainCommits?: number;
+  /** Memory store: MiB of history kept at most (default 256). */
+  readonly retainMib?: number;
   /** Serve the web dashboard at / (default true; needs the built `@clusnotify/web`). */
   readonly dashboard?: boolean;
   /** etcd client URLs: join the cluster of daemons sharing this etcd (overrides `store`). */
@@ -65,12 +67,6 @@ export function dashboardDir(): string | undefined {
   }
 }
 
-/**
- * History a memory store keeps by default: its log is process memory (about 1–2 KB a commit),
- * so it is bounded tighter than the store's own default, which suits a log on disk.
- */
-const MEMORY_RETAIN_COMMITS = 100_000;
-
 /** Runs the server until SIGTERM or SIGINT; resolves when it has stopped. */
 export async function serve(o: ServeOptions): Promise<void> {
   const log = pino({ level: o.logLevel, base: { service: 'clusnotify' } }, destination(2));
@@ -88,7 +84,10 @@ export async function serve(o: ServeOptions): Promise<void> {
   } else
     store =
       o.store === 'memory'
-        ? createMemoryStore({ retainCommits: o.retainCommits ?? MEMORY_RETAIN_COMMITS })
+        ? createMemoryStore({
+            ...(o.retainCommits === undefined ? {} : { retainCommits: o.retainCommits }),
+            ...(o.retainMib === undefined ? {} : { retainBytes: o.retainMib * 1024 * 1024 }),
+          })
         : await openSqliteStore({
             path: join(dir, 'cluster.db'),
             ...(o.retainCommits === undefined ? {} : { retainCommits: o.retainCommits }),

@@ -29,10 +29,17 @@ export class ByteLog {
   #index = new Int32Array(1024 * SLOTS);
   #head = 0;
   #count = 0;
+  /** UTF-8 bytes of the held records. */
+  #bytes = 0;
 
   /** Records held. */
   get length(): number {
     return this.#count;
+  }
+
+  /** UTF-8 bytes of the records held (what {@link ByteLog.chunkBytes} holds, less the slack). */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   /** Bytes of chunk memory held (for tests and metrics). */
@@ -58,6 +65,7 @@ export class ByteLog {
     const split = start + chunk.write(first, start, 'utf8');
     const end = split + chunk.write(second, split, 'utf8');
     this.#used = end;
+    this.#bytes += end - start;
     let at = (this.#head + this.#count) * SLOTS;
     if (at + SLOTS > this.#index.length) {
       this.#compactIndex();
@@ -87,6 +95,9 @@ export class ByteLog {
   dropFirst(n: number): void {
     const k = Math.min(n, this.#count);
     if (k <= 0) return;
+    const index = this.#index;
+    for (let at = this.#head * SLOTS, stop = at + k * SLOTS; at < stop; at += SLOTS)
+      this.#bytes -= (index[at + 3] as number) - (index[at + 1] as number);
     this.#head += k;
     this.#count -= k;
     if (this.#count === 0) {
@@ -96,6 +107,22 @@ export class ByteLog {
       return;
     }
     this.#release(this.#index[this.#head * SLOTS] as number);
+  }
+
+  /**
+   * Forgets the oldest records until the held ones take at most `maxBytes`, keeping at least
+   * `keep` records whatever their size. Returns how many it forgot.
+   */
+  dropToBytes(maxBytes: number, keep: number): number {
+    const index = this.#index;
+    let k = 0;
+    let bytes = this.#bytes;
+    for (let at = this.#head * SLOTS; bytes > maxBytes && this.#count - k > keep; at += SLOTS) {
+      bytes -= (index[at + 3] as number) - (index[at + 1] as number);
+      k++;
+    }
+    this.dropFirst(k);
+    return k;
   }
 
   /** Drops every chunk numbered below `chunkNo`. */

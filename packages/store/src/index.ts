@@ -27,6 +27,7 @@ export type { EtcdStoreOptions } from './etcd-store.js';
 export { startLocalEtcd } from './local-etcd.js';
 export type { LocalEtcd, LocalEtcdMember, LocalEtcdOptions } from './local-etcd.js';
 export {
+  DEFAULT_MEMORY_RETAIN_BYTES,
   DEFAULT_READ_LIMIT,
   DEFAULT_RETAIN_COMMITS,
   FOLLOW_BUFFER_COMMITS,

@@ -11,6 +11,12 @@ export const MAX_COMMIT_BYTES = 16 * 1024 * 1024;
 /** Commits kept in the log by default before the oldest are forgotten (documents are kept). */
 export const DEFAULT_RETAIN_COMMITS = 1_000_000;
 
+/**
+ * History a memory store keeps by default, in bytes of commit JSON (UTF-8, outside the JS heap):
+ * a bound on its memory whatever the commits' size. The commit count bound applies too.
+ */
+export const DEFAULT_MEMORY_RETAIN_BYTES = 256 * 1024 * 1024;
+
 /** Commits returned by `readSince` when no limit is given. */
 export const DEFAULT_READ_LIMIT = 10_000;
 

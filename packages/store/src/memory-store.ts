@@ -24,7 +24,11 @@ import {
   prepareCommit,
 } from './prepare-commit.js';
 import { ByteLog } from './byte-log.js';
-import { DEFAULT_READ_LIMIT, DEFAULT_RETAIN_COMMITS } from './limits.js';
+import {
+  DEFAULT_MEMORY_RETAIN_BYTES,
+  DEFAULT_READ_LIMIT,
+  DEFAULT_RETAIN_COMMITS,
+} from './limits.js';
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
@@ -33,6 +37,12 @@ export interface MemoryStoreOptions {
    * A positive integer; default `DEFAULT_RETAIN_COMMITS`.
    */
   readonly retainCommits?: number;
+  /**
+   * Bytes of history (UTF-8 JSON of the commits) the log keeps at most; the oldest commits are
+   * forgotten beyond it, the newest always kept. A positive integer; default
+   * `DEFAULT_MEMORY_RETAIN_BYTES` (256 MiB).
+   */
+  readonly retainBytes?: number;
 }
 
 /** A settled promise from a synchronous body: its value, or its exception as a rejection. */
@@ -67,6 +77,7 @@ export class MemoryStore implements StateStore {
     readLog: (after, limit) => this.#readLog(after, limit),
   };
   readonly #retain: number;
+  readonly #retainBytes: number;
   #closed = false;
   #revision = 0;
   readonly #documents = new Map<string, StoredObject>();
@@ -80,6 +91,11 @@ export class MemoryStore implements StateStore {
   /** See {@link createMemoryStore}. Throws `STORE_INVALID` for a bad option. */
   constructor(options: MemoryStoreOptions = {}) {
     this.#retain = checkCountOption('retainCommits', options.retainCommits, DEFAULT_RETAIN_COMMITS);
+    this.#retainBytes = checkCountOption(
+      'retainBytes',
+      options.retainBytes,
+      DEFAULT_MEMORY_RETAIN_BYTES,
+    );
   }
 
   #assertOpen(what: string): void {
@@ -148,6 +164,7 @@ export class MemoryStore implements StateStore {
       this.#log.append(body.slice(0, changesAt), body.slice(changesAt));
       this.#revision = commit.revision;
       this.#forget(this.#revision - this.#retain);
+      this.#log.dropToBytes(this.#retainBytes, 1);
       this.#hub.publish(commit);
       return commit;
     });
@@ -234,7 +251,8 @@ export class MemoryStore implements StateStore {
 }
 
 /**
- * A new, empty {@link MemoryStore} at revision 0. Throws `STORE_INVALID` when `retainCommits`
+ * A new, empty {@link MemoryStore} at revision 0. Throws `STORE_INVALID` when `retainCommits` or
+ * `retainBytes`
  * is not a positive integer.
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {

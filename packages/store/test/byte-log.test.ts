@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BYTE_LOG_CHUNK_BYTES, ByteLog, createMemoryStore } from '@clusnotify/store';
+import { BYTE_LOG_CHUNK_BYTES, ByteLog, StoreError, createMemoryStore } from '@clusnotify/store';
 
 describe('ByteLog', () => {
   test('gives back each record as written, multi-byte text included', () => {
@@ -58,6 +58,19 @@ describe('ByteLog', () => {
     assert.equal(log.first(log.length - 1), '9999');
   });
 
+  test('counts the bytes it holds and forgets the oldest down to a byte budget', () => {
+    const log = new ByteLog();
+    for (let i = 0; i < 10; i++) log.append('ab', 'é'.repeat(4)); // 2 + 8 bytes each
+    assert.equal(log.bytes, 100);
+    assert.equal(log.dropToBytes(35, 1), 7);
+    assert.equal(log.bytes, 30);
+    assert.equal(log.length, 3);
+    // The newest `keep` records stay whatever their size.
+    assert.equal(log.dropToBytes(0, 1), 2);
+    assert.equal(log.length, 1);
+    assert.equal(log.bytes, 10);
+  });
+
   test('a record that is not held is a RangeError', () => {
     const log = new ByteLog();
     log.append('a', 'b');
@@ -66,6 +79,35 @@ describe('ByteLog', () => {
 });
 
 describe('MemoryStore history', () => {
+  test('retainBytes bounds the history by size; the newest commit always stays', async () => {
+    await using store = createMemoryStore({ retainBytes: 10_000 });
+    const commit = (i: number, size: number) =>
+      store.commit({
+        puts: [{ kind: 'doc', id: 'a', value: 'x'.repeat(size) }],
+        deletes: [],
+        changes: [i],
+      });
+    for (let i = 1; i <= 100; i++) await commit(i, 900);
+    const oldest = await store.oldestRevision();
+    // About 950 bytes a commit: ten fit in 10,000 bytes.
+    assert.ok(oldest >= 90 && oldest <= 92, `oldest ${oldest}`);
+    const r = await store.readSince(oldest - 1, 100);
+    assert.equal(r.type, 'commits');
+    if (r.type === 'commits') assert.deepEqual(r.commits.at(-1)?.changes, [100]);
+    assert.deepEqual(await store.readSince(0), { type: 'compacted', oldestRevision: oldest });
+    await commit(101, 50_000);
+    assert.equal(await store.oldestRevision(), 101);
+  });
+
+  test('a retainBytes that is not a positive integer is refused with STORE_INVALID', () => {
+    for (const retainBytes of [0, -5, 2.5])
+      assert.throws(
+        () => createMemoryStore({ retainBytes }),
+        (e: unknown) =>
+          e instanceof StoreError && e.code === 'STORE_INVALID' && /retainBytes/.test(e.message),
+      );
+  });
+
   test('commits spanning many chunks read back exactly, and retention releases them', async () => {
     await using store = createMemoryStore({ retainCommits: 50 });
     const value = { text: 'ü'.repeat(200_000) };
