@@ -314,7 +314,7 @@ export class Client {
   #urlIndex = 0;
   #welcome: Welcome | undefined;
   #openWaiters: OpenWaiter[] = [];
-  readonly #listeners = new Set<(state: ClientState) => void>();
+  readonly #listeners = new Set<(state: ClientState, reason?: ClusnotifyError) => void>();
   readonly #handles = new Set<HandleRecord>();
   readonly #ports = new Set<PortCore>();
   readonly #closeSource = new AbortSource();
@@ -367,18 +367,22 @@ export class Client {
   /**
    * Calls `listener` on every state change (synchronously, after the change). Returns a
    * function that removes it. Not a data path: indications come through ports.
+   *
+   * On `reconnecting`, `reason` says why the connection was lost: MALFORMED_FRAME when the
+   * server broke the protocol (decisions D39; the message names the frame and field), else
+   * CONNECTION_LOST. Undefined on the other states.
    */
-  onStateChange(listener: (state: ClientState) => void): () => void {
+  onStateChange(listener: (state: ClientState, reason?: ClusnotifyError) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
-  #setState(s: ClientState): void {
+  #setState(s: ClientState, reason?: ClusnotifyError): void {
     if (this.#state === s || this.#state === 'closed') return;
     this.#state = s;
     for (const l of [...this.#listeners]) {
       try {
-        l(s);
+        l(s, reason);
       } catch {
         // A listener's failure is its own business.
       }
@@ -421,8 +425,8 @@ export class Client {
       clientName: this.#options.clientName,
       openTimeoutMs: this.#options.connectTimeoutMs,
       heartbeatMs: this.#options.heartbeatMs,
-      onLost: (c) => {
-        this.#onLost(c);
+      onLost: (c, reason) => {
+        this.#onLost(c, reason);
       },
       signal: this.#closeSource.signal,
     });
@@ -573,10 +577,10 @@ export class Client {
     return this.#state === 'closed';
   }
 
-  #onLost(conn: Connection): void {
+  #onLost(conn: Connection, reason: ClusnotifyError): void {
     if (this.#ctx?.conn !== conn || this.#state === 'closed') return;
     this.#ctx = undefined;
-    this.#setState('reconnecting');
+    this.#setState('reconnecting', reason);
     this.#reconnecting = this.#reconnectLoop(this.#urlIndex);
   }
 

@@ -1,7 +1,8 @@
 /**
  * One authenticated WebSocket to one server (docs/protocol.md): the hello / welcome exchange,
  * numbered calls and their results, `cancel` frames for aborted gets, and what happens to calls
- * in flight when the socket goes away. Reconnecting is the client's business, not this file's.
+ * in flight when the socket goes away, and a server that breaks the protocol (decisions D39).
+ * Reconnecting is the client's business, not this file's.
  */
 import { ClusnotifyError, WIRE_VERSION, WireFeature, parseServerFrame } from '@clusnotify/protocol';
 import type { WireLimits, WireResult } from '@clusnotify/protocol';
@@ -40,8 +41,11 @@ export interface ConnectionOptions {
   readonly clientName: string;
   /** Longest time from creating the socket to the welcome frame. */
   readonly openTimeoutMs: number;
-  /** Called once when an open connection goes away without `close()`. */
-  readonly onLost: (conn: Connection) => void;
+  /**
+   * Called once when an open connection goes away without `close()`, with why: MALFORMED_FRAME
+   * when the server broke the protocol (D39), else CONNECTION_LOST.
+   */
+  readonly onLost: (conn: Connection, reason: ClusnotifyError) => void;
   /**
    * When nothing has arrived for this long, the connection sends a cheap call; if that gets no
    * answer within the same time the server is taken for gone (a half-open connection) and the
@@ -76,6 +80,8 @@ type Phase = 'opening' | 'hello' | 'open' | 'closed';
 const NORMAL_CLOSURE = 1000;
 /** The server's close code for a refused token (docs/protocol.md, "Close codes"). */
 const AUTH_FAILED_CLOSE = 4001;
+/** Close code for a malformed frame (docs/protocol.md, "Close codes"); the client uses it too. */
+const MALFORMED_FRAME_CLOSE = 4002;
 /** How long `close()` waits for the socket's close event before giving up on it. */
 const CLOSE_WAIT_MS = 2000;
 
@@ -91,6 +97,8 @@ export class Connection {
   #phase: Phase = 'opening';
   #closeError: ClusnotifyError | undefined;
   #serverError: ClusnotifyError | undefined;
+  /** Set when the server broke the protocol (D39): MALFORMED_FRAME. */
+  #violation: ClusnotifyError | undefined;
   #closedWaiters: (() => void)[] = [];
   #opened: { resolve: (c: Connection) => void; reject: (e: unknown) => void } | undefined;
   #openTimer: Timer | undefined;
@@ -194,6 +202,33 @@ export class Connection {
   /** Gives a streamed port `n` indications of credit back (an `ack` frame). */
   ack(hNotify: string, n: number): void {
     if (this.#phase === 'open' && n > 0) this.#send({ t: 'ack', h: hNotify, n });
+  }
+
+  /**
+   * The server broke the protocol (decisions D39): a frame, or something a frame carries that
+   * a layer above checks (a port's indications), is malformed. The connection is unusable from
+   * here: the socket is closed with code 4002 and the connection is treated as lost — calls in
+   * flight reject with CONNECTION_LOST (caused by the MALFORMED_FRAME error), streams fail, and
+   * `onLost` runs with the MALFORMED_FRAME error so that the client reconnects (§7.3). While
+   * opening, the open fails with it instead. Nothing already delivered is touched. Only the
+   * first violation counts; later calls do nothing.
+   *
+   * @param what what is wrong, naming the frame and field (goes into the error's message).
+   */
+  protocolViolation(what: string): void {
+    if (this.#phase === 'closed') return;
+    const e = new ClusnotifyError('MALFORMED_FRAME', `${this.url} sent a malformed frame: ${what}`);
+    if (this.#phase !== 'open') {
+      this.#failOpen(e);
+      return;
+    }
+    this.#violation = e;
+    this.#onClose(MALFORMED_FRAME_CLOSE, 'malformed frame');
+    try {
+      this.#ws.close(MALFORMED_FRAME_CLOSE, 'malformed frame');
+    } catch {
+      // Gone either way.
+    }
   }
 
   /**
@@ -306,10 +341,17 @@ export class Connection {
   }
 
   #onMessage(data: unknown): void {
+    if (this.#phase === 'closed') return;
     this.#heard = true;
-    if (typeof data !== 'string') return;
+    if (typeof data !== 'string') {
+      this.protocolViolation('a binary frame (the protocol uses text frames only)');
+      return;
+    }
     const f = parseServerFrame(data);
-    if (f === undefined) return;
+    if ('malformed' in f) {
+      this.protocolViolation(f.malformed);
+      return;
+    }
     switch (f.t) {
       case 'welcome':
         if (this.#phase !== 'hello') return;
@@ -382,7 +424,15 @@ export class Connection {
       return;
     }
     this.#rejectAll();
-    this.#options.onLost(this);
+    this.#options.onLost(
+      this,
+      this.#violation ??
+        new ClusnotifyError(
+          'CONNECTION_LOST',
+          `the connection to ${this.url} was lost (code ${code}${reason === '' ? '' : `, ${reason}`})`,
+          this.#serverError === undefined ? undefined : { cause: this.#serverError },
+        ),
+    );
   }
 
   /**
@@ -453,10 +503,12 @@ export class Connection {
 
   #lostError(method: string): ClusnotifyError {
     if (this.#closeError !== undefined) return this.#closeError;
-    const why = this.#serverError === undefined ? '' : ` (${this.#serverError.message})`;
+    const cause = this.#violation ?? this.#serverError;
+    const why = cause === undefined ? '' : ` (${cause.message})`;
     return new ClusnotifyError(
       'CONNECTION_LOST',
       `the connection to ${this.url} was lost before ${method} completed${why}`,
+      cause === undefined ? undefined : { cause },
     );
   }
 

@@ -11,12 +11,15 @@ import {
   ClusterObjectType,
   ClusnotifyError,
   HandleCloseV2,
+  checkNotificationsV1,
+  checkNotificationsV2,
   fromWireNotification,
 } from '@clusnotify/protocol';
 import type {
   Indication,
   IndicationV1,
   WireFilter,
+  WireNotificationV1,
   WireNotificationV2,
 } from '@clusnotify/protocol';
 import type { CallResult, Connection } from './connection.js';
@@ -384,6 +387,9 @@ export class PortCore {
         { timeoutMs: ctx.callTimeoutMs, waiting: true },
       );
       if (r.type !== 'ok') return;
+      // A malformed result drops the connection (D39); the set-up on it then fails with
+      // CONNECTION_LOST and the client moves to the next attempt.
+      if (!this.#wellFormed(ctx.conn, handle, [r], 'getNotify result', 'r')) return;
       this.#acceptV1([r as unknown as WireNotificationV1], Number.POSITIVE_INFINITY, true);
     }
   }
@@ -582,6 +588,7 @@ export class PortCore {
         continue;
       }
       if (this.#server !== s || this.closed) continue;
+      if (!this.#wellFormed(s.conn, s.handle, b.n, 'notify frame', 'n')) continue;
       if (b.end !== undefined) {
         // The server port was unblocked or closed under a live connection.
         this.#setServer(undefined);
@@ -642,11 +649,8 @@ export class PortCore {
     if (this.#server !== s || this.closed) return;
     switch (r.type) {
       case 'ok':
-        await this.#deliver(
-          s,
-          Array.isArray(r.notifications) ? (r.notifications as unknown[]) : [],
-          s.batchMax,
-        );
+        if (this.#wellFormed(s.conn, s.handle, r.notifications, 'get result', 'notifications'))
+          await this.#deliver(s, r.notifications, s.batchMax);
         return;
       case 'timeout':
         return;
@@ -655,6 +659,31 @@ export class PortCore {
         // connection. Wait for the next session to restore it.
         this.#setServer(undefined);
     }
+  }
+
+  /**
+   * Whether `list` is a batch of well-formed indications of this port's version. If not, the
+   * server broke the protocol (decisions D39): the connection is dropped as lost (reporting
+   * MALFORMED_FRAME), none of the batch is taken, and the port waits for the next session,
+   * which resumes it from the last revision taken — so nothing already queued is lost, and
+   * the batch's well-formed indications come again.
+   */
+  #wellFormed(
+    conn: Connection,
+    handle: string,
+    list: unknown,
+    what: string,
+    name: string,
+  ): list is readonly unknown[] {
+    const bad = !Array.isArray(list)
+      ? `${name} is not an array`
+      : this.version === 1
+        ? checkNotificationsV1(list, name)
+        : checkNotificationsV2(list, name);
+    if (bad === undefined) return true;
+    conn.protocolViolation(`${what} of port ${handle}: ${bad}`);
+    if (this.#server?.conn === conn) this.#setServer(undefined);
+    return false;
   }
 
   /**
@@ -733,7 +762,7 @@ export class PortCore {
 
   #acceptV1(list: readonly WireNotificationV1[], max: number, exact: boolean): void {
     for (const w of list) {
-      const revision = typeof w.revision === 'number' ? w.revision : 0;
+      const revision = w.revision;
       if (!this.#received(revision)) continue;
       const f = this.#byWireKey.get(w.notifyKey);
       const filter = w.filter >>> 0;
@@ -749,7 +778,7 @@ export class PortCore {
         version: 1,
         notifyKey,
         filter,
-        name: typeof w.name === 'string' ? w.name : '',
+        name: w.name,
         stateSequence,
         revision,
         lost: undefined,
@@ -796,22 +825,6 @@ export class PortCore {
   #closedError(): ClusnotifyError {
     return new ClusnotifyError('PORT_NOT_FOUND', 'the notification port was closed');
   }
-}
-
-/** An ApiGetNotify / ApiGetNotifyAsync entry as it travels. */
-interface WireNotificationV1 {
-  readonly notifyKey: number;
-  readonly filter: number;
-  readonly name: string;
-  readonly revision: number;
-  /** Set on the server's lost-events indication. */
-  readonly lost?: {
-    readonly count: number;
-    readonly firstRevision: number;
-    readonly lastRevision: number;
-  };
-  /** Only ApiGetNotify reports it. */
-  readonly stateSequence?: number;
 }
 
 /** Whether the filter has bits the server must see (a mask of only client bits has none). */

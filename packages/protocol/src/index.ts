@@ -96,11 +96,12 @@ export {
   fromWireNotification,
   parseClientFrame,
   parseParams,
-  parseServerFrame,
   toWireNotification,
   wireFilterSchema,
 } from './wire.js';
 export { NotifyFrameEncoder } from './notify-frame.js';
+export { checkNotificationsV1, checkNotificationsV2, parseServerFrame } from './server-frame.js';
+export type { MalformedServerFrame } from './server-frame.js';
 export type {
   AckFrame,
   CallFrame,
@@ -111,6 +112,7 @@ export type {
   WireFilter,
   WireLimits,
   WireMethod,
+  WireNotificationV1,
   WireNotificationV2,
   WireParams,
   WireResult,

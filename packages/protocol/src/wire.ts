@@ -1,7 +1,8 @@
 /**
  * The native wire protocol (docs/protocol.md): JSON text frames over WebSocket. Shared by the
- * server and the client: frame types, frame parsing with validation, the parameter schema of
- * every method, and the wire form of indications. Pure.
+ * server and the client: frame types, client-frame parsing with validation, the parameter schema
+ * of every method, and the wire form of indications (server frames are checked in
+ * `server-frame.ts`). Pure.
  */
 import * as z from 'zod';
 import { fromBase64, toBase64 } from './base64.js';
@@ -331,21 +332,22 @@ export function parseParams(
   return { ok: true, method: method as WireMethod, params: r.data };
 }
 
-/** Parses a server frame (the client side); undefined when malformed. */
-export function parseServerFrame(data: string): ServerFrame | undefined {
-  try {
-    const v = JSON.parse(data) as { t?: unknown };
-    return v !== null &&
-      typeof v === 'object' &&
-      (v.t === 'welcome' || v.t === 'result' || v.t === 'error' || v.t === 'notify')
-      ? (v as ServerFrame)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 // ----- indications ----------------------------------------------------------------------------------
+
+/**
+ * A version-1 indication on the wire: a getNotifyAsync entry (NOTIFICATION_DATA_ASYNC_RPC,
+ * §2.2.3.30, plus the revision), or with `stateSequence` the result of a getNotify.
+ */
+export interface WireNotificationV1 {
+  readonly notifyKey: number;
+  readonly filter: number;
+  readonly name: string;
+  readonly revision: number;
+  /** Set on the server's lost-events indication. */
+  readonly lost?: LostIndications;
+  /** Only getNotify reports it. */
+  readonly stateSequence?: number;
+}
 
 /** A version-2 indication on the wire: `buffer` in base64. */
 export interface WireNotificationV2 {
