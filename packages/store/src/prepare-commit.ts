@@ -65,13 +65,27 @@ export function checkKey(key: unknown, where: string): ObjectKey {
   return { kind: checkName(kind, `${where}.kind`), id: checkName(id, `${where}.id`) };
 }
 
+function isName(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length > 0 &&
+    !value.includes('\0') &&
+    !LONE_SURROGATE.test(value)
+  );
+}
+
+/**
+ * `checkKey` for the common case: the key when `key` is a valid address, undefined otherwise
+ * (then `checkKey` says why). Builds no message on the way.
+ */
+function validKey(key: unknown): ObjectKey | undefined {
+  if (typeof key !== 'object' || key === null) return undefined;
+  const { kind, id } = key as { kind?: unknown; id?: unknown };
+  return isName(kind) && isName(id) ? { kind, id } : undefined;
+}
+
 function checkName(value: unknown, where: string): string {
-  if (
-    typeof value !== 'string' ||
-    value.length === 0 ||
-    value.includes('\0') ||
-    LONE_SURROGATE.test(value)
-  )
+  if (!isName(value))
     invalid(
       `${where} must be a non-empty string without NUL characters or lone surrogates (got ${describe(value)})`,
     );
@@ -113,12 +127,14 @@ function prepare(input: unknown, options: unknown): PreparedCommit {
     invalid(`commit input.changes must be an array of JSON values (got ${describe(changes)})`);
   const expectRevision = checkCommitOptions(options);
 
+  // Messages name the offending argument; they are built only on failure.
+  const at = (list: string, i: number): string => `commit input.${list}[${i}]`;
   const touched = new Set<string>();
-  const touch = (key: ObjectKey, where: string): void => {
+  const touch = (key: ObjectKey, list: string, i: number): void => {
     const k = `${key.kind}\0${key.id}`;
     if (touched.has(k))
       invalid(
-        `${where} (${key.kind}/${key.id}) names a document this commit already puts or deletes; one commit touches a document once`,
+        `${at(list, i)} (${key.kind}/${key.id}) names a document this commit already puts or deletes; one commit touches a document once`,
       );
     touched.add(k);
   };
@@ -126,17 +142,15 @@ function prepare(input: unknown, options: unknown): PreparedCommit {
   const preparedPuts: PreparedPut[] = [];
   let body = '{"puts":[';
   for (let i = 0; i < puts.length; i++) {
-    const where = `commit input.puts[${i}]`;
     const put: unknown = puts[i];
-    const { kind, id } = checkKey(put, where);
-    touch({ kind, id }, where);
+    const { kind, id } = validKey(put) ?? checkKey(put, at('puts', i));
+    touch({ kind, id }, 'puts', i);
     const value = (put as { value?: unknown }).value;
-    const problem = jsonProblem(value, 0, new Set());
-    if (problem !== undefined) invalid(`${where}.value${problem}`);
+    checkJson(value, () => `${at('puts', i)}.value`);
     const json = JSON.stringify(value);
     if (utf8Exceeds(json, MAX_DOCUMENT_BYTES))
       invalid(
-        `${where}.value is ${Buffer.byteLength(json)} bytes of JSON; a document holds at most ${MAX_DOCUMENT_BYTES} (MAX_DOCUMENT_BYTES)`,
+        `${at('puts', i)}.value is ${Buffer.byteLength(json)} bytes of JSON; a document holds at most ${MAX_DOCUMENT_BYTES} (MAX_DOCUMENT_BYTES)`,
       );
     preparedPuts.push({ kind, id, json });
     body += `${i === 0 ? '' : ','}{"kind":${JSON.stringify(kind)},"id":${JSON.stringify(id)},"value":${json}}`;
@@ -146,15 +160,13 @@ function prepare(input: unknown, options: unknown): PreparedCommit {
   body += '],"deletes":[';
   const preparedDeletes: ObjectKey[] = [];
   for (let i = 0; i < deletes.length; i++) {
-    const where = `commit input.deletes[${i}]`;
-    const key = checkKey(deletes[i], where);
-    touch(key, where);
+    const key = validKey(deletes[i]) ?? checkKey(deletes[i], at('deletes', i));
+    touch(key, 'deletes', i);
     preparedDeletes.push(key);
     body += `${i === 0 ? '' : ','}{"kind":${JSON.stringify(key.kind)},"id":${JSON.stringify(key.id)}}`;
     if (body.length > MAX_COMMIT_BYTES) tooLarge(body.length);
   }
-  const problem = jsonProblem(changes, 0, new Set());
-  if (problem !== undefined) invalid(`commit input.changes${problem}`);
+  checkJson(changes, () => 'commit input.changes');
   body += '],"changes":';
   const changesAt = body.length;
   body += `${JSON.stringify(changes)}}`;
@@ -180,6 +192,45 @@ function tooLarge(bytes: number): never {
 function utf8Exceeds(json: string, limit: number): boolean {
   // A UTF-16 code unit takes at most 3 UTF-8 bytes: short strings need no count.
   return json.length * 3 > limit && Buffer.byteLength(json) > limit;
+}
+
+/**
+ * Throws `STORE_INVALID` when `value` is not plain JSON, the message starting with `where()`.
+ * The common case, plain JSON, is one walk without bookkeeping; only a value that fails it is
+ * walked again by {@link jsonProblem} to say why (a cycle fails the first walk by its depth).
+ */
+function checkJson(value: unknown, where: () => string): void {
+  if (isPlainJson(value, 0)) return;
+  invalid(`${where()}${jsonProblem(value, 0, new Set()) ?? ' is not plain JSON'}`);
+}
+
+/** Whether `value` is plain JSON no deeper than `MAX_DEPTH`: {@link jsonProblem}'s rules. */
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth >= MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    const items: readonly unknown[] = value;
+    for (let i = 0; i < items.length; i++)
+      if (!(i in items) || !isPlainJson(items[i], depth + 1)) return false;
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const record = value as Record<string, unknown>;
+  for (const key in record)
+    if (Object.hasOwn(record, key) && !isPlainJson(record[key], depth + 1)) return false;
+  return true;
 }
 
 /**
