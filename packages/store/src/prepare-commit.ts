@@ -212,10 +212,13 @@ function isPlainJson(value: unknown, depth: number): boolean {
       return true;
     case 'number':
       return Number.isFinite(value);
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+    case 'bigint':
+      return false;
     case 'object':
       break;
-    default:
-      return false;
   }
   if (value === null) return true;
   if (depth >= MAX_DEPTH) return false;
