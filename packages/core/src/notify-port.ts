@@ -371,7 +371,9 @@ export class NotifyPort {
       waiter.reject = reject;
     });
     waiter.arm(timeoutMs);
-    (this.waiters ??= []).push(waiter);
+    // Exact-size while alone (most ports have one parked read): `[].push` would reserve 17 slots.
+    if (this.waiters === undefined) this.waiters = [waiter];
+    else this.waiters.push(waiter);
     return promise;
   }
 

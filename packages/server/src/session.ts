@@ -18,7 +18,14 @@ import type {
   IndicationV2,
   WireFilter,
 } from '@clusnotify/protocol';
-import type { AbortSignalLike, Command, Ok, Outcome, PortHandle } from '@clusnotify/core';
+import type {
+  AbortSignalLike,
+  Command,
+  Ok,
+  Outcome,
+  PortHandle,
+  TakeResult,
+} from '@clusnotify/core';
 import { allDocuments, checkKeyPath } from '@clusnotify/core';
 import type { ModelDocument } from '@clusnotify/core';
 import type { ClusterService, Executed } from './cluster-service.js';
@@ -38,6 +45,13 @@ type Entry =
     }
   | { readonly kind: 'key'; readonly path: string }
   | { readonly kind: 'notify'; readonly version: 1 | 2 };
+
+/** The entries of cluster and port handles carry nothing of their own: one of each is shared. */
+const CLUSTER_ENTRY: Entry = Object.freeze({ kind: 'cluster' });
+const PORT_ENTRIES = {
+  1: Object.freeze({ kind: 'notify', version: 1 }),
+  2: Object.freeze({ kind: 'notify', version: 2 }),
+} as const satisfies Record<1 | 2, Entry>;
 
 /** The entry type a handle of kind K has. */
 type EntryOf<K extends HandleKind> = K extends 'cluster'
@@ -192,7 +206,6 @@ export class Session {
     private readonly service: ClusterService,
     /** The access level granted to this session and every handle it opens. */
     readonly access: AccessLevel,
-    private readonly onClose: () => void,
     /** The program on the other end, as it named itself ('' when unknown). */
     readonly client = '',
   ) {}
@@ -247,7 +260,7 @@ export class Session {
 
   /** ApiOpenCluster (§3.1.4.2.1). */
   openCluster(): Outcome<{ readonly handle: string }> {
-    return this.add({ kind: 'cluster' });
+    return this.add(CLUSTER_ENTRY);
   }
   /** ApiCloseCluster (§3.1.4.2.2). */
   closeCluster(hCluster: string): Outcome {
@@ -363,7 +376,7 @@ export class Session {
     if (this.closed) return failure('SESSION_CLOSED', 'the session is closed');
     const r = this.service.engine.createPort(version);
     if (r.type === 'error') return r;
-    const added = this.add({ kind: 'notify', version }, r.handle);
+    const added = this.add(PORT_ENTRIES[version], r.handle);
     if (added.type === 'error') this.service.engine.close(r.handle);
     return added;
   }
@@ -685,6 +698,18 @@ export class Session {
     const r = await this.service.engine.take(p, options);
     if (r.type !== 'indications') return r;
     return { type: 'ok', status: 0, notifications: r.indications as IndicationV2[] };
+  }
+
+  /**
+   * The engine's batch read on this session's version-2 port `hNotify`, for a transport that
+   * streams it: what {@link getNotifyV2} reads, as the engine's result (`indications` for `ok`).
+   * Not an async method, so a parked stream holds the engine's promise and no frame of this
+   * layer (an idle streamed port is what a server holds thousands of).
+   */
+  takeNotifyV2(hNotify: string, max: number): Promise<TakeResult> {
+    const p = this.port(hNotify, 2);
+    if (typeof p !== 'string') return Promise.resolve(p);
+    return this.service.engine.take(p, { max });
   }
 
   /**
@@ -1085,6 +1110,6 @@ export class Session {
     this.closed = true;
     for (const [h, e] of this.handles) if (e.kind === 'notify') this.service.engine.close(h);
     this.handles.clear();
-    this.onClose();
+    this.service.sessionClosed(this);
   }
 }

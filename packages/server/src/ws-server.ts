@@ -6,7 +6,7 @@
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
@@ -153,56 +153,71 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
   const http: HttpServer = options.tls
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
     : createHttpServer(onRequest);
-  // ws itself drops frames far over the limit; the handler answers those just over it.
+  // ws itself drops frames far over the limit; the handler answers those just over it. The
+  // server keeps its own table of connections, so ws's (a set entry and a close listener per
+  // connection) is off; so is permessage-deflate, whose zlib state per connection the
+  // protocol's small JSON frames do not repay.
   const wss = new WebSocketServer({
     server: http,
     path: WIRE_PATH,
     maxPayload: limits.maxFrameBytes * 4,
+    clientTracking: false,
+    perMessageDeflate: false,
   });
-  const connections = new Set<WebSocket>();
-  // One for the server: an event streamed to many connections is serialised once.
-  const encoder = new NotifyFrameEncoder();
+  // Every open connection; its listeners below find their Connection here. They are made once
+  // for the server, with `this` the WebSocket, so that a connection costs no closures.
+  const connections = new Map<WebSocket, Connection>();
+  const context: ConnectionContext = {
+    service,
+    tokens,
+    limits,
+    metrics,
+    log,
+    serverName,
+    // One for the server: an event streamed to many connections is serialised once.
+    encoder: new NotifyFrameEncoder(),
+  };
+  let onEmpty: (() => void) | undefined;
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    connections.get(this)?.onMessage(data, isBinary);
+  }
+  function onError(this: WebSocket, e: Error): void {
+    connections.get(this)?.onError(e);
+  }
+  function onClose(this: WebSocket): void {
+    const conn = connections.get(this);
+    if (conn === undefined) return;
+    connections.delete(this);
+    metrics.connections.dec();
+    conn.closed();
+    if (connections.size === 0) onEmpty?.();
+  }
 
   wss.on('connection', (ws, req) => {
-    connections.add(ws);
+    connections.set(ws, new Connection(ws, req.socket, context));
     metrics.connections.inc();
-    const peer = `${req.socket.remoteAddress ?? '?'}:${String(req.socket.remotePort ?? '?')}`;
-    const conn = new Connection(
-      ws,
-      service,
-      tokens,
-      limits,
-      metrics,
-      log.child({ peer }),
-      serverName,
-      encoder,
-    );
-    ws.on('close', () => {
-      connections.delete(ws);
-      metrics.connections.dec();
-      conn.closed();
-    });
+    ws.on('message', onMessage);
+    ws.on('error', onError);
+    ws.on('close', onClose);
   });
   wss.on('error', (e) => log.error({ err: e }, 'websocket server error'));
 
   // Liveness: a connection that did not answer the last ping is gone without a close (a peer
-  // that lost power, a dropped network path); terminating it frees its session and ports.
-  const alive = new WeakSet<WebSocket>();
-  wss.on('connection', (ws) => {
-    alive.add(ws);
-    ws.on('pong', () => alive.add(ws));
-  });
+  // that lost power, a dropped network path); terminating it frees its session and ports. One
+  // timer for the server sweeps every connection. The answer is seen as bytes read from the
+  // socket since the previous sweep: the pong, or any frame, shows the peer is there. That
+  // spares each connection a pong listener (a WebSocket's fourth event name, which doubles its
+  // listener table).
   const pinger =
     limits.pingIntervalMs > 0
       ? setInterval(() => {
-          for (const ws of connections) {
-            if (!alive.has(ws)) {
+          for (const [ws, conn] of connections) {
+            if (!conn.answeredPing()) {
               log.info('no answer to ping: terminating the connection');
               metrics.deadPeers.inc();
               ws.terminate();
               continue;
             }
-            alive.delete(ws);
             ws.ping();
           }
         }, limits.pingIntervalMs)
@@ -234,13 +249,19 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
         // WebSocket server's own close completes once its clients are gone, so it is awaited last.
         const listenerClosed = new Promise<void>((resolve) => http.close(() => resolve()));
         const wssClosed = new Promise<void>((resolve) => wss.close(() => resolve()));
-        for (const ws of connections) ws.close(CloseCode.GOING_AWAY, 'server shutting down');
+        // Resolves once every connection has ended (its close event ran, its session closed).
+        const ended = new Promise<void>((resolve) => {
+          onEmpty = resolve;
+          if (connections.size === 0) resolve();
+        });
+        for (const ws of connections.keys()) ws.close(CloseCode.GOING_AWAY, 'server shutting down');
         const deadline = Date.now() + 2000;
         while (connections.size > 0 && Date.now() < deadline)
           await new Promise((r) => setTimeout(r, 10));
-        for (const ws of connections) ws.terminate();
+        // A terminated connection's close event follows its socket's, in a few turns at most.
+        for (const ws of connections.keys()) ws.terminate();
         http.closeAllConnections();
-        await Promise.all([wssClosed, listenerClosed]);
+        await Promise.all([wssClosed, listenerClosed, ended]);
       })();
       return closing;
     },
@@ -263,44 +284,93 @@ interface PortStream {
   ended: boolean;
 }
 
-/** One WebSocket connection and the session it authenticated. */
+/** What every connection of a server shares (one object, so a connection holds one pointer). */
+interface ConnectionContext {
+  readonly service: ClusterService;
+  readonly tokens: TokenStore;
+  readonly limits: ServerLimits;
+  readonly metrics: ServerMetrics;
+  /** The server's logger; a connection adds its peer to each line it logs. */
+  readonly log: Logger;
+  readonly serverName: string;
+  readonly encoder: NotifyFrameEncoder;
+}
+
+/**
+ * One WebSocket connection and the session it authenticated.
+ *
+ * A server holds thousands of these idle, so what one keeps is kept small: per-call and
+ * per-stream tables exist only while in use, the hello timer is dropped once the hello came,
+ * listeners and the ping timer belong to the server, and the peer's address is read only for a
+ * log line (docs/benchmarks.md, memory per connection).
+ */
 class Connection {
+  /** Bytes read from the socket at the last ping; -1 before the first. */
+  private readAtPing = -1;
   private session: Session | undefined;
-  private readonly inflight = new Map<number, AbortController | undefined>();
-  private readonly streams = new Map<string, PortStream>();
-  private readonly helloTimer: NodeJS.Timeout;
+  /** Calls in flight by id, with the controller of a waiting one; undefined when none. */
+  private inflight: Map<number, AbortController | undefined> | undefined;
+  /** Streamed ports by handle; undefined when none. */
+  private streams: Map<string, PortStream> | undefined;
+  private helloTimer: NodeJS.Timeout | undefined;
+  /** `address:port` of the peer, read at the first log line. */
+  private peer: string | undefined;
   private paused = false;
   private ended = false;
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly service: ClusterService,
-    private readonly tokens: TokenStore,
-    private readonly limits: ServerLimits,
-    private readonly metrics: ServerMetrics,
-    private readonly log: Logger,
-    private readonly serverName: string,
-    private readonly encoder: NotifyFrameEncoder,
+    /** The TCP socket under `ws`, for the peer's address in log lines. */
+    private readonly socket: Socket,
+    private readonly context: ConnectionContext,
   ) {
     this.helloTimer = setTimeout(() => {
       this.refuse('MALFORMED_FRAME', 'no hello within the time limit', CloseCode.HELLO_TIMEOUT);
-    }, limits.helloTimeoutMs);
-    ws.on('message', (data, isBinary) => {
-      this.onMessage(data, isBinary);
-    });
-    ws.on('error', (e) => {
-      this.log.debug({ err: e }, 'connection error');
-    });
+    }, context.limits.helloTimeoutMs);
   }
 
   /** The connection ended: abort parked calls, end the session (its ports close, §3.1.6). */
   closed(): void {
     this.ended = true;
-    clearTimeout(this.helloTimer);
-    for (const c of this.inflight.values()) c?.abort();
-    this.inflight.clear();
-    for (const st of this.streams.values()) this.endStream(st);
+    this.clearHelloTimer();
+    const inflight = this.inflight;
+    this.inflight = undefined;
+    if (inflight !== undefined) for (const c of inflight.values()) c?.abort();
+    if (this.streams !== undefined) for (const st of this.streams.values()) this.endStream(st);
     this.session?.close();
+  }
+
+  /**
+   * Whether anything came from the peer since the previous call (the first call: true), which
+   * the server makes as it pings: the pong of the previous ping, or any frame, counts.
+   */
+  answeredPing(): boolean {
+    const read = this.socket.bytesRead;
+    if (read === this.readAtPing) return false;
+    this.readAtPing = read;
+    return true;
+  }
+
+  onError(e: Error): void {
+    this.logAt('debug', { err: e }, 'connection error');
+  }
+
+  /**
+   * Logs a line with the peer's address first, as a child logger bound to it would, without
+   * keeping such a child per connection.
+   */
+  private logAt(level: 'debug' | 'info' | 'error', fields: object, message: string): void {
+    const log = this.context.log;
+    if (!log.isLevelEnabled(level)) return;
+    // Read while the socket is open, the address stays known after it closes.
+    this.peer ??= `${this.socket.remoteAddress ?? '?'}:${String(this.socket.remotePort ?? '?')}`;
+    log[level]({ peer: this.peer, ...fields }, message);
+  }
+
+  private clearHelloTimer(): void {
+    if (this.helloTimer === undefined) return;
+    clearTimeout(this.helloTimer);
+    this.helloTimer = undefined;
   }
 
   private send(frame: ServerFrame): void {
@@ -313,7 +383,7 @@ class Connection {
       if (this.paused && this.ws.bufferedAmount < SEND_LOW_WATER) {
         this.paused = false;
         this.ws.resume();
-        for (const st of this.streams.values()) st.wake?.();
+        if (this.streams !== undefined) for (const st of this.streams.values()) st.wake?.();
       }
     });
     if (!this.paused && this.ws.bufferedAmount > SEND_HIGH_WATER) {
@@ -328,16 +398,18 @@ class Connection {
     message: string,
     close: number,
   ): void {
-    if (code === 'MALFORMED_FRAME' || code === 'FRAME_TOO_LARGE') this.metrics.malformed.inc();
+    if (code === 'MALFORMED_FRAME' || code === 'FRAME_TOO_LARGE')
+      this.context.metrics.malformed.inc();
     const f = failure(code, message);
     this.send({ t: 'error', code: f.code, status: f.status, message: f.message });
-    this.log.info({ code, message }, 'closing connection');
+    this.logAt('info', { code, message }, 'closing connection');
     this.ws.close(close, code);
     this.ended = true;
   }
 
-  private onMessage(data: RawData, isBinary: boolean): void {
+  onMessage(data: RawData, isBinary: boolean): void {
     if (this.ended) return;
+    const { limits, service } = this.context;
     if (isBinary)
       return this.refuse(
         'MALFORMED_FRAME',
@@ -345,10 +417,10 @@ class Connection {
         CloseCode.MALFORMED_FRAME,
       );
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-    if (buf.length > this.limits.maxFrameBytes) {
+    if (buf.length > limits.maxFrameBytes) {
       return this.refuse(
         'FRAME_TOO_LARGE',
-        `frames hold at most ${this.limits.maxFrameBytes} bytes, got ${buf.length}`,
+        `frames hold at most ${limits.maxFrameBytes} bytes, got ${buf.length}`,
         CloseCode.FRAME_TOO_LARGE,
       );
     }
@@ -365,28 +437,28 @@ class Connection {
             `protocol version ${f.v} is not served (${WIRE_VERSION} is)`,
             CloseCode.MALFORMED_FRAME,
           );
-        const access = this.tokens.check(f.token);
+        const access = this.context.tokens.check(f.token);
         if (access === undefined)
           return this.refuse('AUTH_FAILED', 'unknown token', CloseCode.AUTH_FAILED);
-        if (this.service.sessionCount >= this.limits.maxSessions) {
+        if (service.sessionCount >= limits.maxSessions) {
           return this.refuse(
             'SESSION_LIMIT',
-            `the server holds ${this.limits.maxSessions} sessions`,
+            `the server holds ${limits.maxSessions} sessions`,
             CloseCode.SESSION_LIMIT,
           );
         }
-        clearTimeout(this.helloTimer);
-        this.session = this.service.openSession(access, f.client ?? '');
-        this.log.info({ access, client: f.client }, 'session opened');
-        const { maxFrameBytes, maxPortsPerSession, maxFiltersPerPort, maxBatch } = this.limits;
+        this.clearHelloTimer();
+        this.session = service.openSession(access, f.client ?? '');
+        this.logAt('info', { access, client: f.client }, 'session opened');
+        const { maxFrameBytes, maxPortsPerSession, maxFiltersPerPort, maxBatch } = limits;
         this.send({
           t: 'welcome',
           v: WIRE_VERSION,
           session: this.session.id,
           access,
-          server: this.serverName,
-          cluster: { id: this.service.state.cluster.id, name: this.service.state.cluster.name },
-          revision: this.service.revision,
+          server: this.context.serverName,
+          cluster: { id: service.state.cluster.id, name: service.state.cluster.name },
+          revision: service.revision,
           limits: { maxFrameBytes, maxPortsPerSession, maxFiltersPerPort, maxBatch },
           features: [WireFeature.STREAM],
         });
@@ -400,13 +472,13 @@ class Connection {
       case 'cancel':
         if (this.session === undefined)
           return this.refuse('MALFORMED_FRAME', 'a cancel before hello', CloseCode.MALFORMED_FRAME);
-        this.inflight.get(f.id)?.abort();
+        this.inflight?.get(f.id)?.abort();
         return;
       case 'ack': {
         if (this.session === undefined)
           return this.refuse('MALFORMED_FRAME', 'an ack before hello', CloseCode.MALFORMED_FRAME);
         // An ack for a stream that ended (the port closed meanwhile) is ignored.
-        const st = this.streams.get(f.h);
+        const st = this.streams?.get(f.h);
         if (st !== undefined) {
           // Credit never exceeds the window, whatever the client claims.
           st.credit = Math.min(st.window, st.credit + f.n);
@@ -424,7 +496,7 @@ class Connection {
    * the get result — when the port is unblocked or closed, and silently with the connection.
    */
   private async runStream(session: Session, st: PortStream): Promise<void> {
-    const engine = this.service.engine;
+    const engine = this.context.service.engine;
     while (!st.ended) {
       if (st.credit === 0 || this.paused) {
         await new Promise<void>((resolve) => {
@@ -433,41 +505,60 @@ class Connection {
         st.wake = undefined;
         continue;
       }
-      const max = Math.min(st.credit, this.limits.maxBatch);
-      const r =
-        st.version === 2
-          ? await session.getNotifyV2(st.handle, { max })
-          : await session.getNotifyAsync(st.handle, { max });
+      const max = Math.min(st.credit, this.context.limits.maxBatch);
+      if (st.version === 2) {
+        // The engine's read itself: an idle stream parks one promise, not one per layer.
+        const r = await session.takeNotifyV2(st.handle, max);
+        if (st.ended) break;
+        if (r.type !== 'indications') {
+          this.send({ t: 'notify', h: st.handle, n: [], drained: true, end: r });
+          break;
+        }
+        st.credit -= r.indications.length;
+        const drained = this.drained(engine, st.handle);
+        const n = r.indications as IndicationV2[];
+        this.sendText(this.context.encoder.frameV2(st.handle, n, drained));
+        continue;
+      }
+      const r = await session.getNotifyAsync(st.handle, { max });
       if (st.ended) break;
       if (r.type !== 'ok') {
         this.send({ t: 'notify', h: st.handle, n: [], drained: true, end: r });
         break;
       }
       st.credit -= r.notifications.length;
-      const info = engine.portInfo(st.handle);
-      const drained = info.type !== 'ok' || info.info.queued === 0;
-      if (st.version === 2)
-        this.sendText(this.encoder.frameV2(st.handle, r.notifications as IndicationV2[], drained));
-      else this.send({ t: 'notify', h: st.handle, n: r.notifications, drained });
+      const drained = this.drained(engine, st.handle);
+      this.send({ t: 'notify', h: st.handle, n: r.notifications, drained });
     }
     this.endStream(st);
+  }
+
+  /** Whether the port has nothing more queued (or is gone). */
+  private drained(engine: ClusterService['engine'], handle: string): boolean {
+    const info = engine.portInfo(handle);
+    return info.type !== 'ok' || info.info.queued === 0;
   }
 
   private endStream(st: PortStream): void {
     st.ended = true;
     st.wake?.();
-    if (this.streams.get(st.handle) === st) this.streams.delete(st.handle);
+    const streams = this.streams;
+    if (streams?.get(st.handle) !== st) return;
+    streams.delete(st.handle);
+    if (streams.size === 0) this.streams = undefined;
   }
 
   /** A failure when `hNotify` is streamed: gets on it are refused. */
   private streaming(hNotify: string): WireResult | undefined {
-    return this.streams.has(hNotify)
+    return this.streams?.has(hNotify) === true
       ? failure('PORT_STREAMING', `port ${hNotify} is streamed to this connection`)
       : undefined;
   }
 
   private async call(session: Session, f: CallFrame): Promise<void> {
-    if (this.inflight.has(f.id)) {
+    const { limits, metrics } = this.context;
+    const inflight = (this.inflight ??= new Map<number, AbortController | undefined>());
+    if (inflight.has(f.id)) {
       this.send({
         t: 'result',
         id: f.id,
@@ -475,22 +566,23 @@ class Connection {
       });
       return;
     }
-    if (this.inflight.size >= this.limits.maxCallsInFlight) {
+    if (inflight.size >= limits.maxCallsInFlight) {
       this.send({
         t: 'result',
         id: f.id,
-        r: failure('CALL_LIMIT', `at most ${this.limits.maxCallsInFlight} calls in flight`),
+        r: failure('CALL_LIMIT', `at most ${limits.maxCallsInFlight} calls in flight`),
       });
       return;
     }
     const parsed = parseParams(f.m, f.p);
     if (!parsed.ok) {
-      this.metrics.calls.inc({ method: 'invalid', result: 'error' });
+      this.dropInflightIfEmpty(inflight);
+      metrics.calls.inc({ method: 'invalid', result: 'error' });
       this.send({ t: 'result', id: f.id, r: failure('INVALID_ARGUMENT', parsed.message) });
       return;
     }
     const controller = WAITING_METHODS.has(parsed.method) ? new AbortController() : undefined;
-    this.inflight.set(f.id, controller);
+    inflight.set(f.id, controller);
     let r: WireResult;
     const started = performance.now();
     try {
@@ -498,25 +590,32 @@ class Connection {
     } catch (e) {
       if (controller?.signal.aborted === true) r = { type: 'cancelled', status: 1 };
       else {
-        this.log.error({ err: e, method: parsed.method }, 'call failed');
+        this.logAt('error', { err: e, method: parsed.method }, 'call failed');
         r = failure('INTERNAL', 'internal error; see the server log');
       }
     }
     if (MUTATIONS.has(parsed.method) && r.type === 'ok')
-      this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
-    this.inflight.delete(f.id);
-    this.metrics.calls.inc({ method: parsed.method, result: r.type });
+      metrics.commitSeconds.observe((performance.now() - started) / 1000);
+    inflight.delete(f.id);
+    this.dropInflightIfEmpty(inflight);
+    metrics.calls.inc({ method: parsed.method, result: r.type });
     this.send({ t: 'result', id: f.id, r });
     // After the result, so the client hears of the stream before its first notify frame.
     if (parsed.method === 'streamNotify' && r.type === 'ok') {
-      const st = this.streams.get((parsed.params as WireParams<'streamNotify'>).hNotify);
+      const st = this.streams?.get((parsed.params as WireParams<'streamNotify'>).hNotify);
       if (st !== undefined) void this.runStream(session, st);
     }
   }
 
+  /** Lets an idle connection's call table go (it is made again by the next call). */
+  private dropInflightIfEmpty(inflight: Map<number, AbortController | undefined>): void {
+    if (inflight.size === 0 && this.inflight === inflight) this.inflight = undefined;
+  }
+
   private portLimit(session: Session): WireResult | undefined {
-    return session.portCount >= this.limits.maxPortsPerSession
-      ? failure('PORT_LIMIT', `a session holds at most ${this.limits.maxPortsPerSession} ports`)
+    const max = this.context.limits.maxPortsPerSession;
+    return session.portCount >= max
+      ? failure('PORT_LIMIT', `a session holds at most ${max} ports`)
       : undefined;
   }
 
@@ -527,7 +626,8 @@ class Connection {
     params: unknown,
     signal: AbortSignal | undefined,
   ): Promise<WireResult> {
-    const batch = (max: number | undefined): number => Math.min(max ?? 1024, this.limits.maxBatch);
+    const maxBatch = this.context.limits.maxBatch;
+    const batch = (max: number | undefined): number => Math.min(max ?? 1024, maxBatch);
     // The method name only selects the parameter type; `params` was validated against it.
     const P = <M extends WireMethod>(_method: M): WireParams<M> => params as WireParams<M>;
     // A streamed port takes no gets (docs/protocol.md "Streams"): every waiting method names it.
@@ -652,7 +752,7 @@ class Connection {
         const streamed = this.streaming(p.hNotify);
         if (streamed !== undefined) return streamed;
         const window = p.window ?? DEFAULT_STREAM_WINDOW;
-        this.streams.set(p.hNotify, {
+        (this.streams ??= new Map<string, PortStream>()).set(p.hNotify, {
           handle: p.hNotify,
           version,
           window,
@@ -668,7 +768,7 @@ class Connection {
       case 'closeNotify': {
         const p = P(m);
         const r = s.closeNotify(p.hNotify);
-        const st = this.streams.get(p.hNotify);
+        const st = this.streams?.get(p.hNotify);
         if (r.type === 'ok' && st !== undefined) this.endStream(st);
         return r;
       }

@@ -447,3 +447,51 @@ test('a connection that stops answering pings is terminated and its session ends
     await service.close();
   }
 });
+
+test('the ping sweep also ends a connection that never said hello and never answers', async () => {
+  const service = await startClusterService({ store: createMemoryStore(), newId: testIds() });
+  const tokens = createTokenStore();
+  const server = await startWsServer({
+    service,
+    tokens,
+    port: 0,
+    limits: { pingIntervalMs: 100, helloTimeoutMs: 60_000 },
+  });
+  try {
+    const silent = new WebSocket(server.url, { autoPong: false });
+    await new Promise((resolve, reject) => {
+      silent.once('open', resolve);
+      silent.once('error', reject);
+    });
+    const closed = await new Promise<number>((resolve) => silent.once('close', resolve));
+    assert.equal(closed, 1006, 'terminated by the ping sweep, long before the hello timeout');
+    assert.equal((await server.metrics.deadPeers.get()).values[0]?.value, 1);
+  } finally {
+    await server.close();
+    await service.close();
+  }
+});
+
+test('close() returns once every connection has ended and its session is closed', async () => {
+  const service = await startClusterService({ store: createMemoryStore(), newId: testIds() });
+  const tokens = createTokenStore();
+  const token = tokens.create('read');
+  const server = await startWsServer({ service, tokens, port: 0 });
+  const peers: Peer[] = [];
+  try {
+    for (let i = 0; i < 5; i++) {
+      const p = await Peer.open(server.url);
+      assert.equal((await p.hello(token)).t, 'welcome');
+      peers.push(p);
+    }
+    assert.equal(service.sessionCount, 5);
+    assert.equal((await server.metrics.connections.get()).values[0]?.value, 5);
+    await server.close();
+    assert.equal(service.sessionCount, 0, 'every session ended with its connection');
+    assert.equal((await server.metrics.connections.get()).values[0]?.value, 0);
+    for (const p of peers) assert.equal(await p.closed(), 1001);
+  } finally {
+    await server.close();
+    await service.close();
+  }
+});
