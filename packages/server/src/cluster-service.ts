@@ -184,7 +184,7 @@ export class ClusterService {
 
   /**
    * Called by a session as it ends. A method rather than a callback handed to each session,
-   * so that an open session costs no closure (docs/benchmarks.md, memory per connection).
+   * so that an open session costs no closure (docs/benchmarks.md, "server memory per idle watcher").
    * @internal
    */
   sessionClosed(s: Session): void {

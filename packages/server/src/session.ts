@@ -24,6 +24,7 @@ import type {
   Ok,
   Outcome,
   PortHandle,
+  PortReader,
   TakeResult,
 } from '@clusnotify/core';
 import { allDocuments, checkKeyPath } from '@clusnotify/core';
@@ -98,6 +99,33 @@ export type GetNotifyV2Result =
   | { readonly type: 'unblocked'; readonly status: 0x103 }
   | { readonly type: 'timeout'; readonly status: 0x102 }
   | Failure;
+
+/**
+ * NOTIFICATION_DATA_ASYNC_RPC entries (§2.2.3.30) of version-1 indications: what
+ * {@link Session.getNotifyAsync} returns, and what a streamed version-1 port sends.
+ */
+export function asyncEntries(indications: readonly IndicationV1[]): AsyncEntry[] {
+  return indications.map((i) =>
+    i.lost === undefined
+      ? { notifyKey: i.notifyKey, filter: i.filter, name: i.name, revision: i.revision }
+      : {
+          notifyKey: i.notifyKey,
+          filter: i.filter,
+          name: i.name,
+          revision: i.revision,
+          lost: i.lost,
+        },
+  );
+}
+
+/** One entry of {@link GetNotifyAsyncResult}. */
+export interface AsyncEntry {
+  readonly notifyKey: number;
+  readonly filter: number;
+  readonly name: string;
+  readonly revision: number;
+  readonly lost?: NonNullable<IndicationV1['lost']>;
+}
 
 /** Most ports of one session that {@link Session.listSessions} lists one by one. */
 export const MAX_LISTED_PORTS = 64;
@@ -674,21 +702,7 @@ export class Session {
     if (typeof p !== 'string') return p;
     const r = await this.service.engine.take(p, options);
     if (r.type !== 'indications') return r;
-    return {
-      type: 'ok',
-      status: 0,
-      notifications: (r.indications as IndicationV1[]).map((i) =>
-        i.lost === undefined
-          ? { notifyKey: i.notifyKey, filter: i.filter, name: i.name, revision: i.revision }
-          : {
-              notifyKey: i.notifyKey,
-              filter: i.filter,
-              name: i.name,
-              revision: i.revision,
-              lost: i.lost,
-            },
-      ),
-    };
+    return { type: 'ok', status: 0, notifications: asyncEntries(r.indications as IndicationV1[]) };
   }
 
   /** ApiGetNotifyV2 (§3.1.4.2.138): the indications queued on a version-2 port, at least one. */
@@ -701,15 +715,21 @@ export class Session {
   }
 
   /**
-   * The engine's batch read on this session's version-2 port `hNotify`, for a transport that
-   * streams it: what {@link getNotifyV2} reads, as the engine's result (`indications` for `ok`).
-   * Not an async method, so a parked stream holds the engine's promise and no frame of this
-   * layer (an idle streamed port is what a server holds thousands of).
+   * A read of this session's port `hNotify` (either version) for a transport that streams it:
+   * the engine's {@link NotificationEngine.takeOrPark} after the handle checks. What a get
+   * would return at once, or undefined when `reader` was parked (it then completes through
+   * its `complete`). An idle streamed port so costs its reader, not a promise and its frames.
    */
-  takeNotifyV2(hNotify: string, max: number): Promise<TakeResult> {
-    const p = this.port(hNotify, 2);
-    if (typeof p !== 'string') return Promise.resolve(p);
-    return this.service.engine.take(p, { max });
+  takeOrPark(hNotify: string, reader: PortReader): TakeResult | undefined {
+    const p = this.port(hNotify);
+    if (typeof p !== 'string') return p;
+    return this.service.engine.takeOrPark(p, reader);
+  }
+
+  /** Removes a reader that {@link takeOrPark} parked on `hNotify`, if it is still parked. */
+  unpark(hNotify: string, reader: PortReader): void {
+    if (this.handles.get(hNotify)?.kind === 'notify')
+      this.service.engine.unparkReader(hNotify, reader);
   }
 
   /**

@@ -27,6 +27,7 @@ import {
 } from '@clusnotify/protocol';
 import type {
   CallFrame,
+  IndicationV1,
   IndicationV2,
   ServerFrame,
   WireLimits,
@@ -35,10 +36,11 @@ import type {
   WireParams,
   WireResult,
 } from '@clusnotify/protocol';
-import type { Command } from '@clusnotify/core';
+import type { Command, PortReader, TakeResult } from '@clusnotify/core';
 import type { ClusterService } from './cluster-service.js';
 import { createMetrics } from './metrics.js';
 import type { ServerMetrics } from './metrics.js';
+import { asyncEntries } from './session.js';
 import type { Session } from './session.js';
 import { loadStaticFiles } from './static-files.js';
 import type { TokenStore } from './tokens.js';
@@ -269,19 +271,41 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
 }
 
 /**
- * A port this connection streams (docs/protocol.md "Streams"): its indications go out in
- * `notify` frames while the client has credit; each `ack` frame gives credit back.
+ * Where a stream is: sending (`running`), waiting on the port with a parked read (`parked`),
+ * waiting for credit or for the send buffer to drain (`held`), or over (`ended`).
  */
-interface PortStream {
-  readonly handle: string;
-  readonly version: 1 | 2;
-  /** Most indications unacknowledged at once. */
-  readonly window: number;
+type StreamState = 'running' | 'parked' | 'held' | 'ended';
+
+/**
+ * A port this connection streams (docs/protocol.md "Streams"): its indications go out in
+ * `notify` frames while the client has credit; each `ack` frame gives credit back. While the
+ * port is empty the stream itself is the read parked on it (no promise, no async frame: an
+ * idle streamed port is what a server holds thousands of).
+ */
+class PortStream implements PortReader {
+  state: StreamState = 'running';
   /** Indications the server may still send before the next ack. */
   credit: number;
-  /** Resolves the loop's wait for credit (or for the send buffer to drain). */
-  wake: (() => void) | undefined;
-  ended: boolean;
+  /** Most indications the parked read takes (set as it parks). */
+  max = 1;
+
+  constructor(
+    private readonly connection: Connection,
+    readonly handle: string,
+    readonly version: 1 | 2,
+    /** Most indications unacknowledged at once. */
+    readonly window: number,
+  ) {
+    this.credit = window;
+  }
+
+  /**
+   * The parked read completed. The engine calls this during a publish, unblock or close; the
+   * stream goes on in a microtask, after that call, as it did after an awaited get.
+   */
+  complete(result: TakeResult): void {
+    queueMicrotask(() => this.connection.streamRead(this, result));
+  }
 }
 
 /** What every connection of a server shares (one object, so a connection holds one pointer). */
@@ -302,7 +326,7 @@ interface ConnectionContext {
  * A server holds thousands of these idle, so what one keeps is kept small: per-call and
  * per-stream tables exist only while in use, the hello timer is dropped once the hello came,
  * listeners and the ping timer belong to the server, and the peer's address is read only for a
- * log line (docs/benchmarks.md, memory per connection).
+ * log line (docs/benchmarks.md, "server memory per idle watcher").
  */
 class Connection {
   /** Bytes read from the socket at the last ping; -1 before the first. */
@@ -310,8 +334,11 @@ class Connection {
   private session: Session | undefined;
   /** Calls in flight by id, with the controller of a waiting one; undefined when none. */
   private inflight: Map<number, AbortController | undefined> | undefined;
-  /** Streamed ports by handle; undefined when none. */
-  private streams: Map<string, PortStream> | undefined;
+  /**
+   * Streamed ports: none, the one (most connections stream one port; a Map of one entry
+   * costs ~200 B), or a Map by handle from the second on.
+   */
+  private streams: PortStream | Map<string, PortStream> | undefined;
   private helloTimer: NodeJS.Timeout | undefined;
   /** `address:port` of the peer, read at the first log line. */
   private peer: string | undefined;
@@ -336,7 +363,7 @@ class Connection {
     const inflight = this.inflight;
     this.inflight = undefined;
     if (inflight !== undefined) for (const c of inflight.values()) c?.abort();
-    if (this.streams !== undefined) for (const st of this.streams.values()) this.endStream(st);
+    for (const st of this.allStreams()) this.endStream(st);
     this.session?.close();
   }
 
@@ -383,7 +410,7 @@ class Connection {
       if (this.paused && this.ws.bufferedAmount < SEND_LOW_WATER) {
         this.paused = false;
         this.ws.resume();
-        if (this.streams !== undefined) for (const st of this.streams.values()) st.wake?.();
+        for (const st of this.allStreams()) this.resume(st);
       }
     });
     if (!this.paused && this.ws.bufferedAmount > SEND_HIGH_WATER) {
@@ -478,11 +505,11 @@ class Connection {
         if (this.session === undefined)
           return this.refuse('MALFORMED_FRAME', 'an ack before hello', CloseCode.MALFORMED_FRAME);
         // An ack for a stream that ended (the port closed meanwhile) is ignored.
-        const st = this.streams?.get(f.h);
+        const st = this.stream(f.h);
         if (st !== undefined) {
           // Credit never exceeds the window, whatever the client claims.
           st.credit = Math.min(st.window, st.credit + f.n);
-          st.wake?.();
+          this.resume(st);
         }
         return;
       }
@@ -490,67 +517,104 @@ class Connection {
   }
 
   /**
-   * Pushes a streamed port's indications (docs/protocol.md "Streams"): waits on the port like
-   * a parked get, sends what it took as one `notify` frame, and goes on while the client has
-   * credit and the send buffer is below its high-water mark. Ends — with a last frame carrying
-   * the get result — when the port is unblocked or closed, and silently with the connection.
+   * Moves a streamed port on (docs/protocol.md "Streams"): while the client has credit and the
+   * send buffer is below its high-water mark, takes what the port holds and sends it as one
+   * `notify` frame; then parks the stream on the empty port (the read comes back through
+   * {@link streamRead}) or holds it until an ack or a drained send buffer. Ends — with a last
+   * frame carrying the get result — when the port is unblocked or closed, and silently with
+   * the connection.
    */
-  private async runStream(session: Session, st: PortStream): Promise<void> {
-    const engine = this.context.service.engine;
-    while (!st.ended) {
+  private pump(st: PortStream): void {
+    const session = this.session;
+    if (session === undefined) return;
+    while (st.state === 'running') {
       if (st.credit === 0 || this.paused) {
-        await new Promise<void>((resolve) => {
-          st.wake = resolve;
-        });
-        st.wake = undefined;
-        continue;
+        st.state = 'held';
+        return;
       }
-      const max = Math.min(st.credit, this.context.limits.maxBatch);
-      if (st.version === 2) {
-        // The engine's read itself: an idle stream parks one promise, not one per layer.
-        const r = await session.takeNotifyV2(st.handle, max);
-        if (st.ended) break;
-        if (r.type !== 'indications') {
-          this.send({ t: 'notify', h: st.handle, n: [], drained: true, end: r });
-          break;
-        }
-        st.credit -= r.indications.length;
-        const drained = this.drained(engine, st.handle);
-        const n = r.indications as IndicationV2[];
-        this.sendText(this.context.encoder.frameV2(st.handle, n, drained));
-        continue;
+      st.max = Math.min(st.credit, this.context.limits.maxBatch);
+      const r = session.takeOrPark(st.handle, st);
+      if (r === undefined) {
+        st.state = 'parked';
+        return;
       }
-      const r = await session.getNotifyAsync(st.handle, { max });
-      if (st.ended) break;
-      if (r.type !== 'ok') {
-        this.send({ t: 'notify', h: st.handle, n: [], drained: true, end: r });
-        break;
-      }
-      st.credit -= r.notifications.length;
-      const drained = this.drained(engine, st.handle);
-      this.send({ t: 'notify', h: st.handle, n: r.notifications, drained });
+      this.sendStreamed(st, r);
     }
-    this.endStream(st);
   }
 
-  /** Whether the port has nothing more queued (or is gone). */
-  private drained(engine: ClusterService['engine'], handle: string): boolean {
-    const info = engine.portInfo(handle);
-    return info.type !== 'ok' || info.info.queued === 0;
+  /** The read `st` parked completed with `r` (ignored when the stream ended meanwhile). */
+  streamRead(st: PortStream, r: TakeResult): void {
+    if (st.state !== 'parked') return;
+    st.state = 'running';
+    this.sendStreamed(st, r);
+    this.pump(st);
+  }
+
+  /** Goes on with a stream held for credit or for the send buffer. */
+  private resume(st: PortStream): void {
+    if (st.state !== 'held') return;
+    st.state = 'running';
+    this.pump(st);
+  }
+
+  /** Sends what a read of the stream took; anything but indications ends the stream. */
+  private sendStreamed(st: PortStream, r: TakeResult): void {
+    if (r.type !== 'indications') {
+      this.send({ t: 'notify', h: st.handle, n: [], drained: true, end: r });
+      this.endStream(st);
+      return;
+    }
+    st.credit -= r.indications.length;
+    const info = this.context.service.engine.portInfo(st.handle);
+    const drained = info.type !== 'ok' || info.info.queued === 0;
+    if (st.version === 2) {
+      const n = r.indications as IndicationV2[];
+      this.sendText(this.context.encoder.frameV2(st.handle, n, drained));
+    } else {
+      const n = asyncEntries(r.indications as IndicationV1[]);
+      this.send({ t: 'notify', h: st.handle, n, drained });
+    }
   }
 
   private endStream(st: PortStream): void {
-    st.ended = true;
-    st.wake?.();
+    if (st.state === 'parked') this.session?.unpark(st.handle, st);
+    st.state = 'ended';
     const streams = this.streams;
-    if (streams?.get(st.handle) !== st) return;
-    streams.delete(st.handle);
-    if (streams.size === 0) this.streams = undefined;
+    if (streams === st) this.streams = undefined;
+    else if (streams instanceof Map && streams.get(st.handle) === st) {
+      streams.delete(st.handle);
+      if (streams.size === 1) this.streams = streams.values().next().value;
+    }
+  }
+
+  /** The stream of port `handle`, if this connection streams it. */
+  private stream(handle: string): PortStream | undefined {
+    const streams = this.streams;
+    if (streams instanceof PortStream) return streams.handle === handle ? streams : undefined;
+    return streams?.get(handle);
+  }
+
+  /** Every stream of this connection, as a copy (the loops over it may end streams). */
+  private allStreams(): PortStream[] {
+    const streams = this.streams;
+    if (streams === undefined) return [];
+    return streams instanceof PortStream ? [streams] : [...streams.values()];
+  }
+
+  private addStream(st: PortStream): void {
+    const streams = this.streams;
+    if (streams === undefined) this.streams = st;
+    else if (streams instanceof PortStream)
+      this.streams = new Map([
+        [streams.handle, streams],
+        [st.handle, st],
+      ]);
+    else streams.set(st.handle, st);
   }
 
   /** A failure when `hNotify` is streamed: gets on it are refused. */
   private streaming(hNotify: string): WireResult | undefined {
-    return this.streams?.has(hNotify) === true
+    return this.stream(hNotify) !== undefined
       ? failure('PORT_STREAMING', `port ${hNotify} is streamed to this connection`)
       : undefined;
   }
@@ -602,8 +666,8 @@ class Connection {
     this.send({ t: 'result', id: f.id, r });
     // After the result, so the client hears of the stream before its first notify frame.
     if (parsed.method === 'streamNotify' && r.type === 'ok') {
-      const st = this.streams?.get((parsed.params as WireParams<'streamNotify'>).hNotify);
-      if (st !== undefined) void this.runStream(session, st);
+      const st = this.stream((parsed.params as WireParams<'streamNotify'>).hNotify);
+      if (st !== undefined) this.pump(st);
     }
   }
 
@@ -752,14 +816,8 @@ class Connection {
         const streamed = this.streaming(p.hNotify);
         if (streamed !== undefined) return streamed;
         const window = p.window ?? DEFAULT_STREAM_WINDOW;
-        (this.streams ??= new Map<string, PortStream>()).set(p.hNotify, {
-          handle: p.hNotify,
-          version,
-          window,
-          credit: window,
-          wake: undefined,
-          ended: false,
-        });
+        const st = new PortStream(this, p.hNotify, version, window);
+        this.addStream(st);
         const out: WireResult & { window: number } = { type: 'ok', status: 0, window };
         return out;
       }
@@ -768,7 +826,7 @@ class Connection {
       case 'closeNotify': {
         const p = P(m);
         const r = s.closeNotify(p.hNotify);
-        const st = this.streams?.get(p.hNotify);
+        const st = this.stream(p.hNotify);
         if (r.type === 'ok' && st !== undefined) this.endStream(st);
         return r;
       }
