@@ -20,6 +20,7 @@ export type {
   PortCounters,
   PortHandle,
   PortInfo,
+  PortReader,
   ReadOptions,
   TakeOptions,
   TakeResult,

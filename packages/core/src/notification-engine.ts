@@ -40,6 +40,18 @@ export type TakeResult =
   | WaitEnd
   | Failure;
 
+/**
+ * A transport's reader of a streamed port, parked by {@link NotificationEngine.takeOrPark}:
+ * `complete` gets the {@link TakeResult} of the publish that queued for the port, or
+ * `interrupted` when the port is unblocked or closed. Called synchronously, during a publish
+ * or an unblock or close: defer any work that may call back into the engine.
+ */
+export interface PortReader {
+  /** Most indications the parked take returns (read when it completes). */
+  readonly max: number;
+  complete(result: TakeResult): void;
+}
+
 /** Options of a read. */
 export interface ReadOptions {
   /**
@@ -714,6 +726,30 @@ export class NotificationEngine {
       );
     }
     return this.read(handle, options, max, false) as Promise<TakeResult>;
+  }
+
+  /**
+   * A take for a transport that streams the port: returns what {@link take} would at once —
+   * up to `reader.max` indications when any are queued, `unblocked`, or PORT_NOT_FOUND — and
+   * otherwise parks `reader` and returns undefined; the reader then completes like a parked
+   * take without timeout. No promise, timer or signal: an idle stream costs the engine one
+   * slot in the port's list of parked reads.
+   */
+  takeOrPark(handle: PortHandle, reader: PortReader): TakeResult | undefined {
+    const port = this.lookup(handle);
+    if (port === undefined) return portNotFound(handle);
+    if (!Number.isInteger(reader.max) || reader.max < 1) {
+      return failure('INVALID_ARGUMENT', `max must be an integer >= 1, got ${String(reader.max)}`);
+    }
+    if (port.state !== 'open') return UNBLOCKED;
+    if (port.queued > 0) return this.takeFrom(port, reader.max, false) as TakeResult;
+    port.parkRead(reader);
+    return undefined;
+  }
+
+  /** Removes a reader parked by {@link takeOrPark}; nothing happens when it is not parked. */
+  unparkReader(handle: PortHandle, reader: PortReader): void {
+    this.lookup(handle)?.unpark(reader);
   }
 
   private read(

@@ -62,11 +62,25 @@ class LostRun {
 }
 
 /**
+ * A read parked on a port: a {@link Waiter} (a get, settled through a promise) or a
+ * transport's stream reader (see {@link NotificationEngine.takeOrPark}). The port completes it
+ * once, with the result of taking up to `max` indications or with `interrupted`, and has
+ * removed it from its list by then.
+ */
+export interface ParkedRead {
+  /** Most indications this read takes. */
+  readonly max: number;
+  /** A single-indication read (next) rather than a batch (take); leave out for a batch. */
+  readonly single?: boolean;
+  complete(result: unknown): void;
+}
+
+/**
  * One parked read. It completes with the indications it takes (when the engine flushes wakes
  * after a publish), or with a {@link WaitOutcome}, or rejects with its signal's reason. A class
  * rather than closures, so parking allocates one object and one promise.
  */
-export class Waiter {
+export class Waiter implements ParkedRead {
   resolve!: (result: unknown) => void;
   reject!: (reason: unknown) => void;
   private timer: TimerToken = undefined;
@@ -153,7 +167,7 @@ export class NotifyPort {
   private capacity = 0;
   private head = 0;
   private size = 0;
-  private waiters: Waiter[] | undefined = undefined;
+  private waiters: ParkedRead[] | undefined = undefined;
   private listedReady = false;
   private listedWake = false;
 
@@ -371,12 +385,19 @@ export class NotifyPort {
       waiter.reject = reject;
     });
     waiter.arm(timeoutMs);
-    (this.waiters ??= []).push(waiter);
+    this.parkRead(waiter);
     return promise;
   }
 
-  /** Removes a read that gave up (timeout or abort). */
-  unpark(waiter: Waiter): void {
+  /** Parks a read that completes through its own `complete` (no timeout, no signal). */
+  parkRead(read: ParkedRead): void {
+    // Exact-size while alone (most ports have one parked read): `[].push` would reserve 17 slots.
+    if (this.waiters === undefined) this.waiters = [read];
+    else this.waiters.push(read);
+  }
+
+  /** Removes a read that gave up (timeout, abort, or a stream that ended). */
+  unpark(waiter: ParkedRead): void {
     const waiters = this.waiters;
     if (waiters === undefined) return;
     const i = waiters.indexOf(waiter);
@@ -393,8 +414,8 @@ export class NotifyPort {
     this.listedWake = false;
     const waiters = this.waiters;
     while (waiters !== undefined && waiters.length > 0 && this.size > 0 && this.state === 'open') {
-      const w = waiters.shift() as Waiter;
-      w.complete(take(this, w.max, w.single));
+      const w = waiters.shift() as ParkedRead;
+      w.complete(take(this, w.max, w.single === true));
     }
     if (waiters !== undefined && waiters.length === 0) this.waiters = undefined;
   }

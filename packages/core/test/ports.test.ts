@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClusterChange, ClusterObjectType } from '@clusnotify/protocol';
 import { NotificationEngine } from '@clusnotify/core';
+import type { PortReader, TakeResult } from '@clusnotify/core';
 import { assertFailure, assertOk, drainV1, ev1, openPort, setup } from './helpers.js';
 
 const { GROUP_STATE, GROUP_ADDED, RESOURCE_STATE } = ClusterChange;
@@ -304,4 +305,77 @@ test('the default clock and random source of the host are used when none is give
 test('invalid engine options are refused at construction', () => {
   assert.throws(() => new NotificationEngine({ maxQueuedPerPort: 0 }), RangeError);
   assert.throws(() => new NotificationEngine({ maxPorts: 1.5 }), RangeError);
+});
+
+describe('stream readers (takeOrPark, for a transport that streams a port)', () => {
+  /** A reader that records what it was completed with. */
+  function reader(max: number): PortReader & { results: TakeResult[] } {
+    const results: TakeResult[] = [];
+    return { max, results, complete: (r) => results.push(r) };
+  }
+  const names = (r: TakeResult | undefined): string[] =>
+    r?.type === 'indications' ? r.indications.map((i) => (i as { name: string }).name) : [];
+
+  test('takeOrPark takes what is queued at once, at most max, without parking', () => {
+    const { engine } = setup();
+    const h = openPort(engine, 1);
+    assertOk(engine.addClusterFilter(h, { filter: RESOURCE_STATE, notifyKey: 1 }));
+    engine.publish([1, 2, 3].map((i) => ev1(RESOURCE_STATE, 'r1', `s${i}`)));
+    const rd = reader(2);
+    assert.deepEqual(names(engine.takeOrPark(h, rd)), ['s1', 's2']);
+    assert.deepEqual(names(engine.takeOrPark(h, rd)), ['s3']);
+    assert.deepEqual(rd.results, []);
+    const info = engine.portInfo(h);
+    assert.ok(info.type === 'ok' && info.info.parked === 0);
+  });
+
+  test('on an empty port the reader parks, and the next publish completes it once with what it queued', () => {
+    const { engine, clock } = setup();
+    const h = openPort(engine, 2);
+    const p1 = openPort(engine, 1);
+    assertOk(engine.addClusterFilter(p1, { filter: RESOURCE_STATE, notifyKey: 1 }));
+    const rd = reader(10);
+    assert.equal(engine.takeOrPark(p1, rd), undefined);
+    const info = engine.portInfo(p1);
+    assert.ok(info.type === 'ok' && info.info.parked === 1, 'counted as a parked read');
+    assert.equal(clock.pendingTimers, 0, 'no timer');
+    engine.publish([ev1(RESOURCE_STATE, 'r1', 'a'), ev1(RESOURCE_STATE, 'r1', 'b')]);
+    engine.publish([ev1(RESOURCE_STATE, 'r1', 'c')]);
+    assert.equal(rd.results.length, 1, 'completed once, synchronously, by the first publish');
+    assert.deepEqual(names(rd.results[0]), ['a', 'b']);
+    assert.deepEqual(names(engine.takeOrPark(p1, rd)), ['c']);
+    assertOk(engine.close(h));
+  });
+
+  test('unblock and close complete a parked reader with interrupted; unblocked and unknown ports answer at once', () => {
+    const { engine } = setup();
+    const h = openPort(engine, 1);
+    const rd = reader(4);
+    assert.equal(engine.takeOrPark(h, rd), undefined);
+    assertOk(engine.unblock(h));
+    assert.deepEqual(rd.results, [{ type: 'interrupted', status: 1 }]);
+    assert.deepEqual(engine.takeOrPark(h, rd), { type: 'unblocked', status: 0x103 });
+    const other = openPort(engine, 1);
+    const rd2 = reader(4);
+    assert.equal(engine.takeOrPark(other, rd2), undefined);
+    assertOk(engine.close(other));
+    assert.deepEqual(rd2.results, [{ type: 'interrupted', status: 1 }]);
+    assertFailure(engine.takeOrPark(other, rd2) as TakeResult, 6, 'PORT_NOT_FOUND');
+  });
+
+  test('an unparked reader is not completed by later publishes, and its indications stay queued', () => {
+    const { engine } = setup();
+    const h = openPort(engine, 1);
+    assertOk(engine.addClusterFilter(h, { filter: RESOURCE_STATE, notifyKey: 1 }));
+    const rd = reader(4);
+    assert.equal(engine.takeOrPark(h, rd), undefined);
+    engine.unparkReader(h, rd);
+    engine.unparkReader(h, rd); // not parked: nothing happens
+    engine.publish([ev1(RESOURCE_STATE, 'r1', 'x')]);
+    assert.deepEqual(rd.results, []);
+    assert.deepEqual(
+      drainV1(engine, h).map((i) => i.name),
+      ['x'],
+    );
+  });
 });

@@ -18,7 +18,15 @@ import type {
   IndicationV2,
   WireFilter,
 } from '@clusnotify/protocol';
-import type { AbortSignalLike, Command, Ok, Outcome, PortHandle } from '@clusnotify/core';
+import type {
+  AbortSignalLike,
+  Command,
+  Ok,
+  Outcome,
+  PortHandle,
+  PortReader,
+  TakeResult,
+} from '@clusnotify/core';
 import { allDocuments, checkKeyPath } from '@clusnotify/core';
 import type { ModelDocument } from '@clusnotify/core';
 import type { ClusterService, Executed } from './cluster-service.js';
@@ -38,6 +46,13 @@ type Entry =
     }
   | { readonly kind: 'key'; readonly path: string }
   | { readonly kind: 'notify'; readonly version: 1 | 2 };
+
+/** The entries of cluster and port handles carry nothing of their own: one of each is shared. */
+const CLUSTER_ENTRY: Entry = Object.freeze({ kind: 'cluster' });
+const PORT_ENTRIES = {
+  1: Object.freeze({ kind: 'notify', version: 1 }),
+  2: Object.freeze({ kind: 'notify', version: 2 }),
+} as const satisfies Record<1 | 2, Entry>;
 
 /** The entry type a handle of kind K has. */
 type EntryOf<K extends HandleKind> = K extends 'cluster'
@@ -84,6 +99,33 @@ export type GetNotifyV2Result =
   | { readonly type: 'unblocked'; readonly status: 0x103 }
   | { readonly type: 'timeout'; readonly status: 0x102 }
   | Failure;
+
+/**
+ * NOTIFICATION_DATA_ASYNC_RPC entries (§2.2.3.30) of version-1 indications: what
+ * {@link Session.getNotifyAsync} returns, and what a streamed version-1 port sends.
+ */
+export function asyncEntries(indications: readonly IndicationV1[]): AsyncEntry[] {
+  return indications.map((i) =>
+    i.lost === undefined
+      ? { notifyKey: i.notifyKey, filter: i.filter, name: i.name, revision: i.revision }
+      : {
+          notifyKey: i.notifyKey,
+          filter: i.filter,
+          name: i.name,
+          revision: i.revision,
+          lost: i.lost,
+        },
+  );
+}
+
+/** One entry of {@link GetNotifyAsyncResult}. */
+export interface AsyncEntry {
+  readonly notifyKey: number;
+  readonly filter: number;
+  readonly name: string;
+  readonly revision: number;
+  readonly lost?: NonNullable<IndicationV1['lost']>;
+}
 
 /** Most ports of one session that {@link Session.listSessions} lists one by one. */
 export const MAX_LISTED_PORTS = 64;
@@ -192,7 +234,6 @@ export class Session {
     private readonly service: ClusterService,
     /** The access level granted to this session and every handle it opens. */
     readonly access: AccessLevel,
-    private readonly onClose: () => void,
     /** The program on the other end, as it named itself ('' when unknown). */
     readonly client = '',
   ) {}
@@ -247,7 +288,7 @@ export class Session {
 
   /** ApiOpenCluster (§3.1.4.2.1). */
   openCluster(): Outcome<{ readonly handle: string }> {
-    return this.add({ kind: 'cluster' });
+    return this.add(CLUSTER_ENTRY);
   }
   /** ApiCloseCluster (§3.1.4.2.2). */
   closeCluster(hCluster: string): Outcome {
@@ -363,7 +404,7 @@ export class Session {
     if (this.closed) return failure('SESSION_CLOSED', 'the session is closed');
     const r = this.service.engine.createPort(version);
     if (r.type === 'error') return r;
-    const added = this.add({ kind: 'notify', version }, r.handle);
+    const added = this.add(PORT_ENTRIES[version], r.handle);
     if (added.type === 'error') this.service.engine.close(r.handle);
     return added;
   }
@@ -662,21 +703,7 @@ export class Session {
     const r = await this.service.engine.take(p, options);
     this.service.tookFrom(p);
     if (r.type !== 'indications') return r;
-    return {
-      type: 'ok',
-      status: 0,
-      notifications: (r.indications as IndicationV1[]).map((i) =>
-        i.lost === undefined
-          ? { notifyKey: i.notifyKey, filter: i.filter, name: i.name, revision: i.revision }
-          : {
-              notifyKey: i.notifyKey,
-              filter: i.filter,
-              name: i.name,
-              revision: i.revision,
-              lost: i.lost,
-            },
-      ),
-    };
+    return { type: 'ok', status: 0, notifications: asyncEntries(r.indications as IndicationV1[]) };
   }
 
   /** ApiGetNotifyV2 (§3.1.4.2.138): the indications queued on a version-2 port, at least one. */
@@ -687,6 +714,24 @@ export class Session {
     this.service.tookFrom(p);
     if (r.type !== 'indications') return r;
     return { type: 'ok', status: 0, notifications: r.indications as IndicationV2[] };
+  }
+
+  /**
+   * A read of this session's port `hNotify` (either version) for a transport that streams it:
+   * the engine's {@link NotificationEngine.takeOrPark} after the handle checks. What a get
+   * would return at once, or undefined when `reader` was parked (it then completes through
+   * its `complete`). An idle streamed port so costs its reader, not a promise and its frames.
+   */
+  takeOrPark(hNotify: string, reader: PortReader): TakeResult | undefined {
+    const p = this.port(hNotify);
+    if (typeof p !== 'string') return p;
+    return this.service.engine.takeOrPark(p, reader);
+  }
+
+  /** Removes a reader that {@link takeOrPark} parked on `hNotify`, if it is still parked. */
+  unpark(hNotify: string, reader: PortReader): void {
+    if (this.handles.get(hNotify)?.kind === 'notify')
+      this.service.engine.unparkReader(hNotify, reader);
   }
 
   /**
@@ -1087,6 +1132,6 @@ export class Session {
     this.closed = true;
     for (const [h, e] of this.handles) if (e.kind === 'notify') this.service.engine.close(h);
     this.handles.clear();
-    this.onClose();
+    this.service.sessionClosed(this);
   }
 }

@@ -26,6 +26,7 @@ import {
 } from '@clusnotify/protocol';
 import type {
   CallFrame,
+  IndicationV1,
   IndicationV2,
   ServerFrame,
   WireLimits,
@@ -33,10 +34,11 @@ import type {
   WireParams,
   WireResult,
 } from '@clusnotify/protocol';
-import type { Command } from '@clusnotify/core';
+import type { Command, PortReader, TakeResult } from '@clusnotify/core';
 import type { ClusterService } from './cluster-service.js';
 import { createMetrics } from './metrics.js';
 import type { ServerMetrics } from './metrics.js';
+import { asyncEntries } from './session.js';
 import type { Session } from './session.js';
 import { loadStaticFiles } from './static-files.js';
 import type { TokenStore } from './tokens.js';
@@ -151,57 +153,71 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
   const http: HttpServer = options.tls
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
     : createHttpServer(onRequest);
-  // ws itself drops frames far over the limit; the handler answers those just over it.
+  // ws itself drops frames far over the limit; the handler answers those just over it. The
+  // server keeps its own table of connections, so ws's (a set entry and a close listener per
+  // connection) is off; so is permessage-deflate, whose zlib state per connection the
+  // protocol's small JSON frames do not repay.
   const wss = new WebSocketServer({
     server: http,
     path: WIRE_PATH,
     maxPayload: limits.maxFrameBytes * 4,
+    clientTracking: false,
+    perMessageDeflate: false,
   });
-  const connections = new Set<WebSocket>();
-  // One for the server: an event streamed to many connections is serialised once.
-  const encoder = new NotifyFrameEncoder();
+  // Every open connection; its listeners below find their Connection here. They are made once
+  // for the server, with `this` the WebSocket, so that a connection costs no closures.
+  const connections = new Map<WebSocket, Connection>();
+  const context: ConnectionContext = {
+    service,
+    tokens,
+    limits,
+    metrics,
+    log,
+    serverName,
+    // One for the server: an event streamed to many connections is serialised once.
+    encoder: new NotifyFrameEncoder(),
+  };
+  let onEmpty: (() => void) | undefined;
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    connections.get(this)?.onMessage(data, isBinary);
+  }
+  function onError(this: WebSocket, e: Error): void {
+    connections.get(this)?.onError(e);
+  }
+  function onClose(this: WebSocket): void {
+    const conn = connections.get(this);
+    if (conn === undefined) return;
+    connections.delete(this);
+    metrics.connections.dec();
+    conn.closed();
+    if (connections.size === 0) onEmpty?.();
+  }
 
   wss.on('connection', (ws, req) => {
-    connections.add(ws);
+    connections.set(ws, new Connection(ws, req.socket, context));
     metrics.connections.inc();
-    const peer = `${req.socket.remoteAddress ?? '?'}:${String(req.socket.remotePort ?? '?')}`;
-    const conn = new Connection(
-      ws,
-      service,
-      tokens,
-      limits,
-      metrics,
-      log.child({ peer }),
-      serverName,
-      encoder,
-      req.socket,
-    );
-    ws.on('close', () => {
-      connections.delete(ws);
-      metrics.connections.dec();
-      conn.closed();
-    });
+    ws.on('message', onMessage);
+    ws.on('error', onError);
+    ws.on('close', onClose);
   });
   wss.on('error', (e) => log.error({ err: e }, 'websocket server error'));
 
   // Liveness: a connection that did not answer the last ping is gone without a close (a peer
-  // that lost power, a dropped network path); terminating it frees its session and ports.
-  const alive = new WeakSet<WebSocket>();
-  wss.on('connection', (ws) => {
-    alive.add(ws);
-    ws.on('pong', () => alive.add(ws));
-  });
+  // that lost power, a dropped network path); terminating it frees its session and ports. One
+  // timer for the server sweeps every connection. The answer is seen as bytes read from the
+  // socket since the previous sweep: the pong, or any frame, shows the peer is there. That
+  // spares each connection a pong listener (a WebSocket's fourth event name, which doubles its
+  // listener table).
   const pinger =
     limits.pingIntervalMs > 0
       ? setInterval(() => {
-          for (const ws of connections) {
-            if (!alive.has(ws)) {
+          for (const [ws, conn] of connections) {
+            if (!conn.answeredPing()) {
               log.info('no answer to ping: terminating the connection');
               metrics.deadPeers.inc();
               ws.terminate();
               continue;
             }
-            alive.delete(ws);
             ws.ping();
           }
         }, limits.pingIntervalMs)
@@ -233,13 +249,19 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
         // WebSocket server's own close completes once its clients are gone, so it is awaited last.
         const listenerClosed = new Promise<void>((resolve) => http.close(() => resolve()));
         const wssClosed = new Promise<void>((resolve) => wss.close(() => resolve()));
-        for (const ws of connections) ws.close(CloseCode.GOING_AWAY, 'server shutting down');
+        // Resolves once every connection has ended (its close event ran, its session closed).
+        const ended = new Promise<void>((resolve) => {
+          onEmpty = resolve;
+          if (connections.size === 0) resolve();
+        });
+        for (const ws of connections.keys()) ws.close(CloseCode.GOING_AWAY, 'server shutting down');
         const deadline = Date.now() + 2000;
         while (connections.size > 0 && Date.now() < deadline)
           await new Promise((r) => setTimeout(r, 10));
-        for (const ws of connections) ws.terminate();
+        // A terminated connection's close event follows its socket's, in a few turns at most.
+        for (const ws of connections.keys()) ws.terminate();
         http.closeAllConnections();
-        await Promise.all([wssClosed, listenerClosed]);
+        await Promise.all([wssClosed, listenerClosed, ended]);
       })();
       return closing;
     },
@@ -247,22 +269,43 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
 }
 
 /**
- * A port this connection streams (docs/protocol.md "Streams"): its indications go out in
- * `notify` frames while the client has credit; each `ack` frame gives credit back.
+ * Where a stream is: sending (`running`), waiting on the port with a parked read (`parked`),
+ * waiting for credit or for the send buffer to drain (`held`), or over (`ended`).
  */
-interface PortStream {
-  readonly handle: string;
-  readonly version: 1 | 2;
-  /** Most indications unacknowledged at once. */
-  readonly window: number;
+type StreamState = 'running' | 'parked' | 'held' | 'ended';
+
+/**
+ * A port this connection streams (docs/protocol.md "Streams"): its indications go out in
+ * `notify` frames while the client has credit; each `ack` frame gives credit back. While the
+ * port is empty the stream itself is the read parked on it (no promise, no async frame: an
+ * idle streamed port is what a server holds thousands of).
+ */
+class PortStream implements PortReader {
+  state: StreamState = 'running';
   /** Indications the server may still send before the next ack. */
   credit: number;
-  /** Resolves the loop's wait for credit (or for the send buffer to drain). */
-  wake: (() => void) | undefined;
-  ended: boolean;
+  /** Most indications the parked read takes (set as it parks). */
+  max = 1;
+
+  constructor(
+    private readonly connection: Connection,
+    readonly handle: string,
+    readonly version: 1 | 2,
+    /** Most indications unacknowledged at once. */
+    readonly window: number,
+  ) {
+    this.credit = window;
+  }
+
+  /**
+   * The parked read completed. The engine calls this during a publish, unblock or close; the
+   * stream goes on in a microtask, after that call, as it did after an awaited get.
+   */
+  complete(result: TakeResult): void {
+    queueMicrotask(() => this.connection.streamRead(this, result));
+  }
 }
 
-/** One WebSocket connection and the session it authenticated. */
 /**
  * A successful `getNotifyV2` as `invoke` returns it: the indications themselves, which `call`
  * writes with the frame encoder (each event serialised once) instead of `JSON.stringify`.
@@ -273,11 +316,40 @@ interface EncodedGet {
   readonly encodeV2: readonly IndicationV2[];
 }
 
+/** What every connection of a server shares (one object, so a connection holds one pointer). */
+interface ConnectionContext {
+  readonly service: ClusterService;
+  readonly tokens: TokenStore;
+  readonly limits: ServerLimits;
+  readonly metrics: ServerMetrics;
+  /** The server's logger; a connection adds its peer to each line it logs. */
+  readonly log: Logger;
+  readonly serverName: string;
+  readonly encoder: NotifyFrameEncoder;
+}
+
+/**
+ * One WebSocket connection and the session it authenticated.
+ *
+ * A server holds thousands of these idle, so what one keeps is kept small: per-call and
+ * per-stream tables exist only while in use, the hello timer is dropped once the hello came,
+ * listeners and the ping timer belong to the server, and the peer's address is read only for a
+ * log line (docs/benchmarks.md, "server memory per idle watcher").
+ */
 class Connection {
+  /** Bytes read from the socket at the last ping; -1 before the first. */
+  private readAtPing = -1;
   private session: Session | undefined;
-  private readonly inflight = new Map<number, AbortController | undefined>();
-  private readonly streams = new Map<string, PortStream>();
-  private readonly helloTimer: NodeJS.Timeout;
+  /** Calls in flight by id, with the controller of a waiting one; undefined when none. */
+  private inflight: Map<number, AbortController | undefined> | undefined;
+  /**
+   * Streamed ports: none, the one (most connections stream one port; a Map of one entry
+   * costs ~200 B), or a Map by handle from the second on.
+   */
+  private streams: PortStream | Map<string, PortStream> | undefined;
+  private helloTimer: NodeJS.Timeout | undefined;
+  /** `address:port` of the peer, read at the first log line. */
+  private peer: string | undefined;
   private paused = false;
   private ended = false;
   /** The socket is corked until the end of this event-loop turn (see `sendText`). */
@@ -285,34 +357,57 @@ class Connection {
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly service: ClusterService,
-    private readonly tokens: TokenStore,
-    private readonly limits: ServerLimits,
-    private readonly metrics: ServerMetrics,
-    private readonly log: Logger,
-    private readonly serverName: string,
-    private readonly encoder: NotifyFrameEncoder,
+    /** The TCP socket under `ws`, for the peer's address in log lines and corking (`sendText`). */
     private readonly socket: Socket,
+    private readonly context: ConnectionContext,
   ) {
     this.helloTimer = setTimeout(() => {
       this.refuse('MALFORMED_FRAME', 'no hello within the time limit', CloseCode.HELLO_TIMEOUT);
-    }, limits.helloTimeoutMs);
-    ws.on('message', (data, isBinary) => {
-      this.onMessage(data, isBinary);
-    });
-    ws.on('error', (e) => {
-      this.log.debug({ err: e }, 'connection error');
-    });
+    }, context.limits.helloTimeoutMs);
   }
 
   /** The connection ended: abort parked calls, end the session (its ports close, §3.1.6). */
   closed(): void {
     this.ended = true;
-    clearTimeout(this.helloTimer);
-    for (const c of this.inflight.values()) c?.abort();
-    this.inflight.clear();
-    for (const st of this.streams.values()) this.endStream(st);
+    this.clearHelloTimer();
+    const inflight = this.inflight;
+    this.inflight = undefined;
+    if (inflight !== undefined) for (const c of inflight.values()) c?.abort();
+    for (const st of this.allStreams()) this.endStream(st);
     this.session?.close();
+  }
+
+  /**
+   * Whether anything came from the peer since the previous call (the first call: true), which
+   * the server makes as it pings: the pong of the previous ping, or any frame, counts.
+   */
+  answeredPing(): boolean {
+    const read = this.socket.bytesRead;
+    if (read === this.readAtPing) return false;
+    this.readAtPing = read;
+    return true;
+  }
+
+  onError(e: Error): void {
+    this.logAt('debug', { err: e }, 'connection error');
+  }
+
+  /**
+   * Logs a line with the peer's address first, as a child logger bound to it would, without
+   * keeping such a child per connection.
+   */
+  private logAt(level: 'debug' | 'info' | 'error', fields: object, message: string): void {
+    const log = this.context.log;
+    if (!log.isLevelEnabled(level)) return;
+    // Read while the socket is open, the address stays known after it closes.
+    this.peer ??= `${this.socket.remoteAddress ?? '?'}:${String(this.socket.remotePort ?? '?')}`;
+    log[level]({ peer: this.peer, ...fields }, message);
+  }
+
+  private clearHelloTimer(): void {
+    if (this.helloTimer === undefined) return;
+    clearTimeout(this.helloTimer);
+    this.helloTimer = undefined;
   }
 
   private send(frame: ServerFrame): void {
@@ -332,7 +427,7 @@ class Connection {
       if (this.paused && this.ws.bufferedAmount < SEND_LOW_WATER) {
         this.paused = false;
         this.ws.resume();
-        for (const st of this.streams.values()) st.wake?.();
+        for (const st of this.allStreams()) this.resume(st);
       }
     });
     if (!this.paused && this.ws.bufferedAmount > SEND_HIGH_WATER) {
@@ -352,16 +447,18 @@ class Connection {
     message: string,
     close: number,
   ): void {
-    if (code === 'MALFORMED_FRAME' || code === 'FRAME_TOO_LARGE') this.metrics.malformed.inc();
+    if (code === 'MALFORMED_FRAME' || code === 'FRAME_TOO_LARGE')
+      this.context.metrics.malformed.inc();
     const f = failure(code, message);
     this.send({ t: 'error', code: f.code, status: f.status, message: f.message });
-    this.log.info({ code, message }, 'closing connection');
+    this.logAt('info', { code, message }, 'closing connection');
     this.ws.close(close, code);
     this.ended = true;
   }
 
-  private onMessage(data: RawData, isBinary: boolean): void {
+  onMessage(data: RawData, isBinary: boolean): void {
     if (this.ended) return;
+    const { limits, service } = this.context;
     if (isBinary)
       return this.refuse(
         'MALFORMED_FRAME',
@@ -369,10 +466,10 @@ class Connection {
         CloseCode.MALFORMED_FRAME,
       );
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-    if (buf.length > this.limits.maxFrameBytes) {
+    if (buf.length > limits.maxFrameBytes) {
       return this.refuse(
         'FRAME_TOO_LARGE',
-        `frames hold at most ${this.limits.maxFrameBytes} bytes, got ${buf.length}`,
+        `frames hold at most ${limits.maxFrameBytes} bytes, got ${buf.length}`,
         CloseCode.FRAME_TOO_LARGE,
       );
     }
@@ -389,28 +486,28 @@ class Connection {
             `protocol version ${f.v} is not served (${WIRE_VERSION} is)`,
             CloseCode.MALFORMED_FRAME,
           );
-        const access = this.tokens.check(f.token);
+        const access = this.context.tokens.check(f.token);
         if (access === undefined)
           return this.refuse('AUTH_FAILED', 'unknown token', CloseCode.AUTH_FAILED);
-        if (this.service.sessionCount >= this.limits.maxSessions) {
+        if (service.sessionCount >= limits.maxSessions) {
           return this.refuse(
             'SESSION_LIMIT',
-            `the server holds ${this.limits.maxSessions} sessions`,
+            `the server holds ${limits.maxSessions} sessions`,
             CloseCode.SESSION_LIMIT,
           );
         }
-        clearTimeout(this.helloTimer);
-        this.session = this.service.openSession(access, f.client ?? '');
-        this.log.info({ access, client: f.client }, 'session opened');
-        const { maxFrameBytes, maxPortsPerSession, maxFiltersPerPort, maxBatch } = this.limits;
+        this.clearHelloTimer();
+        this.session = service.openSession(access, f.client ?? '');
+        this.logAt('info', { access, client: f.client }, 'session opened');
+        const { maxFrameBytes, maxPortsPerSession, maxFiltersPerPort, maxBatch } = limits;
         this.send({
           t: 'welcome',
           v: WIRE_VERSION,
           session: this.session.id,
           access,
-          server: this.serverName,
-          cluster: { id: this.service.state.cluster.id, name: this.service.state.cluster.name },
-          revision: this.service.revision,
+          server: this.context.serverName,
+          cluster: { id: service.state.cluster.id, name: service.state.cluster.name },
+          revision: service.revision,
           limits: { maxFrameBytes, maxPortsPerSession, maxFiltersPerPort, maxBatch },
           features: [WireFeature.STREAM],
         });
@@ -424,17 +521,17 @@ class Connection {
       case 'cancel':
         if (this.session === undefined)
           return this.refuse('MALFORMED_FRAME', 'a cancel before hello', CloseCode.MALFORMED_FRAME);
-        this.inflight.get(f.id)?.abort();
+        this.inflight?.get(f.id)?.abort();
         return;
       case 'ack': {
         if (this.session === undefined)
           return this.refuse('MALFORMED_FRAME', 'an ack before hello', CloseCode.MALFORMED_FRAME);
         // An ack for a stream that ended (the port closed meanwhile) is ignored.
-        const st = this.streams.get(f.h);
+        const st = this.stream(f.h);
         if (st !== undefined) {
           // Credit never exceeds the window, whatever the client claims.
           st.credit = Math.min(st.window, st.credit + f.n);
-          st.wake?.();
+          this.resume(st);
         }
         return;
       }
@@ -442,56 +539,114 @@ class Connection {
   }
 
   /**
-   * Pushes a streamed port's indications (docs/protocol.md "Streams"): waits on the port like
-   * a parked get, sends what it took as one `notify` frame, and goes on while the client has
-   * credit and the send buffer is below its high-water mark. Ends — with a last frame carrying
-   * the get result — when the port is unblocked or closed, and silently with the connection.
+   * Moves a streamed port on (docs/protocol.md "Streams"): while the client has credit and the
+   * send buffer is below its high-water mark, takes what the port holds and sends it as one
+   * `notify` frame; then parks the stream on the empty port (the read comes back through
+   * {@link streamRead}) or holds it until an ack or a drained send buffer. Ends — with a last
+   * frame carrying the get result — when the port is unblocked or closed, and silently with
+   * the connection.
    */
-  private async runStream(session: Session, st: PortStream): Promise<void> {
-    const engine = this.service.engine;
-    while (!st.ended) {
+  private pump(st: PortStream): void {
+    const session = this.session;
+    if (session === undefined) return;
+    while (st.state === 'running') {
       if (st.credit === 0 || this.paused) {
-        await new Promise<void>((resolve) => {
-          st.wake = resolve;
-        });
-        st.wake = undefined;
-        continue;
+        st.state = 'held';
+        return;
       }
-      const max = Math.min(st.credit, this.limits.maxBatch);
-      const r =
-        st.version === 2
-          ? await session.getNotifyV2(st.handle, { max })
-          : await session.getNotifyAsync(st.handle, { max });
-      if (st.ended) break;
-      if (r.type !== 'ok') {
-        this.send({ t: 'notify', h: st.handle, n: [], drained: true, end: r });
-        break;
+      st.max = Math.min(st.credit, this.context.limits.maxBatch);
+      const r = session.takeOrPark(st.handle, st);
+      if (r === undefined) {
+        st.state = 'parked';
+        return;
       }
-      st.credit -= r.notifications.length;
-      const info = engine.portInfo(st.handle);
-      const drained = info.type !== 'ok' || info.info.queued === 0;
-      if (st.version === 2)
-        this.sendText(this.encoder.frameV2(st.handle, r.notifications as IndicationV2[], drained));
-      else this.send({ t: 'notify', h: st.handle, n: r.notifications, drained });
+      this.sendStreamed(st, r);
     }
-    this.endStream(st);
+  }
+
+  /** The read `st` parked completed with `r` (ignored when the stream ended meanwhile). */
+  streamRead(st: PortStream, r: TakeResult): void {
+    if (st.state !== 'parked') return;
+    st.state = 'running';
+    this.sendStreamed(st, r);
+    this.pump(st);
+  }
+
+  /** Goes on with a stream held for credit or for the send buffer. */
+  private resume(st: PortStream): void {
+    if (st.state !== 'held') return;
+    st.state = 'running';
+    this.pump(st);
+  }
+
+  /** Sends what a read of the stream took; anything but indications ends the stream. */
+  private sendStreamed(st: PortStream, r: TakeResult): void {
+    if (r.type !== 'indications') {
+      this.send({ t: 'notify', h: st.handle, n: [], drained: true, end: r });
+      this.endStream(st);
+      return;
+    }
+    st.credit -= r.indications.length;
+    // A resumed port's catch-up waits for room (ClusterService.catchUp).
+    this.context.service.tookFrom(st.handle);
+    const info = this.context.service.engine.portInfo(st.handle);
+    const drained = info.type !== 'ok' || info.info.queued === 0;
+    if (st.version === 2) {
+      const n = r.indications as IndicationV2[];
+      this.sendText(this.context.encoder.frameV2(st.handle, n, drained));
+    } else {
+      const n = asyncEntries(r.indications as IndicationV1[]);
+      this.send({ t: 'notify', h: st.handle, n, drained });
+    }
   }
 
   private endStream(st: PortStream): void {
-    st.ended = true;
-    st.wake?.();
-    if (this.streams.get(st.handle) === st) this.streams.delete(st.handle);
+    if (st.state === 'parked') this.session?.unpark(st.handle, st);
+    st.state = 'ended';
+    const streams = this.streams;
+    if (streams === st) this.streams = undefined;
+    else if (streams instanceof Map && streams.get(st.handle) === st) {
+      streams.delete(st.handle);
+      if (streams.size === 1) this.streams = streams.values().next().value;
+    }
+  }
+
+  /** The stream of port `handle`, if this connection streams it. */
+  private stream(handle: string): PortStream | undefined {
+    const streams = this.streams;
+    if (streams instanceof PortStream) return streams.handle === handle ? streams : undefined;
+    return streams?.get(handle);
+  }
+
+  /** Every stream of this connection, as a copy (the loops over it may end streams). */
+  private allStreams(): PortStream[] {
+    const streams = this.streams;
+    if (streams === undefined) return [];
+    return streams instanceof PortStream ? [streams] : [...streams.values()];
+  }
+
+  private addStream(st: PortStream): void {
+    const streams = this.streams;
+    if (streams === undefined) this.streams = st;
+    else if (streams instanceof PortStream)
+      this.streams = new Map([
+        [streams.handle, streams],
+        [st.handle, st],
+      ]);
+    else streams.set(st.handle, st);
   }
 
   /** A failure when `hNotify` is streamed: gets on it are refused. */
   private streaming(hNotify: string): WireResult | undefined {
-    return this.streams.has(hNotify)
+    return this.stream(hNotify) !== undefined
       ? failure('PORT_STREAMING', `port ${hNotify} is streamed to this connection`)
       : undefined;
   }
 
   private async call(session: Session, f: CallFrame): Promise<void> {
-    if (this.inflight.has(f.id)) {
+    const { limits, metrics } = this.context;
+    const inflight = (this.inflight ??= new Map<number, AbortController | undefined>());
+    if (inflight.has(f.id)) {
       this.send({
         t: 'result',
         id: f.id,
@@ -499,22 +654,23 @@ class Connection {
       });
       return;
     }
-    if (this.inflight.size >= this.limits.maxCallsInFlight) {
+    if (inflight.size >= limits.maxCallsInFlight) {
       this.send({
         t: 'result',
         id: f.id,
-        r: failure('CALL_LIMIT', `at most ${this.limits.maxCallsInFlight} calls in flight`),
+        r: failure('CALL_LIMIT', `at most ${limits.maxCallsInFlight} calls in flight`),
       });
       return;
     }
     const parsed = parseParams(f.m, f.p);
     if (!parsed.ok) {
-      this.metrics.calls.inc({ method: 'invalid', result: 'error' });
+      this.dropInflightIfEmpty(inflight);
+      metrics.calls.inc({ method: 'invalid', result: 'error' });
       this.send({ t: 'result', id: f.id, r: failure('INVALID_ARGUMENT', parsed.message) });
       return;
     }
     const controller = WAITING_METHODS.has(parsed.method) ? new AbortController() : undefined;
-    this.inflight.set(f.id, controller);
+    inflight.set(f.id, controller);
     let r: WireResult;
     const started = performance.now();
     try {
@@ -522,27 +678,34 @@ class Connection {
     } catch (e) {
       if (controller?.signal.aborted === true) r = { type: 'cancelled', status: 1 };
       else {
-        this.log.error({ err: e, method: parsed.method }, 'call failed');
+        this.logAt('error', { err: e, method: parsed.method }, 'call failed');
         r = failure('INTERNAL', 'internal error; see the server log');
       }
     }
     if (MUTATIONS.has(parsed.method) && r.type === 'ok')
-      this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
-    this.inflight.delete(f.id);
-    this.metrics.calls.inc({ method: parsed.method, result: r.type });
+      metrics.commitSeconds.observe((performance.now() - started) / 1000);
+    inflight.delete(f.id);
+    this.dropInflightIfEmpty(inflight);
+    metrics.calls.inc({ method: parsed.method, result: r.type });
     const encode = (r as Partial<EncodedGet>).encodeV2;
-    if (encode !== undefined) this.sendText(this.encoder.resultV2(f.id, encode));
+    if (encode !== undefined) this.sendText(this.context.encoder.resultV2(f.id, encode));
     else this.send({ t: 'result', id: f.id, r });
     // After the result, so the client hears of the stream before its first notify frame.
     if (parsed.method === 'streamNotify' && r.type === 'ok') {
-      const st = this.streams.get((parsed.params as WireParams<'streamNotify'>).hNotify);
-      if (st !== undefined) void this.runStream(session, st);
+      const st = this.stream((parsed.params as WireParams<'streamNotify'>).hNotify);
+      if (st !== undefined) this.pump(st);
     }
   }
 
+  /** Lets an idle connection's call table go (it is made again by the next call). */
+  private dropInflightIfEmpty(inflight: Map<number, AbortController | undefined>): void {
+    if (inflight.size === 0 && this.inflight === inflight) this.inflight = undefined;
+  }
+
   private portLimit(session: Session): WireResult | undefined {
-    return session.portCount >= this.limits.maxPortsPerSession
-      ? failure('PORT_LIMIT', `a session holds at most ${this.limits.maxPortsPerSession} ports`)
+    const max = this.context.limits.maxPortsPerSession;
+    return session.portCount >= max
+      ? failure('PORT_LIMIT', `a session holds at most ${max} ports`)
       : undefined;
   }
 
@@ -553,7 +716,8 @@ class Connection {
     params: unknown,
     signal: AbortSignal | undefined,
   ): Promise<WireResult> {
-    const batch = (max: number | undefined): number => Math.min(max ?? 1024, this.limits.maxBatch);
+    const maxBatch = this.context.limits.maxBatch;
+    const batch = (max: number | undefined): number => Math.min(max ?? 1024, maxBatch);
     // The method name only selects the parameter type; `params` was validated against it.
     const P = <M extends WireMethod>(_method: M): WireParams<M> => params as WireParams<M>;
     // A streamed port takes no gets (docs/protocol.md "Streams"): every waiting method names it.
@@ -675,14 +839,8 @@ class Connection {
         const streamed = this.streaming(p.hNotify);
         if (streamed !== undefined) return streamed;
         const window = p.window ?? DEFAULT_STREAM_WINDOW;
-        this.streams.set(p.hNotify, {
-          handle: p.hNotify,
-          version,
-          window,
-          credit: window,
-          wake: undefined,
-          ended: false,
-        });
+        const st = new PortStream(this, p.hNotify, version, window);
+        this.addStream(st);
         const out: WireResult & { window: number } = { type: 'ok', status: 0, window };
         return out;
       }
@@ -691,7 +849,7 @@ class Connection {
       case 'closeNotify': {
         const p = P(m);
         const r = s.closeNotify(p.hNotify);
-        const st = this.streams.get(p.hNotify);
+        const st = this.stream(p.hNotify);
         if (r.type === 'ok' && st !== undefined) this.endStream(st);
         return r;
       }

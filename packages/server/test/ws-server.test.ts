@@ -1,7 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
-import { ClusterChangeResourceV2 as ResV2, ClusterObjectType as T } from '@clusnotify/protocol';
+import {
+  ClusterChange,
+  ClusterChangeResourceV2 as ResV2,
+  ClusterObjectType as T,
+} from '@clusnotify/protocol';
 import type { NotifyFrame, ServerFrame, WireResult } from '@clusnotify/protocol';
 import { createMemoryStore } from '@clusnotify/store';
 import { createTokenStore, startClusterService, startWsServer } from '@clusnotify/server';
@@ -389,6 +393,91 @@ describe('the WebSocket server (docs/protocol.md)', () => {
       peer.end();
     });
 
+    test('unblocking a parked stream sends one last frame carrying interrupted; the stream ends', async () => {
+      const { peer, port } = await streamed(16);
+      await new Promise((r) => setTimeout(r, 20)); // the stream is parked on the empty port
+      assert.equal((await peer.call('unblockGetNotifyCall', { hNotify: port })).type, 'ok');
+      const last = await peer.until(() => pushedTo(peer, port).find((f) => f.end !== undefined));
+      assert.deepEqual([last.n.length, last.drained, last.end?.type], [0, true, 'interrupted']);
+      await toggle(2);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(pushedTo(peer, port).length, 1, 'nothing after the end frame');
+      const info = service.engine.portInfo(port);
+      assert.ok(info.type === 'ok' && info.info.parked === 0, 'no read left parked on the port');
+      peer.end();
+    });
+
+    test('a version-1 port streams its indications as getNotifyAsync entries', async () => {
+      const peer = await Peer.open(server.url);
+      await peer.hello(read);
+      const hc = (await peer.call('openCluster')).handle as string;
+      const port = (await peer.call('createNotify')).handle as string;
+      const added = await peer.call('addNotifyCluster', {
+        hNotify: port,
+        hCluster: hc,
+        filter: ClusterChange.RESOURCE_STATE,
+        notifyKey: 9,
+      });
+      assert.equal(added.type, 'ok', JSON.stringify(added));
+      assert.equal((await peer.call('streamNotify', { hNotify: port })).type, 'ok');
+      const revisions = await toggle(2);
+      const last = revisions.at(-1);
+      await peer.until(() =>
+        pushedTo(peer, port).some((f) =>
+          f.n.some((n) => (n as { revision: number }).revision === last),
+        )
+          ? true
+          : undefined,
+      );
+      const got = pushedTo(peer, port).flatMap((f) => f.n) as Record<string, unknown>[];
+      assert.ok(got.length >= 2);
+      for (const n of got) {
+        assert.deepEqual(
+          [n.notifyKey, n.filter, n.name],
+          [9, ClusterChange.RESOURCE_STATE, 'FS Disk'],
+        );
+      }
+      assert.deepEqual([...new Set(got.map((n) => n.revision))], revisions);
+      assert.deepEqual(Object.keys(got[0] ?? {}), ['notifyKey', 'filter', 'name', 'revision']);
+      peer.end();
+    });
+
+    test('several ports streamed on one connection keep their own credit; ending one leaves the rest', async () => {
+      const { peer, port: a } = await streamed(2);
+      const hc = (await peer.call('openCluster')).handle as string;
+      const more: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const h = (await peer.call('createNotifyV2')).handle as string;
+        await peer.call('addNotifyV2', {
+          hNotify: h,
+          hObject: hc,
+          filter: { objectType: T.RESOURCE, filterFlags: ResV2.STATE },
+          notifyKey: 6 + i,
+          version: 2,
+          isTargetedAtObject: false,
+        });
+        assert.equal((await peer.call('streamNotify', { hNotify: h, window: 4096 })).type, 'ok');
+        more.push(h);
+      }
+      const [b, c] = more as [string, string];
+      await toggle(3);
+      await peer.until(() =>
+        count(pushedTo(peer, b)) >= 3 && count(pushedTo(peer, c)) >= 3 ? true : undefined,
+      );
+      assert.equal(count(pushedTo(peer, a)), 2, 'a stops at its window of 2');
+      assert.equal((await peer.call('closeNotify', { hNotify: b })).type, 'ok');
+      const [bClosed, cBefore] = [count(pushedTo(peer, b)), count(pushedTo(peer, c))];
+      peer.send({ t: 'ack', h: a, n: 2 });
+      await peer.until(() => (count(pushedTo(peer, a)) >= 3 ? true : undefined));
+      await toggle(2); // after an odd number the resource is offline: the online part changes it
+      await peer.until(() => (count(pushedTo(peer, c)) > cBefore ? true : undefined));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(count(pushedTo(peer, b)), bClosed, 'the closed port streams no more');
+      const get = await peer.call('getNotifyV2', { hNotify: c, timeoutMs: 0 });
+      assert.equal((get as { code?: string }).code, 'PORT_STREAMING', 'c is still streamed');
+      peer.end();
+    });
+
     test("streamNotify on an unknown port or another session's port fails as a get would; a malformed ack closes 4002", async () => {
       const { peer, port } = await streamed(16);
       const other = await Peer.open(server.url);
@@ -442,6 +531,54 @@ test('a connection that stops answering pings is terminated and its session ends
     const dead1 = (await server.metrics.deadPeers.get()).values[0]?.value;
     assert.equal(dead1, 1);
     live.close();
+  } finally {
+    await server.close();
+    await service.close();
+  }
+});
+
+test('the ping sweep also ends a connection that never said hello and never answers', async () => {
+  const service = await startClusterService({ store: createMemoryStore(), newId: testIds() });
+  const tokens = createTokenStore();
+  const server = await startWsServer({
+    service,
+    tokens,
+    port: 0,
+    limits: { pingIntervalMs: 100, helloTimeoutMs: 60_000 },
+  });
+  try {
+    const silent = new WebSocket(server.url, { autoPong: false });
+    await new Promise((resolve, reject) => {
+      silent.once('open', resolve);
+      silent.once('error', reject);
+    });
+    const closed = await new Promise<number>((resolve) => silent.once('close', resolve));
+    assert.equal(closed, 1006, 'terminated by the ping sweep, long before the hello timeout');
+    assert.equal((await server.metrics.deadPeers.get()).values[0]?.value, 1);
+  } finally {
+    await server.close();
+    await service.close();
+  }
+});
+
+test('close() returns once every connection has ended and its session is closed', async () => {
+  const service = await startClusterService({ store: createMemoryStore(), newId: testIds() });
+  const tokens = createTokenStore();
+  const token = tokens.create('read');
+  const server = await startWsServer({ service, tokens, port: 0 });
+  const peers: Peer[] = [];
+  try {
+    for (let i = 0; i < 5; i++) {
+      const p = await Peer.open(server.url);
+      assert.equal((await p.hello(token)).t, 'welcome');
+      peers.push(p);
+    }
+    assert.equal(service.sessionCount, 5);
+    assert.equal((await server.metrics.connections.get()).values[0]?.value, 5);
+    await server.close();
+    assert.equal(service.sessionCount, 0, 'every session ended with its connection');
+    assert.equal((await server.metrics.connections.get()).values[0]?.value, 0);
+    for (const p of peers) assert.equal(await p.closed(), 1001);
   } finally {
     await server.close();
     await service.close();
