@@ -379,8 +379,14 @@ async function liveOne(
 
 // ----- 2. replay through resume -------------------------------------------------------------
 async function replay(): Promise<{ indications: number; perSec: number }> {
-  // The server keeps the whole history (a memory store keeps 100,000 commits by default).
-  const srv = await startServer('memory', ['--retain-commits', String(HISTORY + 10_000)]);
+  // The server keeps the whole history (a memory store keeps 256 MiB of it by default; a
+  // million of these commits take about 2.6 GB).
+  const srv = await startServer('memory', [
+    '--retain-commits',
+    String(HISTORY + 10_000),
+    '--retain-mib',
+    String(Math.ceil((HISTORY * 4096) / 1024 / 1024) + 64),
+  ]);
   try {
     const writer = await Peer.open(srv.url, srv.token);
     const info0 = await writer.call('getServerInfo');

@@ -269,6 +269,14 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
 }
 
 /**
+ * Most indications in one `notify` frame. A port with more queued sends several frames in the
+ * same turn (one write, the socket being corked): frames of a few hundred indications are
+ * strings the young generation holds and frees, where one of 4,096 (over a megabyte) went to
+ * the large-object space and cost a full collection to free.
+ */
+const STREAM_FRAME_INDICATIONS = 256;
+
+/**
  * Where a stream is: sending (`running`), waiting on the port with a parked read (`parked`),
  * waiting for credit or for the send buffer to drain (`held`), or over (`ended`).
  */
@@ -554,7 +562,7 @@ class Connection {
         st.state = 'held';
         return;
       }
-      st.max = Math.min(st.credit, this.context.limits.maxBatch);
+      st.max = Math.min(st.credit, this.context.limits.maxBatch, STREAM_FRAME_INDICATIONS);
       const r = session.takeOrPark(st.handle, st);
       if (r === undefined) {
         st.state = 'parked';

@@ -85,6 +85,18 @@ export class ByteLog {
     return this.#chunk(at).toString('utf8', this.#index[at + 1], this.#index[at + 2]);
   }
 
+  /**
+   * The bytes of the first string of held record `i`, copied (small copies come from Node's
+   * shared pool): they stay valid after the record is forgotten, and cost no decoding until
+   * someone reads them.
+   */
+  firstBytes(i: number): Buffer {
+    const at = this.#at(i);
+    return Buffer.from(
+      this.#chunk(at).subarray(this.#index[at + 1] as number, this.#index[at + 2] as number),
+    );
+  }
+
   /** The second string of held record `i`. */
   second(i: number): string {
     const at = this.#at(i);

@@ -112,13 +112,14 @@ export class MemoryStore implements StateStore {
     const count = Math.min(limit, this.#revision - after);
     const commits: Commit[] = [];
     for (let i = 0; i < count; i++) {
-      // Decoded now: the record may be forgotten before the reader looks at the commit.
-      const head = this.#log.first(start + i);
+      // Taken now, as the record may be forgotten before the reader looks at the commit: the
+      // change records decoded (every reader of history wants them), the documents as bytes.
+      const head = this.#log.firstBytes(start + i);
       const tail = this.#log.second(start + i);
       commits.push(
         lazyCommitFrom(
           after + 1 + i,
-          () => head + tail,
+          () => head.toString('utf8') + tail,
           () => tail.slice(0, -1),
         ),
       );
