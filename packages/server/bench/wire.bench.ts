@@ -13,7 +13,7 @@
  * `--history N` (commands committed before the replay run, 1000000), `--json`. The server runs
  * with the node flags of the `clusnotify` bin's shebang. Readers stream their ports
  * (`streamNotify`); `WIRE_BENCH_READ=poll` makes them use gets. For profiling:
- * `WIRE_BENCH_ONLY=live|replay|latency|idle` runs one figure, `WIRE_BENCH_RATE` sets the latency run's
+ * `WIRE_BENCH_ONLY=live|sqlite100|replay|latency|idle` runs one figure, `WIRE_BENCH_RATE` sets the latency run's
  * rate, `WIRE_BENCH_NODE_ARGS` adds node flags to the server (`--cpu-prof …`), and
  * `WIRE_BENCH_BIN_NODE_ARGS` replaces the bin's node flags, `WIRE_BENCH_SERVE_ARGS` adds `clusnotify serve` options (`--retain-commits 1000`), and
  * `WIRE_BENCH_DEBUG=1` prints the slowest revisions of a latency run.
@@ -588,6 +588,13 @@ for (let run = 0; run < RUNS; run++) {
     add('live memory, 1 client: server CPU µs per change', m.serverCpuUsPerChange);
     add('live memory, 1 client: client lag, max commits behind the writer', m.lagMax);
     add('live memory, 1 client: drain after the writer stops, ms', m.drainMs);
+    continue;
+  }
+  if (only === 'sqlite100') {
+    const m = await liveOne('sqlite', 100);
+    add('live SQLite, 100 clients: changes committed/s', m.changesPerSec);
+    add('live SQLite, 100 clients: indications delivered/s (all clients)', m.deliveredPerSec);
+    add('live SQLite, 100 clients: server CPU µs per change', m.serverCpuUsPerChange);
     continue;
   }
   if (only === 'replay') {
