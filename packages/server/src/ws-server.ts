@@ -270,9 +270,9 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
 
 /**
  * Most indications in one `notify` frame. A port with more queued sends several frames in the
- * same turn (one write, the socket being corked): frames of a few hundred indications are
- * strings the young generation holds and frees, where one of 4,096 (over a megabyte) went to
- * the large-object space and cost a full collection to free.
+ * same turn: frames of a few hundred indications are strings the young generation holds and
+ * frees, where one of 4,096 (over a megabyte) went to the large-object space and cost a full
+ * collection to free.
  */
 const STREAM_FRAME_INDICATIONS = 256;
 
@@ -324,6 +324,11 @@ interface EncodedGet {
   readonly encodeV2: readonly IndicationV2[];
 }
 
+/** Ends the cork a call's result put on `socket` for the rest of the turn (see `sendText`). */
+function uncork(socket: Socket): void {
+  socket.uncork();
+}
+
 /** What every connection of a server shares (one object, so a connection holds one pointer). */
 interface ConnectionContext {
   readonly service: ClusterService;
@@ -360,8 +365,6 @@ class Connection {
   private peer: string | undefined;
   private paused = false;
   private ended = false;
-  /** The socket is corked until the end of this event-loop turn (see `sendText`). */
-  private corked = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -431,10 +434,10 @@ class Connection {
    */
   private sendText(text: string, result = false): void {
     if (this.ended || this.ws.readyState !== this.ws.OPEN) return;
-    if (result && !this.corked) {
-      this.corked = true;
+    // ws corks only within one send, so a cork seen here is this turn's own.
+    if (result && this.socket.writableCorked === 0) {
       this.socket.cork();
-      setImmediate(this.uncork);
+      setImmediate(uncork, this.socket);
     }
     this.ws.send(text, () => {
       if (this.paused && this.ws.bufferedAmount < SEND_LOW_WATER) {
@@ -448,11 +451,6 @@ class Connection {
       this.ws.pause();
     }
   }
-
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket.uncork();
-  };
 
   /** Sends a coded error and closes the connection. */
   private refuse(

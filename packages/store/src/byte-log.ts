@@ -79,16 +79,10 @@ export class ByteLog {
     this.#count++;
   }
 
-  /** The first string of held record `i` (0 = the oldest held). */
-  first(i: number): string {
-    const at = this.#at(i);
-    return this.#chunk(at).toString('utf8', this.#index[at + 1], this.#index[at + 2]);
-  }
-
   /**
-   * The bytes of the first string of held record `i`, copied (small copies come from Node's
-   * shared pool): they stay valid after the record is forgotten, and cost no decoding until
-   * someone reads them.
+   * The bytes of the first string of held record `i` (0 = the oldest held), copied (small
+   * copies come from Node's shared pool): a view would keep its whole chunk alive after the
+   * record is forgotten. No decoding until someone reads them.
    */
   firstBytes(i: number): Buffer {
     const at = this.#at(i);
@@ -107,9 +101,33 @@ export class ByteLog {
   dropFirst(n: number): void {
     const k = Math.min(n, this.#count);
     if (k <= 0) return;
-    const index = this.#index;
-    for (let at = this.#head * SLOTS, stop = at + k * SLOTS; at < stop; at += SLOTS)
-      this.#bytes -= (index[at + 3] as number) - (index[at + 1] as number);
+    let bytes = 0;
+    for (let i = 0; i < k; i++) bytes += this.#recordBytes(i);
+    this.#drop(k, bytes);
+  }
+
+  /**
+   * Forgets the oldest records until the held ones take at most `maxBytes`, keeping at least
+   * `keep` records whatever their size. Returns how many it forgot.
+   */
+  dropToBytes(maxBytes: number, keep: number): number {
+    let k = 0;
+    let bytes = 0;
+    while (this.#bytes - bytes > maxBytes && this.#count - k > keep)
+      bytes += this.#recordBytes(k++);
+    if (k > 0) this.#drop(k, bytes);
+    return k;
+  }
+
+  /** UTF-8 bytes of held record `i`. */
+  #recordBytes(i: number): number {
+    const at = (this.#head + i) * SLOTS;
+    return (this.#index[at + 3] as number) - (this.#index[at + 1] as number);
+  }
+
+  /** Forgets the `k` (> 0) oldest records, which take `bytes`. */
+  #drop(k: number, bytes: number): void {
+    this.#bytes -= bytes;
     this.#head += k;
     this.#count -= k;
     if (this.#count === 0) {
@@ -119,22 +137,6 @@ export class ByteLog {
       return;
     }
     this.#release(this.#index[this.#head * SLOTS] as number);
-  }
-
-  /**
-   * Forgets the oldest records until the held ones take at most `maxBytes`, keeping at least
-   * `keep` records whatever their size. Returns how many it forgot.
-   */
-  dropToBytes(maxBytes: number, keep: number): number {
-    const index = this.#index;
-    let k = 0;
-    let bytes = this.#bytes;
-    for (let at = this.#head * SLOTS; bytes > maxBytes && this.#count - k > keep; at += SLOTS) {
-      bytes -= (index[at + 3] as number) - (index[at + 1] as number);
-      k++;
-    }
-    this.dropFirst(k);
-    return k;
   }
 
   /** Drops every chunk numbered below `chunkNo`. */

@@ -253,8 +253,7 @@ export class MemoryStore implements StateStore {
 
 /**
  * A new, empty {@link MemoryStore} at revision 0. Throws `STORE_INVALID` when `retainCommits` or
- * `retainBytes`
- * is not a positive integer.
+ * `retainBytes` is not a positive integer.
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   return new MemoryStore(options);

@@ -196,51 +196,26 @@ function utf8Exceeds(json: string, limit: number): boolean {
 
 /**
  * Throws `STORE_INVALID` when `value` is not plain JSON, the message starting with `where()`.
- * The common case, plain JSON, is one walk without bookkeeping; only a value that fails it is
- * walked again by {@link jsonProblem} to say why (a cycle fails the first walk by its depth).
+ * The common case, plain JSON, is one walk without the set of ancestors; only a value that fails
+ * it is walked again with the set, so that a cycle (which fails the first walk by its depth) is
+ * named as one.
  */
 function checkJson(value: unknown, where: () => string): void {
-  if (isPlainJson(value, 0)) return;
-  invalid(`${where()}${jsonProblem(value, 0, new Set()) ?? ' is not plain JSON'}`);
-}
-
-/** Whether `value` is plain JSON no deeper than `MAX_DEPTH`: {@link jsonProblem}'s rules. */
-function isPlainJson(value: unknown, depth: number): boolean {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(value);
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-    case 'bigint':
-      return false;
-    case 'object':
-      break;
-  }
-  if (value === null) return true;
-  if (depth >= MAX_DEPTH) return false;
-  if (Array.isArray(value)) {
-    const items: readonly unknown[] = value;
-    for (let i = 0; i < items.length; i++)
-      if (!(i in items) || !isPlainJson(items[i], depth + 1)) return false;
-    return true;
-  }
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return false;
-  const record = value as Record<string, unknown>;
-  for (const key in record)
-    if (Object.hasOwn(record, key) && !isPlainJson(record[key], depth + 1)) return false;
-  return true;
+  const problem = jsonProblem(value, 0, undefined);
+  if (problem === undefined) return;
+  invalid(`${where()}${jsonProblem(value, 0, new Set()) ?? problem}`);
 }
 
 /**
  * Why `value` is not plain JSON, as the tail of a sentence that starts with its path
- * (`'.a[2] is NaN …'`), or undefined when it is. The path is built only on failure.
+ * (`'.a[2] is NaN …'`), or undefined when it is. The path is built only on failure. Without
+ * `ancestors`, a cycle is reported only as nesting deeper than `MAX_DEPTH`.
  */
-function jsonProblem(value: unknown, depth: number, ancestors: Set<object>): string | undefined {
+function jsonProblem(
+  value: unknown,
+  depth: number,
+  ancestors: Set<object> | undefined,
+): string | undefined {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -257,8 +232,8 @@ function jsonProblem(value: unknown, depth: number, ancestors: Set<object>): str
   }
   if (value === null) return undefined;
   if (depth >= MAX_DEPTH) return ` nests deeper than ${MAX_DEPTH} levels`;
-  if (ancestors.has(value)) return ' contains itself (a cycle); JSON is a tree';
-  ancestors.add(value);
+  if (ancestors?.has(value) === true) return ' contains itself (a cycle); JSON is a tree';
+  ancestors?.add(value);
   try {
     if (Array.isArray(value)) {
       const items: readonly unknown[] = value;
@@ -282,7 +257,7 @@ function jsonProblem(value: unknown, depth: number, ancestors: Set<object>): str
     }
     return undefined;
   } finally {
-    ancestors.delete(value);
+    ancestors?.delete(value);
   }
 }
 

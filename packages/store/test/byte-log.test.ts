@@ -14,7 +14,7 @@ describe('ByteLog', () => {
     for (const [a, b] of records) log.append(a, b);
     assert.equal(log.length, records.length);
     records.forEach(([a, b], i) => {
-      assert.equal(log.first(i), a);
+      assert.equal(log.firstBytes(i).toString(), a);
       assert.equal(log.second(i), b);
     });
   });
@@ -27,14 +27,14 @@ describe('ByteLog', () => {
     assert.ok(log.chunkBytes >= 4 * BYTE_LOG_CHUNK_BYTES);
     log.dropFirst(190);
     assert.equal(log.length, 10);
-    assert.equal(log.first(0), '190:');
+    assert.equal(log.firstBytes(0).toString(), '190:');
     assert.equal(log.second(9), text);
     assert.ok(log.chunkBytes <= 2 * BYTE_LOG_CHUNK_BYTES, `${log.chunkBytes} bytes held`);
     log.dropFirst(1_000);
     assert.equal(log.length, 0);
     assert.ok(log.chunkBytes <= BYTE_LOG_CHUNK_BYTES);
     log.append('after', 'drop');
-    assert.equal(log.first(0) + log.second(0), 'afterdrop');
+    assert.equal(log.firstBytes(0).toString() + log.second(0), 'afterdrop');
   });
 
   test('a record larger than a chunk gets a chunk of its own, sized to it', () => {
@@ -43,7 +43,7 @@ describe('ByteLog', () => {
     const big = 'é'.repeat(BYTE_LOG_CHUNK_BYTES); // 2 bytes each in UTF-8
     log.append('', big);
     assert.equal(log.second(1), big);
-    assert.equal(log.first(0), 'small');
+    assert.equal(log.firstBytes(0).toString(), 'small');
     assert.equal(log.chunkBytes, 3 * BYTE_LOG_CHUNK_BYTES);
   });
 
@@ -54,8 +54,8 @@ describe('ByteLog', () => {
       if (i % 3 === 0) log.dropFirst(1);
     }
     assert.equal(log.length, 10_000 - 3_334);
-    assert.equal(log.first(0), '3334');
-    assert.equal(log.first(log.length - 1), '9999');
+    assert.equal(log.firstBytes(0).toString(), '3334');
+    assert.equal(log.firstBytes(log.length - 1).toString(), '9999');
   });
 
   test('counts the bytes it holds and forgets the oldest down to a byte budget', () => {
@@ -71,10 +71,19 @@ describe('ByteLog', () => {
     assert.equal(log.bytes, 10);
   });
 
+  test('the bytes of a first string are a copy, not a view of the chunk', () => {
+    const log = new ByteLog();
+    log.append('kept', 'x');
+    const bytes = log.firstBytes(0);
+    assert.ok(bytes.buffer.byteLength < BYTE_LOG_CHUNK_BYTES);
+    bytes[0] = 0x4b;
+    assert.equal(log.firstBytes(0).toString(), 'kept');
+  });
+
   test('a record that is not held is a RangeError', () => {
     const log = new ByteLog();
     log.append('a', 'b');
-    for (const i of [-1, 1, 0.5]) assert.throws(() => log.first(i), RangeError);
+    for (const i of [-1, 1, 0.5]) assert.throws(() => log.firstBytes(i), RangeError);
   });
 });
 
