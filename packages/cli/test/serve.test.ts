@@ -42,6 +42,9 @@ test('bad usage exits 2 with a message; a port in use exits 1 with the error cod
   const bad = await run(['serve', '--port', 'x']);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /port must be an integer/);
+  const badRetain = await run(['serve', '--retain-mib', '0']);
+  assert.equal(badRetain.code, 2);
+  assert.match(badRetain.err, /retain MiB must be an integer from 1 to 1048576/);
   const data = mkdtempSync(join(tmpdir(), 'clusnotify-serve-'));
   try {
     const noKind = await run(['token', 'create', '--data', data]);

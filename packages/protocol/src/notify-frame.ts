@@ -38,7 +38,8 @@ export class NotifyFrameEncoder {
   }
 
   /**
-   * The text of the result frame of a successful `getNotifyV2` call `id`:
+   * The text of the result frame of a successful `getNotifyV2` call `id` (ApiGetNotifyV2,
+   * §3.1.4.2.138):
    * `{ t: 'result', id, r: { type: 'ok', status: 0, notifications: list.map(toWireNotification) } }`.
    */
   resultV2(id: number, list: readonly IndicationV2[]): string {

@@ -50,6 +50,17 @@ describe('DWORD payloads (§4.6 state and group-type buffers)', () => {
     assert.deepEqual(encodeDword(-1), bytes(0xff, 0xff, 0xff, 0xff));
   });
 
+  test('each encodeDword result has bytes of its own, across block boundaries', () => {
+    const all = Array.from({ length: 3000 }, (_, i) => encodeDword(i));
+    all[0]?.fill(0xee);
+    all.forEach((b, i) => {
+      if (i > 0) assert.deepEqual(b, encodeDword(i));
+      assert.equal(b.length, 4);
+    });
+    assert.deepEqual(all[0], bytes(0xee, 0xee, 0xee, 0xee));
+    assert.deepEqual(all[1], bytes(1, 0, 0, 0));
+  });
+
   test('decodeDword reads exactly 4 bytes, also from a view into a larger buffer', () => {
     assert.equal(decodeDword(bytes(0x78, 0x56, 0x34, 0x12)), 0x12345678);
     assert.equal(decodeDword(bytes(0xff, 0xff, 0xff, 0xff)), 0xffffffff);
