@@ -309,6 +309,11 @@ export class NotificationEngine {
     return OK;
   }
 
+  /** Indications queued on port `handle` now; 0 for an unknown handle. Allocates nothing. */
+  queuedOn(handle: PortHandle): number {
+    return this.lookup(handle)?.queued ?? 0;
+  }
+
   /** Figures of one port, or PORT_NOT_FOUND. */
   portInfo(handle: PortHandle): Outcome<{ readonly info: PortInfo }> {
     const port = this.lookup(handle);

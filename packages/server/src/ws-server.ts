@@ -176,6 +176,7 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
     serverName,
     // One for the server: an event streamed to many connections is serialised once.
     encoder: new NotifyFrameEncoder(),
+    due: [],
   };
   let onEmpty: (() => void) | undefined;
   function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
@@ -296,7 +297,7 @@ class PortStream implements PortReader {
   max = 1;
 
   constructor(
-    private readonly connection: Connection,
+    readonly connection: Connection,
     readonly handle: string,
     readonly version: 1 | 2,
     /** Most indications unacknowledged at once. */
@@ -305,12 +306,31 @@ class PortStream implements PortReader {
     this.credit = window;
   }
 
+  /** What the parked read took, until the stream goes on with it. */
+  taken: TakeResult | undefined;
+
   /**
    * The parked read completed. The engine calls this during a publish, unblock or close; the
-   * stream goes on in a microtask, after that call, as it did after an awaited get.
+   * stream goes on at the end of the event-loop turn, with every stream woken in it (one
+   * `setImmediate` for the server). What later commits of the same turn queue on the port then
+   * leaves in the same frame: under load a connection gets one frame and one write per turn
+   * instead of one per commit (docs/benchmarks.md, "streams sent on at the end of the turn").
    */
   complete(result: TakeResult): void {
-    queueMicrotask(() => this.connection.streamRead(this, result));
+    this.taken = result;
+    const due = this.connection.context.due;
+    if (due.push(this) === 1) setImmediate(sendDue, due);
+  }
+}
+
+/** Sends on every stream in `due` (see {@link PortStream.complete}), in the order they woke. */
+function sendDue(due: PortStream[]): void {
+  // Streams woken while these send (a take that lets a catch-up publish) wait for the next turn.
+  const now = due.splice(0, due.length);
+  for (const st of now) {
+    const r = st.taken;
+    st.taken = undefined;
+    if (r !== undefined) st.connection.streamRead(st, r);
   }
 }
 
@@ -339,6 +359,8 @@ interface ConnectionContext {
   readonly log: Logger;
   readonly serverName: string;
   readonly encoder: NotifyFrameEncoder;
+  /** Streams whose parked read completed this turn, sent on by one `setImmediate` (see {@link PortStream.complete}). */
+  readonly due: PortStream[];
 }
 
 /**
@@ -370,7 +392,7 @@ class Connection {
     private readonly ws: WebSocket,
     /** The TCP socket under `ws`, for the peer's address in log lines and corking (`sendText`). */
     private readonly socket: Socket,
-    private readonly context: ConnectionContext,
+    readonly context: ConnectionContext,
   ) {
     this.helloTimer = setTimeout(() => {
       this.refuse('MALFORMED_FRAME', 'no hello within the time limit', CloseCode.HELLO_TIMEOUT);
@@ -579,8 +601,28 @@ class Connection {
   streamRead(st: PortStream, r: TakeResult): void {
     if (st.state !== 'parked') return;
     st.state = 'running';
-    this.sendStreamed(st, r);
+    this.sendStreamed(st, this.withQueued(st, r));
     this.pump(st);
+  }
+
+  /**
+   * `r`, a read that completed earlier in the turn, with what the port queued since added as
+   * far as one frame and the client's credit allow: the turn's commits leave in one frame.
+   */
+  private withQueued(st: PortStream, r: TakeResult): TakeResult {
+    const session = this.session;
+    if (r.type !== 'indications' || session === undefined || this.paused) return r;
+    const room =
+      Math.min(st.credit, this.context.limits.maxBatch, STREAM_FRAME_INDICATIONS) -
+      r.indications.length;
+    if (room <= 0 || this.context.service.engine.queuedOn(st.handle) === 0) return r;
+    st.max = room;
+    // The port holds indications, so this takes them and parks nothing.
+    const more = session.takeOrPark(st.handle, st);
+    if (more?.type !== 'indications') return r;
+    const all = r.indications;
+    for (const i of more.indications) all.push(i);
+    return r;
   }
 
   /** Goes on with a stream held for credit or for the send buffer. */
@@ -600,8 +642,7 @@ class Connection {
     st.credit -= r.indications.length;
     // A resumed port's catch-up waits for room (ClusterService.catchUp).
     this.context.service.tookFrom(st.handle);
-    const info = this.context.service.engine.portInfo(st.handle);
-    const drained = info.type !== 'ok' || info.info.queued === 0;
+    const drained = this.context.service.engine.queuedOn(st.handle) === 0;
     if (st.version === 2) {
       const n = r.indications as IndicationV2[];
       this.sendText(this.context.encoder.frameV2(st.handle, n, drained));

@@ -363,6 +363,31 @@ describe('the WebSocket server (docs/protocol.md)', () => {
       peer.end();
     });
 
+    test('commits made in one turn reach a stream in one notify frame', async () => {
+      const { peer, port } = await streamed(4096);
+      await new Promise((r) => setTimeout(r, 20)); // the stream is parked on the empty port
+      const before = pushedTo(peer, port).length;
+      // Three commands in one turn: their commits publish one after another before the turn ends.
+      const done = await Promise.all(
+        ['resource.offline', 'resource.online', 'resource.offline'].map((type) =>
+          service.execute({ type, resource: 'FS Disk' } as Parameters<typeof service.execute>[0]),
+        ),
+      );
+      const revisions = done.map((r) => (r.type === 'ok' ? r.revision : -1));
+      const last = revisions.at(-1);
+      const frames = await peer.until(() => {
+        const f = pushedTo(peer, port).slice(before);
+        return f.some((x) => x.n.some((n) => (n as { revision: number }).revision === last))
+          ? f
+          : undefined;
+      });
+      assert.equal(frames.length, 1, 'one frame for the turn');
+      const seen = (frames[0]?.n ?? []).map((n) => (n as { revision: number }).revision);
+      assert.deepEqual([...new Set(seen)], revisions);
+      assert.equal(frames[0]?.drained, true);
+      peer.end();
+    });
+
     test('the server stops at the window and goes on after an ack; acks never raise credit past the window', async () => {
       const { peer, port } = await streamed(3);
       peer.send({ t: 'ack', h: port, n: 1000 }); // more than was ever sent: capped at the window
