@@ -99,7 +99,6 @@ export {
   toWireNotification,
   wireFilterSchema,
 } from './wire.js';
-export { NotifyFrameEncoder } from './notify-frame.js';
 export { checkNotificationsV1, checkNotificationsV2, parseServerFrame } from './server-frame.js';
 export type { MalformedServerFrame } from './server-frame.js';
 export type {

@@ -13,7 +13,7 @@
  * `--history N` (commands committed before the replay run, 1000000), `--json`. The server runs
  * with the node flags of the `clusnotify` bin's shebang. Readers stream their ports
  * (`streamNotify`); `WIRE_BENCH_READ=poll` makes them use gets. For profiling:
- * `WIRE_BENCH_ONLY=live|sqlite100|replay|latency|idle` runs one figure, `WIRE_BENCH_RATE` sets the latency run's
+ * `WIRE_BENCH_ONLY=live|sqlite100|replay|latency|idle` runs one figure, `WIRE_BENCH_REPLAY_SIGNAL` (for example SIGUSR2) is sent to the server as the replay starts, `WIRE_BENCH_RATE` sets the latency run's
  * rate, `WIRE_BENCH_NODE_ARGS` adds node flags to the server (`--cpu-prof …`), and
  * `WIRE_BENCH_BIN_NODE_ARGS` replaces the bin's node flags, `WIRE_BENCH_SERVE_ARGS` adds `clusnotify serve` options (`--retain-commits 1000`), and
  * `WIRE_BENCH_DEBUG=1` prints the slowest revisions of a latency run.
@@ -417,6 +417,9 @@ async function replay(): Promise<{ indications: number; perSec: number }> {
             },
           ];
     });
+    // For profiling the replay alone: the server process gets this signal as the replay starts.
+    const mark = process.env.WIRE_BENCH_REPLAY_SIGNAL;
+    if (mark !== undefined) srv.child.kill(mark as NodeJS.Signals);
     const t0 = performance.now();
     const r = await reader.call('resumeNotify', { version: 2, filters, afterRevision: from });
     if (r.type !== 'ok') throw new Error(JSON.stringify(r));

@@ -15,7 +15,6 @@ import type { RawData, WebSocket } from 'ws';
 import {
   CloseCode,
   DEFAULT_STREAM_WINDOW,
-  NotifyFrameEncoder,
   WAITING_METHODS,
   WireFeature,
   WIRE_PATH,
@@ -40,6 +39,7 @@ import { createMetrics } from './metrics.js';
 import type { ServerMetrics } from './metrics.js';
 import { asyncEntries } from './session.js';
 import type { Session } from './session.js';
+import { NotifyFrameEncoder } from './notify-frame.js';
 import { loadStaticFiles } from './static-files.js';
 import type { TokenStore } from './tokens.js';
 
@@ -344,6 +344,9 @@ interface EncodedGet {
   readonly encodeV2: readonly IndicationV2[];
 }
 
+/** Send options of every frame: text, also when the encoder wrote it as bytes. */
+const TEXT_FRAME = { binary: false } as const;
+
 /** Ends the cork a call's result put on `socket` for the rest of the turn (see `sendText`). */
 function uncork(socket: Socket): void {
   socket.uncork();
@@ -454,14 +457,14 @@ class Connection {
    * to the end of the turn slowed a writer whose commits fan out to 100 streamed connections
    * by about a fifth (docs/benchmarks.md).
    */
-  private sendText(text: string, result = false): void {
+  private sendText(text: string | Buffer, result = false): void {
     if (this.ended || this.ws.readyState !== this.ws.OPEN) return;
     // ws corks only within one send, so a cork seen here is this turn's own.
     if (result && this.socket.writableCorked === 0) {
       this.socket.cork();
       setImmediate(uncork, this.socket);
     }
-    this.ws.send(text, () => {
+    this.ws.send(text, TEXT_FRAME, () => {
       if (this.paused && this.ws.bufferedAmount < SEND_LOW_WATER) {
         this.paused = false;
         this.ws.resume();

@@ -1,13 +1,14 @@
 /**
- * The `notify` frame encoder (docs/protocol.md "Streams"): its text is the frame
+ * The `notify` frame encoder (docs/protocol.md "Streams"): its bytes are the UTF-8 of the frame
  * `JSON.stringify` would write, whatever the indications, including events that share a payload
  * object, registry names that differ per filter, and lost-events entries.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { NotifyFrameEncoder, toWireNotification } from '@clusnotify/protocol';
+import { toWireNotification } from '@clusnotify/protocol';
 import type { IndicationV2 } from '@clusnotify/protocol';
+import { NotifyFrameEncoder } from '../src/notify-frame.js';
 
 const reference = (h: string, list: readonly IndicationV2[], drained: boolean): string =>
   JSON.stringify({ t: 'notify', h, n: list.map(toWireNotification), drained });
@@ -54,10 +55,13 @@ test('frameV2 and resultV2 write exactly the frames JSON.stringify would, cache 
           revision: r.revision,
           lost: r.lost ?? undefined,
         }));
-        assert.equal(encoder.frameV2(h, list, drained), reference(h, list, drained));
+        assert.equal(
+          encoder.frameV2(h, list, drained).toString('utf8'),
+          reference(h, list, drained),
+        );
         const id = raw.length * 7919;
         assert.equal(
-          encoder.resultV2(id, list),
+          encoder.resultV2(id, list).toString('utf8'),
           JSON.stringify({
             t: 'result',
             id,
@@ -83,8 +87,8 @@ test('an event reaching many ports is serialised once and differs only by notify
     revision: 9,
     lost: undefined,
   };
-  const a = encoder.frameV2('p1', [{ ...event, notifyKey: 1 }], true);
-  const b = encoder.frameV2('p2', [{ ...event, notifyKey: 2 }], false);
+  const a = encoder.frameV2('p1', [{ ...event, notifyKey: 1 }], true).toString('utf8');
+  const b = encoder.frameV2('p2', [{ ...event, notifyKey: 2 }], false).toString('utf8');
   assert.equal(a, reference('p1', [{ ...event, notifyKey: 1 }], true));
   assert.equal(b, reference('p2', [{ ...event, notifyKey: 2 }], false));
   assert.equal(

@@ -1,0 +1,279 @@
+/**
+ * The bytes of `notify` frames (docs/protocol.md "Streams") and of `getNotifyV2` results for
+ * version-2 ports, written straight into a buffer: no string per frame, no object per
+ * indication. One event reaches many ports and every copy differs only in its notify key (and,
+ * for registry events, its relative name), so the encoder writes the rest of an event once and
+ * copies those bytes for every other port it reaches. The bytes are the UTF-8 of exactly the
+ * text `JSON.stringify` would write with `toWireNotification` entries.
+ *
+ * Why bytes: a frame built as a string is a tree of concatenations, flattened when it is
+ * written; large frames outlived young-generation collections and were most of what the
+ * server's collector copied during a replay (docs/benchmarks.md, "frames written as bytes").
+ */
+import { Buffer } from 'node:buffer';
+import { toWireNotification } from '@clusnotify/protocol';
+import type { IndicationV2 } from '@clusnotify/protocol';
+
+/** Slots of the cache of serialised events (a power of two). */
+const TAIL_SLOTS = 1024;
+/** Bytes the scratch buffer starts with, and is cut back to after a frame that grew it past {@link SCRATCH_KEEP}. */
+const SCRATCH_START = 64 * 1024;
+const SCRATCH_KEEP = 1024 * 1024;
+
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const NOTIFY_KEY = ascii('{"notifyKey":');
+const FILTER_AND_TYPE = ascii(',"filterAndType":{"objectType":');
+const FILTER_FLAGS = ascii(',"filterFlags":');
+const OBJECT_ID = ascii('},"objectId":');
+const PARENT_ID = ascii(',"parentId":');
+const NAME = ascii(',"name":');
+const TYPE = ascii(',"type":');
+const BUFFER = ascii(',"buffer":"');
+const REVISION = ascii('","revision":');
+const BASE64 = ascii('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const CLOSE_BRACE = 0x7d;
+const EQUALS = 0x3d;
+
+/**
+ * Where the serialised rest of one event (everything after its notify key) was written: the
+ * fields it was made from, and its bytes in a frame sent earlier (or, while `gen` is the
+ * current frame's, in the scratch buffer). Slots are reused, so caching allocates nothing.
+ */
+class TailSlot {
+  objectType = -1;
+  filterFlags = -1;
+  objectId = '';
+  parentId = '';
+  name = '';
+  type = '';
+  buffer: Uint8Array | undefined = undefined;
+  revision = -1;
+  /** The sent frame holding the bytes; undefined while they are in the scratch buffer. */
+  frame: Buffer | undefined = undefined;
+  start = 0;
+  end = 0;
+  /** The frame number the bytes were written in (see `frame`). */
+  gen = -1;
+}
+
+/**
+ * Encodes `notify` frames and `getNotifyV2` results of version-2 indications. One per server:
+ * an event streamed to many connections is serialised once. A cached event is used only when
+ * every field and the payload object match, so two events that happen to share a payload are
+ * still encoded exactly.
+ */
+export class NotifyFrameEncoder {
+  #scratch = Buffer.allocUnsafeSlow(SCRATCH_START);
+  #pos = 0;
+  #gen = 0;
+  readonly #slots: TailSlot[] = Array.from({ length: TAIL_SLOTS }, () => new TailSlot());
+  /** Slots written in the current frame, pointed at the sent frame once it exists. */
+  readonly #pending: TailSlot[] = [];
+
+  /** The UTF-8 of `{ t: 'notify', h, n: list.map(toWireNotification), drained }`. */
+  frameV2(h: string, list: readonly IndicationV2[], drained: boolean): Buffer {
+    this.#begin();
+    this.#text(`{"t":"notify","h":${JSON.stringify(h)},"n":[`);
+    this.#entries(list);
+    this.#text(drained ? '],"drained":true}' : '],"drained":false}');
+    return this.#finish();
+  }
+
+  /**
+   * The UTF-8 of the result frame of a successful `getNotifyV2` call `id` (ApiGetNotifyV2,
+   * §3.1.4.2.138):
+   * `{ t: 'result', id, r: { type: 'ok', status: 0, notifications: list.map(toWireNotification) } }`.
+   */
+  resultV2(id: number, list: readonly IndicationV2[]): Buffer {
+    this.#begin();
+    this.#text(
+      `{"t":"result","id":${JSON.stringify(id)},"r":{"type":"ok","status":0,"notifications":[`,
+    );
+    this.#entries(list);
+    this.#text(']}}');
+    return this.#finish();
+  }
+
+  #begin(): void {
+    this.#pos = 0;
+    this.#gen++;
+    this.#pending.length = 0;
+  }
+
+  #finish(): Buffer {
+    const frame = Buffer.allocUnsafe(this.#pos);
+    this.#scratch.copy(frame, 0, 0, this.#pos);
+    for (const slot of this.#pending) slot.frame = frame;
+    this.#pending.length = 0;
+    if (this.#scratch.length > SCRATCH_KEEP) this.#scratch = Buffer.allocUnsafeSlow(SCRATCH_START);
+    return frame;
+  }
+
+  #entries(list: readonly IndicationV2[]): void {
+    for (let k = 0; k < list.length; k++) {
+      if (k > 0) this.#byte(COMMA);
+      const i = list[k] as IndicationV2;
+      if (i.lost !== undefined) {
+        this.#text(JSON.stringify(toWireNotification(i)));
+        continue;
+      }
+      this.#bytes(NOTIFY_KEY);
+      this.#number(i.notifyKey);
+      this.#tail(i);
+    }
+  }
+
+  /** Writes everything of `i` after its notify key, from the cache when it holds the event. */
+  #tail(i: IndicationV2): void {
+    const { objectType, filterFlags } = i.filterAndType;
+    const slot = this.#slots[
+      (i.revision +
+        objectType * 37 +
+        (filterFlags % 8191) +
+        i.name.length * 131 +
+        i.objectId.length) &
+        (TAIL_SLOTS - 1)
+    ] as TailSlot;
+    if (
+      slot.buffer === i.buffer &&
+      slot.revision === i.revision &&
+      slot.name === i.name &&
+      slot.objectId === i.objectId &&
+      slot.filterFlags === filterFlags &&
+      slot.objectType === objectType &&
+      slot.parentId === i.parentId &&
+      slot.type === i.type
+    ) {
+      const n = slot.end - slot.start;
+      this.#room(n);
+      if (slot.frame !== undefined) slot.frame.copy(this.#scratch, this.#pos, slot.start, slot.end);
+      else if (slot.gen === this.#gen) this.#scratch.copyWithin(this.#pos, slot.start, slot.end);
+      else return this.#writeTail(i, slot);
+      this.#pos += n;
+      return;
+    }
+    this.#writeTail(i, slot);
+  }
+
+  #writeTail(i: IndicationV2, slot: TailSlot): void {
+    const { objectType, filterFlags } = i.filterAndType;
+    const start = this.#pos;
+    this.#bytes(FILTER_AND_TYPE);
+    this.#number(objectType);
+    this.#bytes(FILTER_FLAGS);
+    this.#number(filterFlags);
+    this.#bytes(OBJECT_ID);
+    this.#string(i.objectId);
+    this.#bytes(PARENT_ID);
+    this.#string(i.parentId);
+    this.#bytes(NAME);
+    this.#string(i.name);
+    this.#bytes(TYPE);
+    this.#string(i.type);
+    this.#bytes(BUFFER);
+    this.#base64(i.buffer);
+    this.#bytes(REVISION);
+    this.#number(i.revision);
+    this.#byte(CLOSE_BRACE);
+    slot.objectType = objectType;
+    slot.filterFlags = filterFlags;
+    slot.objectId = i.objectId;
+    slot.parentId = i.parentId;
+    slot.name = i.name;
+    slot.type = i.type;
+    slot.buffer = i.buffer;
+    slot.revision = i.revision;
+    slot.frame = undefined;
+    slot.start = start;
+    slot.end = this.#pos;
+    slot.gen = this.#gen;
+    this.#pending.push(slot);
+  }
+
+  /** Makes room for `n` more bytes in the scratch buffer. */
+  #room(n: number): void {
+    if (this.#pos + n <= this.#scratch.length) return;
+    const bigger = Buffer.allocUnsafeSlow(Math.max(this.#scratch.length * 2, this.#pos + n));
+    this.#scratch.copy(bigger, 0, 0, this.#pos);
+    this.#scratch = bigger;
+  }
+
+  #byte(b: number): void {
+    this.#room(1);
+    this.#scratch[this.#pos++] = b;
+  }
+
+  #bytes(b: Uint8Array): void {
+    this.#room(b.length);
+    this.#scratch.set(b, this.#pos);
+    this.#pos += b.length;
+  }
+
+  /** Writes `s` as UTF-8. */
+  #text(s: string): void {
+    this.#room(s.length * 3);
+    this.#pos += this.#scratch.write(s, this.#pos, 'utf8');
+  }
+
+  /** Writes `n` as `JSON.stringify` does. */
+  #number(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0) return this.#text(JSON.stringify(n));
+    let digits = 1;
+    for (let v = n; v >= 10; v = Math.floor(v / 10)) digits++;
+    this.#room(digits);
+    const s = this.#scratch;
+    let at = this.#pos + digits;
+    this.#pos = at;
+    let v = n;
+    do {
+      s[--at] = 0x30 + (v % 10);
+      v = Math.floor(v / 10);
+    } while (v > 0);
+  }
+
+  /** Writes `s` as a JSON string, as `JSON.stringify` does; printable ASCII without a byte copy of a string. */
+  #string(s: string): void {
+    const n = s.length;
+    this.#room(n + 2);
+    const b = this.#scratch;
+    let at = this.#pos;
+    b[at++] = QUOTE;
+    for (let k = 0; k < n; k++) {
+      const c = s.charCodeAt(k);
+      if (c < 0x20 || c > 0x7e || c === QUOTE || c === BACKSLASH)
+        return this.#text(JSON.stringify(s)); // escapes and non-ASCII: from the start
+      b[at++] = c;
+    }
+    b[at++] = QUOTE;
+    this.#pos = at;
+  }
+
+  /** Writes `bytes` as standard base64 with padding (RFC 4648 §4). */
+  #base64(bytes: Uint8Array): void {
+    const len = bytes.length;
+    this.#room(Math.ceil(len / 3) * 4);
+    const b = this.#scratch;
+    let at = this.#pos;
+    let i = 0;
+    for (; i + 2 < len; i += 3) {
+      const v =
+        ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
+      b[at++] = BASE64[v >> 18] as number;
+      b[at++] = BASE64[(v >> 12) & 63] as number;
+      b[at++] = BASE64[(v >> 6) & 63] as number;
+      b[at++] = BASE64[v & 63] as number;
+    }
+    const rest = len - i;
+    if (rest > 0) {
+      const v = ((bytes[i] as number) << 16) | (rest === 2 ? (bytes[i + 1] as number) << 8 : 0);
+      b[at++] = BASE64[v >> 18] as number;
+      b[at++] = BASE64[(v >> 12) & 63] as number;
+      b[at++] = rest === 2 ? (BASE64[(v >> 6) & 63] as number) : EQUALS;
+      b[at++] = EQUALS;
+    }
+    this.#pos = at;
+  }
+}
