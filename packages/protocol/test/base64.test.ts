@@ -76,3 +76,17 @@ test('fromBase64 names the edge cases of padding and length', () => {
   ])
     assert.equal(fromBase64(bad), undefined, JSON.stringify(bad));
 });
+
+test('decoded payloads cut from shared blocks are independent and stay intact', () => {
+  // Enough payloads to fill several blocks, small and large, all kept.
+  const sources = Array.from({ length: 400 }, (_, i) =>
+    Uint8Array.from({ length: 1 + ((i * 53) % 1400) }, (_, k) => (i + k * 7) & 255),
+  );
+  const decoded = sources.map((b) => fromBase64(toBase64(b)) as Uint8Array);
+  (decoded[10] as Uint8Array).fill(0xee); // a reader writing into its own copy
+  for (let i = 0; i < sources.length; i++) {
+    if (i === 10) continue;
+    assert.deepEqual(decoded[i], sources[i], `payload ${i}`);
+  }
+  assert.ok((decoded[10] as Uint8Array).every((b) => b === 0xee));
+});
