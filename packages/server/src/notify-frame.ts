@@ -14,6 +14,12 @@ import { Buffer } from 'node:buffer';
 import { toWireNotification } from '@clusnotify/protocol';
 import type { IndicationV2 } from '@clusnotify/protocol';
 
+/**
+ * Bytes kept free at the start of the scratch buffer for the WebSocket frame header (RFC 6455
+ * §5.2: 2 bytes, plus 2 or 8 for an extended payload length; a server's frames are not masked).
+ */
+const HEADER_ROOM = 10;
+
 /** Slots of the cache of serialised events (a power of two). */
 const TAIL_SLOTS = 1024;
 /** Bytes the scratch buffer starts with, and is cut back to after a frame that grew it past {@link SCRATCH_KEEP}. */
@@ -73,6 +79,16 @@ export class NotifyFrameEncoder {
   /** Slots written in the current frame, pointed at the sent frame once it exists. */
   readonly #pending: TailSlot[] = [];
 
+  /**
+   * Whole WebSocket text frames (header and payload), ready to write to the socket, when true;
+   * the bare UTF-8 payload otherwise.
+   */
+  readonly #framed: boolean;
+
+  constructor(options: { readonly websocketFrames?: boolean } = {}) {
+    this.#framed = options.websocketFrames === true;
+  }
+
   /** The UTF-8 of `{ t: 'notify', h, n: list.map(toWireNotification), drained }`. */
   frameV2(h: string, list: readonly IndicationV2[], drained: boolean): Buffer {
     this.#begin();
@@ -98,15 +114,23 @@ export class NotifyFrameEncoder {
   }
 
   #begin(): void {
-    this.#pos = 0;
+    this.#pos = this.#framed ? HEADER_ROOM : 0;
     this.#gen++;
     this.#pending.length = 0;
   }
 
   #finish(): Buffer {
-    const frame = Buffer.allocUnsafe(this.#pos);
-    this.#scratch.copy(frame, 0, 0, this.#pos);
-    for (const slot of this.#pending) slot.frame = frame;
+    // With a header, it goes right before the payload; `from` is where the frame starts.
+    const from = this.#framed
+      ? writeHeader(this.#scratch, HEADER_ROOM, this.#pos - HEADER_ROOM)
+      : 0;
+    const frame = Buffer.allocUnsafe(this.#pos - from);
+    this.#scratch.copy(frame, 0, from, this.#pos);
+    for (const slot of this.#pending) {
+      slot.frame = frame;
+      slot.start -= from;
+      slot.end -= from;
+    }
     this.#pending.length = 0;
     if (this.#scratch.length > SCRATCH_KEEP) this.#scratch = Buffer.allocUnsafeSlow(SCRATCH_START);
     return frame;
@@ -276,4 +300,41 @@ export class NotifyFrameEncoder {
     }
     this.#pos = at;
   }
+}
+
+/**
+ * Writes the header of an unmasked, final WebSocket text frame whose `length`-byte payload starts
+ * at `at` in `b`, right before it (RFC 6455 §5.2); returns where the header starts. `at` must
+ * leave room for it ({@link HEADER_ROOM}).
+ */
+function writeHeader(b: Buffer, at: number, length: number): number {
+  if (length < 126) {
+    b[at - 2] = 0x81; // FIN, opcode 1 (text)
+    b[at - 1] = length;
+    return at - 2;
+  }
+  if (length < 0x10000) {
+    b[at - 4] = 0x81;
+    b[at - 3] = 126;
+    b.writeUInt16BE(length, at - 2);
+    return at - 4;
+  }
+  b[at - 10] = 0x81;
+  b[at - 9] = 127;
+  b.writeUInt32BE(Math.floor(length / 0x100000000), at - 8);
+  b.writeUInt32BE(length >>> 0, at - 4);
+  return at - 10;
+}
+
+/**
+ * `text` as one unmasked, final WebSocket text frame (RFC 6455 §5.2), header and UTF-8 payload
+ * in one buffer: the server writes it to the socket in one call.
+ */
+export function websocketTextFrame(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  const header = length < 126 ? 2 : length < 0x10000 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + length);
+  frame.write(text, header, 'utf8');
+  writeHeader(frame, header, length);
+  return frame;
 }

@@ -39,7 +39,7 @@ import { createMetrics } from './metrics.js';
 import type { ServerMetrics } from './metrics.js';
 import { asyncEntries } from './session.js';
 import type { Session } from './session.js';
-import { NotifyFrameEncoder } from './notify-frame.js';
+import { NotifyFrameEncoder, websocketTextFrame } from './notify-frame.js';
 import { loadStaticFiles } from './static-files.js';
 import type { TokenStore } from './tokens.js';
 
@@ -103,9 +103,11 @@ export interface WsServer {
   close(): Promise<void>;
 }
 
-/** A send buffer above this pauses reading the connection; below LOW resumes it. */
+/**
+ * A send buffer above this pauses reading the connection and its streams; they go on once the
+ * socket has sent everything it held (its 'drain').
+ */
 const SEND_HIGH_WATER = 8 << 20;
-const SEND_LOW_WATER = 1 << 20;
 
 /** Starts the server and resolves once it listens. */
 export async function startWsServer(options: WsServerOptions): Promise<WsServer> {
@@ -175,7 +177,7 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
     log,
     serverName,
     // One for the server: an event streamed to many connections is serialised once.
-    encoder: new NotifyFrameEncoder(),
+    encoder: new NotifyFrameEncoder({ websocketFrames: true }),
     due: [],
   };
   let onEmpty: (() => void) | undefined;
@@ -344,9 +346,6 @@ interface EncodedGet {
   readonly encodeV2: readonly IndicationV2[];
 }
 
-/** Send options of every frame: text, also when the encoder wrote it as bytes. */
-const TEXT_FRAME = { binary: false } as const;
-
 /** Ends the cork a call's result put on `socket` for the rest of the turn (see `sendText`). */
 function uncork(socket: Socket): void {
   socket.uncork();
@@ -451,30 +450,42 @@ class Connection {
   }
 
   /**
-   * Sends one frame. A call's `result` corks the socket until the end of the event-loop turn,
-   * so the results of pipelined calls (and what else the turn sends) leave in one write
-   * instead of one system call each. Notify frames alone do not cork: measured, holding them
-   * to the end of the turn slowed a writer whose commits fan out to 100 streamed connections
-   * by about a fifth (docs/benchmarks.md).
+   * Sends one frame: `text`, or a whole WebSocket frame the encoder made. A call's `result`
+   * corks the socket until the end of the event-loop turn, so the results of pipelined calls
+   * (and what else the turn sends) leave in one write instead of one system call each. Notify
+   * frames alone do not cork: measured, holding them to the end of the turn slowed a writer whose
+   * commits fan out to 100 streamed connections by about a fifth (docs/benchmarks.md).
+   *
+   * The frame goes to the socket in one write of one buffer, header and payload together: ws's
+   * sender would write them as two buffers, with a `writev`, an options object and a callback
+   * per frame. Frames still leave in call order with ws's own (pings, close): without
+   * per-message deflate and without Blob data, ws writes each frame at once too.
    */
   private sendText(text: string | Buffer, result = false): void {
-    if (this.ended || this.ws.readyState !== this.ws.OPEN) return;
-    // ws corks only within one send, so a cork seen here is this turn's own.
-    if (result && this.socket.writableCorked === 0) {
-      this.socket.cork();
-      setImmediate(uncork, this.socket);
+    const socket = this.socket;
+    if (this.ended || this.ws.readyState !== this.ws.OPEN || socket.destroyed) return;
+    // A cork seen here is this turn's own (ws corks only within one send).
+    if (result && socket.writableCorked === 0) {
+      socket.cork();
+      setImmediate(uncork, socket);
     }
-    this.ws.send(text, TEXT_FRAME, () => {
-      if (this.paused && this.ws.bufferedAmount < SEND_LOW_WATER) {
-        this.paused = false;
-        this.ws.resume();
-        for (const st of this.allStreams()) this.resume(st);
-      }
-    });
+    socket.write(typeof text === 'string' ? websocketTextFrame(text) : text);
     if (!this.paused && this.ws.bufferedAmount > SEND_HIGH_WATER) {
+      // The socket said to wait long before this: it emits 'drain' once it has sent it all.
       this.paused = true;
       this.ws.pause();
+      socket.once('drain', () => {
+        this.drained();
+      });
     }
+  }
+
+  /** The send buffer drained after a pause: read the connection and send its streams again. */
+  private drained(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.ws.resume();
+    for (const st of this.allStreams()) this.resume(st);
   }
 
   /** Sends a coded error and closes the connection. */

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { toWireNotification } from '@clusnotify/protocol';
 import type { IndicationV2 } from '@clusnotify/protocol';
-import { NotifyFrameEncoder } from '../src/notify-frame.js';
+import { NotifyFrameEncoder, websocketTextFrame } from '../src/notify-frame.js';
 
 const reference = (h: string, list: readonly IndicationV2[], drained: boolean): string =>
   JSON.stringify({ t: 'notify', h, n: list.map(toWireNotification), drained });
@@ -95,4 +95,53 @@ test('an event reaching many ports is serialised once and differs only by notify
     a.slice(a.indexOf(',"filterAndType"')),
     b.slice(b.indexOf(',"filterAndType"')).replace('false', 'true'),
   );
+});
+
+/** The payload of one unmasked, final WebSocket text frame (RFC 6455 §5.2); checks the header. */
+function payloadOf(frame: Buffer): string {
+  assert.equal(frame[0], 0x81, 'FIN and the text opcode');
+  const len7 = (frame[1] as number) & 0x7f;
+  assert.equal((frame[1] as number) & 0x80, 0, 'not masked');
+  const [length, at] =
+    len7 < 126
+      ? [len7, 2]
+      : len7 === 126
+        ? [frame.readUInt16BE(2), 4]
+        : [Number(frame.readBigUInt64BE(2)), 10];
+  if (len7 === 126) assert.ok(length >= 126, 'the shortest length form');
+  if (len7 === 127) assert.ok(length >= 0x10000, 'the shortest length form');
+  assert.equal(frame.length, at + length, 'the header gives the payload length');
+  return frame.subarray(at).toString('utf8');
+}
+
+test('with websocketFrames, each frame is a whole WebSocket text frame of the same JSON, whatever its length', () => {
+  const framed = new NotifyFrameEncoder({ websocketFrames: true });
+  const event = (n: number, name: string): IndicationV2 => ({
+    version: 2,
+    notifyKey: n,
+    filterAndType: { objectType: 4, filterFlags: 4 },
+    objectId: `r-${n % 3}`,
+    parentId: 'g-1',
+    name,
+    type: 'Physical Disk',
+    buffer: payloads[n % payloads.length] as Uint8Array,
+    revision: n % 5,
+    lost: undefined,
+  });
+  // Payloads under 126 bytes, under 64 KiB and over it; events repeat, so cached bytes are
+  // copied from earlier frames (whose headers differ in length).
+  for (const count of [0, 1, 3, 40, 300, 700, 2, 300]) {
+    const list = Array.from({ length: count }, (_, i) => event(i, i % 7 === 0 ? 'ü "x"' : 'Disk'));
+    assert.equal(payloadOf(framed.frameV2('p1', list, true)), reference('p1', list, true));
+    assert.equal(
+      payloadOf(framed.resultV2(count, list)),
+      JSON.stringify({
+        t: 'result',
+        id: count,
+        r: { type: 'ok', status: 0, notifications: list.map(toWireNotification) },
+      }),
+    );
+  }
+  for (const text of ['', 'x'.repeat(125), 'é'.repeat(63), 'y'.repeat(126), 'z'.repeat(70_000)])
+    assert.equal(payloadOf(websocketTextFrame(text)), text);
 });

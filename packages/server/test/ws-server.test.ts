@@ -363,6 +363,57 @@ describe('the WebSocket server (docs/protocol.md)', () => {
       peer.end();
     });
 
+    test('a client that stops reading holds its streams once the send buffer passes 8 MiB; they go on, nothing lost, when it reads again', async () => {
+      const peer = await Peer.open(server.url);
+      await peer.hello(read);
+      const hc = (await peer.call('openCluster')).handle as string;
+      const port = (await peer.call('createNotifyV2')).handle as string;
+      await peer.call('addNotifyV2', {
+        hNotify: port,
+        hObject: hc,
+        filter: { objectType: T.RESOURCE, filterFlags: ResV2.COMMON_PROPERTY },
+        notifyKey: 1,
+        version: 2,
+        isTargetedAtObject: false,
+      });
+      assert.equal((await peer.call('streamNotify', { hNotify: port, window: 65_536 })).type, 'ok');
+      // The peer reads nothing from its socket from here on.
+      const socket = (peer.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+      socket.pause();
+      // Each commit's indication carries three 60,000-character properties (base64 of UTF-16:
+      // ~480 KB a frame), so 40 of them pass the server's 8 MiB mark on top of what the kernel
+      // holds.
+      const revisions: number[] = [];
+      const big = (i: number, k: number): string => `${i}.${k}:`.padEnd(60_000, 'x');
+      const commit = async (i: number): Promise<void> => {
+        const r = await service.execute({
+          type: 'resource.set-properties',
+          resource: 'FS Disk',
+          properties: { BigA: big(i, 1), BigB: big(i, 2), BigC: big(i, 3) },
+        });
+        assert.equal(r.type, 'ok', JSON.stringify(r));
+        if (r.type === 'ok') revisions.push(r.revision);
+      };
+      for (let i = 0; i < 40; i++) await commit(i);
+      await new Promise((r) => setTimeout(r, 100));
+      // Held: the stream sends nothing more, so the port keeps what comes next.
+      await commit(40);
+      await new Promise((r) => setTimeout(r, 50));
+      const held = service.engine.portInfo(port);
+      assert.ok(held.type === 'ok' && held.info.queued > 0, 'the stream is held');
+      socket.resume();
+      const last = revisions.at(-1);
+      const seen = (): number[] =>
+        pushedTo(peer, port).flatMap((f) => f.n.map((n) => (n as { revision: number }).revision));
+      await peer.until(() => (seen().includes(last as number) ? true : undefined), 10_000);
+      // And it goes on streaming after the drain.
+      await commit(41);
+      const after = revisions.at(-1) as number;
+      await peer.until(() => (seen().includes(after) ? true : undefined), 5000);
+      assert.deepEqual(seen(), revisions, 'every commit once, in order');
+      peer.end();
+    });
+
     test('commits made in one turn reach a stream in one notify frame', async () => {
       const { peer, port } = await streamed(4096);
       await new Promise((r) => setTimeout(r, 20)); // the stream is parked on the empty port
