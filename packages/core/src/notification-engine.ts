@@ -147,6 +147,12 @@ export interface EngineOptions {
   readonly trackReady?: boolean;
   /** Secure random source for handles (default `globalThis.crypto.getRandomValues`). */
   readonly randomBytes?: (length: number) => Uint8Array;
+  /**
+   * Called with a port's handle each time a reader took indications from it (a get, a parked
+   * read completing, a transport's take), synchronously, during that take: defer any work that
+   * may call back into the engine. The service uses it to refill a port catching up with history.
+   */
+  readonly onTake?: (handle: PortHandle) => void;
 }
 
 /** Default queue bound per port. */
@@ -211,6 +217,7 @@ export class NotificationEngine {
   private readonly maxFilters: number;
   private readonly maxPorts: number;
   private readonly randomBytes: (length: number) => Uint8Array;
+  private readonly onTake: ((handle: PortHandle) => void) | undefined;
   private readonly scratch: FilterList[] = [];
   private readonly ready: NotifyPort[] | undefined;
   private readonly wakes: NotifyPort[] = [];
@@ -236,6 +243,7 @@ export class NotificationEngine {
     this.randomBytes = options.randomBytes ?? hostRandomBytes();
     this.name = options.clusterName ?? '';
     this.ready = options.trackReady === true ? [] : undefined;
+    this.onTake = options.onTake;
   }
 
   /** The cluster name reported on server-generated CLUSTER_RECONNECT indications. */
@@ -841,6 +849,7 @@ export class NotificationEngine {
     const n = port.takeInto(out, max, this.name);
     this.queuedNow -= n;
     this.takenTotal += n;
+    if (n > 0 && this.onTake !== undefined) this.onTake(port.handle);
     return { type: 'indications', status: 0, indications: out };
   }
 

@@ -329,6 +329,24 @@ describe('stream readers (takeOrPark, for a transport that streams a port)', () 
     assert.ok(info.type === 'ok' && info.info.parked === 0);
   });
 
+  test('onTake hears of every take that moved indications, however the reader took them', async () => {
+    const took: string[] = [];
+    const { engine } = setup({ onTake: (h) => took.push(h) });
+    const h = openPort(engine, 1);
+    assertOk(engine.addClusterFilter(h, { filter: RESOURCE_STATE, notifyKey: 1 }));
+    assert.deepEqual(names(engine.takeOrPark(h, reader(4)) ?? undefined), []);
+    assert.deepEqual(took, [], 'parking takes nothing');
+    engine.publish([ev1(RESOURCE_STATE, 'r1', 'a')]);
+    assert.deepEqual(took, [h], 'the parked read completed by the publish');
+    engine.publish([ev1(RESOURCE_STATE, 'r1', 'b'), ev1(RESOURCE_STATE, 'r1', 'c')]);
+    assert.deepEqual(names(engine.takeNow(h, 1)), ['b']);
+    assert.equal((await engine.take(h, { timeoutMs: 0 })).type, 'indications');
+    assert.deepEqual(took, [h, h, h], 'takeNow and take');
+    assert.equal((await engine.take(h, { timeoutMs: 0 })).type, 'timeout');
+    assert.deepEqual(names(engine.takeNow(h, 5)), []);
+    assert.deepEqual(took, [h, h, h], 'takes of an empty port are not reported');
+  });
+
   test('on an empty port the reader parks, and the next publish completes it once with what it queued', () => {
     const { engine, clock } = setup();
     const h = openPort(engine, 2);

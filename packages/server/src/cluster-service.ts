@@ -30,7 +30,7 @@ export interface ClusterServiceOptions {
   /** The durable store; the caller opens and closes it. */
   readonly store: StateStore;
   /** Notification engine options (queue bound, limits, clock). */
-  readonly engine?: Omit<EngineOptions, 'clusterName'>;
+  readonly engine?: Omit<EngineOptions, 'clusterName' | 'onTake'>;
   /**
    * What to do when the store is empty: create the default cluster (true, the default), an
    * empty cluster (false), or run the given commands.
@@ -171,7 +171,7 @@ export class ClusterService {
     readonly store: StateStore,
     state: ClusterState,
     revision: number,
-    engineOptions: Omit<EngineOptions, 'clusterName'>,
+    engineOptions: Omit<EngineOptions, 'clusterName' | 'onTake'>,
     readonly newId: () => string,
     shared?: (error: unknown) => void,
   ) {
@@ -180,7 +180,14 @@ export class ClusterService {
     this.pending = state;
     this.revision = revision;
     this.issued = revision;
-    this.engine = new NotificationEngine({ ...engineOptions, clusterName: state.cluster.name });
+    this.engine = new NotificationEngine({
+      ...engineOptions,
+      clusterName: state.cluster.name,
+      // A take makes room in a port: a catch-up waiting for room on it goes on.
+      onTake: (handle) => {
+        this.tookFrom(handle);
+      },
+    });
   }
 
   /**
@@ -519,7 +526,7 @@ export class ClusterService {
   }
 
   /**
-   * Resolves when a reader took from port `handle` (see {@link ClusterService.tookFrom}), or
+   * Resolves when a reader took from port `handle` (see `tookFrom`), or
    * after `CATCH_UP_RECHECK_MS`.
    */
   private roomOn(handle: string): Promise<void> {
@@ -535,10 +542,11 @@ export class ClusterService {
   }
 
   /**
-   * A reader took indications from port `handle`: a catch-up waiting for room on it goes on,
-   * after this turn's I/O, so the taken batch goes out before the refill is made.
+   * A reader took indications from port `handle` (the engine's `onTake`): a catch-up waiting for
+   * room on it goes on, after this turn's I/O, so the taken batch goes out before the refill is
+   * made.
    */
-  tookFrom(handle: string): void {
+  private tookFrom(handle: string): void {
     const waiter = this.catchUpWaiters.get(handle);
     if (waiter === undefined) return;
     this.catchUpWaiters.delete(handle);

@@ -701,7 +701,6 @@ export class Session {
     const p = this.port(hNotify, 1);
     if (typeof p !== 'string') return p;
     const r = await this.service.engine.take(p, options);
-    this.service.tookFrom(p);
     if (r.type !== 'indications') return r;
     return { type: 'ok', status: 0, notifications: asyncEntries(r.indications as IndicationV1[]) };
   }
@@ -711,7 +710,6 @@ export class Session {
     const p = this.port(hNotify, 2);
     if (typeof p !== 'string') return p;
     const r = await this.service.engine.take(p, options);
-    this.service.tookFrom(p);
     if (r.type !== 'indications') return r;
     return { type: 'ok', status: 0, notifications: r.indications as IndicationV2[] };
   }

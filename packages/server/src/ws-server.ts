@@ -697,8 +697,6 @@ class Connection {
       return;
     }
     st.credit -= r.indications.length;
-    // A resumed port's catch-up waits for room (ClusterService.catchUp).
-    this.context.service.tookFrom(st.handle);
     const drained = this.context.service.engine.queuedOn(st.handle) === 0;
     if (st.version === 2) {
       const n = r.indications as IndicationV2[];
