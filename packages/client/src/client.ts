@@ -17,7 +17,13 @@ import {
   WAITING_METHODS,
   parseParams,
 } from '@clusnotify/protocol';
-import type { Indication, NotifyFilterAndType, WireMethod, WireParams } from '@clusnotify/protocol';
+import type {
+  Indication,
+  NotifyFilterAndType,
+  SessionFigures,
+  WireMethod,
+  WireParams,
+} from '@clusnotify/protocol';
 import { clientPort } from './client-port.js';
 import type { ClientPort, PortFilter } from './client-port.js';
 import { Connection } from './connection.js';
@@ -189,44 +195,6 @@ export interface ServerInfo {
   readonly delivered: number;
   readonly dropped: number;
   readonly revision: number;
-}
-
-/** One notification port in {@link SessionList} (docs/protocol.md, `listSessions`). */
-export interface PortFigures {
-  readonly version: 1 | 2;
-  readonly state: 'open' | 'unblocked' | 'closed';
-  /** Indications waiting in the server-side queue now. */
-  readonly queued: number;
-  /** The queue's bound. */
-  readonly maxQueued: number;
-  /** Indications dropped because the queue was full. */
-  readonly dropped: number;
-  /** Indications handed to readers. */
-  readonly delivered: number;
-  readonly filters: number;
-  /** Get calls parked on the port. */
-  readonly parked: number;
-}
-
-/** One session in {@link SessionList}. */
-export interface SessionFigures {
-  /** The session's public name (as in the welcome frame). */
-  readonly id: string;
-  /** True for this client's own session. */
-  readonly self: boolean;
-  readonly access: 'read' | 'full';
-  /** The client name the session gave in its hello ('' when none). */
-  readonly client: string;
-  /** When it was opened (ms since the epoch). */
-  readonly openedAt: number;
-  readonly handles: number;
-  /** All its ports, and totals over them. */
-  readonly portCount: number;
-  readonly queued: number;
-  readonly dropped: number;
-  readonly delivered: number;
-  /** The first 64 ports one by one. */
-  readonly ports: readonly PortFigures[];
 }
 
 /** The sessions of the server (`listSessions`). */

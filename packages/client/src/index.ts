@@ -22,11 +22,10 @@ export type {
   Executed,
   OpenPortOptions,
   ReadOptions,
-  PortFigures,
   ServerInfo,
-  SessionFigures,
   SessionList,
 } from './client.js';
+export type { PortFigures, SessionFigures } from '@clusnotify/protocol';
 export { ClientPort } from './client-port.js';
 export type { PortFilter, PortRead } from './client-port.js';
 export { ClusterObjectHandle } from './handles.js';

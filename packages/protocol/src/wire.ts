@@ -334,6 +334,45 @@ export function parseParams(
 
 // ----- indications ----------------------------------------------------------------------------------
 
+/** One notification port in a `listSessions` result (docs/protocol.md). */
+export interface PortFigures {
+  readonly version: 1 | 2;
+  readonly state: 'open' | 'unblocked' | 'closed';
+  /** Indications waiting in the port's server-side queue now. */
+  readonly queued: number;
+  /** The queue's bound. */
+  readonly maxQueued: number;
+  /** Indications dropped because the queue was full (each run became one lost-events entry). */
+  readonly dropped: number;
+  /** Indications handed to readers. */
+  readonly delivered: number;
+  readonly filters: number;
+  /** Get calls waiting on the port. */
+  readonly parked: number;
+}
+
+/** One session in a `listSessions` result (docs/protocol.md). */
+export interface SessionFigures {
+  /** The session's public name (the welcome frame's `session`). */
+  readonly id: string;
+  /** True for the session that asked. */
+  readonly self: boolean;
+  readonly access: 'read' | 'full';
+  /** The client name from the hello frame ('' when none). */
+  readonly client: string;
+  /** When the session was opened (ms since the epoch). */
+  readonly openedAt: number;
+  /** Open handles (objects and ports). */
+  readonly handles: number;
+  /** Ports, and the totals over all of them. */
+  readonly portCount: number;
+  readonly queued: number;
+  readonly dropped: number;
+  readonly delivered: number;
+  /** The first 64 ports, one by one. */
+  readonly ports: readonly PortFigures[];
+}
+
 /**
  * A version-1 indication on the wire: a getNotifyAsync entry (NOTIFICATION_DATA_ASYNC_RPC,
  * §2.2.3.30, plus the revision), or with `stateSequence` the result of a getNotify.

@@ -13,8 +13,6 @@ export type {
   GetNotifyV2Result,
   GetOptions,
   HandleKind,
-  PortSummary,
-  SessionSummary,
 } from './session.js';
 export { startWsServer, DEFAULT_LIMITS } from './ws-server.js';
 export type { ServerLimits, WsServer, WsServerOptions } from './ws-server.js';

@@ -16,6 +16,8 @@ import type {
   Failure,
   IndicationV1,
   IndicationV2,
+  PortFigures,
+  SessionFigures,
   WireFilter,
 } from '@clusnotify/protocol';
 import type {
@@ -129,45 +131,6 @@ export interface AsyncEntry {
 
 /** Most ports of one session that {@link Session.listSessions} lists one by one. */
 export const MAX_LISTED_PORTS = 64;
-
-/** One notification port in {@link Session.listSessions}. */
-export interface PortSummary {
-  readonly version: 1 | 2;
-  readonly state: 'open' | 'unblocked' | 'closed';
-  /** Indications waiting in the port's queue now. */
-  readonly queued: number;
-  /** The queue's bound. */
-  readonly maxQueued: number;
-  /** Indications dropped because the queue was full (each run became one lost-events entry). */
-  readonly dropped: number;
-  /** Indications handed to readers. */
-  readonly delivered: number;
-  readonly filters: number;
-  /** Get calls waiting on the port. */
-  readonly parked: number;
-}
-
-/** One session in {@link Session.listSessions}. */
-export interface SessionSummary {
-  /** The session's public name (the welcome frame's `session`). */
-  readonly id: string;
-  /** True for the session that asked. */
-  readonly self: boolean;
-  readonly access: AccessLevel;
-  /** The client name from the hello frame ('' when none). */
-  readonly client: string;
-  /** When the session was opened (ms since the epoch). */
-  readonly openedAt: number;
-  /** Open handles (objects and ports). */
-  readonly handles: number;
-  /** Ports, and the totals over all of them. */
-  readonly portCount: number;
-  readonly queued: number;
-  readonly dropped: number;
-  readonly delivered: number;
-  /** The first {@link MAX_LISTED_PORTS} ports. */
-  readonly ports: readonly PortSummary[];
-}
 
 /** Options of the get methods. */
 export interface GetOptions {
@@ -871,7 +834,7 @@ export class Session {
   listSessions(max = 256): Outcome<{
     readonly revision: number;
     readonly total: number;
-    readonly sessions: readonly SessionSummary[];
+    readonly sessions: readonly SessionFigures[];
   }> {
     if (this.closed) return failure('SESSION_CLOSED', 'the session is closed');
     const all = this.service.openSessions();
@@ -885,8 +848,8 @@ export class Session {
   }
 
   /** @internal This session's entry of {@link listSessions}. */
-  summary(self: boolean): SessionSummary {
-    const ports: PortSummary[] = [];
+  summary(self: boolean): SessionFigures {
+    const ports: PortFigures[] = [];
     let queued = 0;
     let dropped = 0;
     let delivered = 0;
