@@ -84,6 +84,16 @@ const streamKinds: readonly {
     names: /n\[1\]\.buffer/,
   },
   {
+    what: 'buffer not base64',
+    then: (h) => notify(h, [v2(98), withField(v2(99), 'buffer', 'AgA*AA==')]),
+    names: /n\[1\]\.buffer is the string "AgA\*AA==", expected a string of padded base64/,
+  },
+  {
+    what: 'buffer base64 without its padding',
+    then: (h) => notify(h, [withField(v2(99), 'buffer', 'AgAAAA')]),
+    names: /n\[0\]\.buffer/,
+  },
+  {
     what: 'revision not an integer',
     then: (h) => notify(h, [withField(v2(99), 'revision', 1.5)]),
     names: /n\[0\]\.revision/,
@@ -195,6 +205,9 @@ async function playRounds(
     'every well-formed indication arrived once, in order',
   );
   assert.ok(got.every((i) => i.notifyKey === 42 && i.version === version));
+  if (version === 2)
+    for (const i of got)
+      assert.deepEqual(i.version === 2 && i.buffer, new Uint8Array([2, 0, 0, 0]), 'payload');
   await quiet(port, 50);
 
   assert.equal(reasons.length, kinds.length, 'one reconnect per malformed frame');
@@ -301,6 +314,11 @@ test('a malformed get result on a polled port is reported and the port resumes',
       what: 'buffer not a string',
       secondGet: [withField(v2(99), 'buffer', [1])],
       names: /notifications\[0\]\.buffer/,
+    },
+    {
+      what: 'buffer not base64',
+      secondGet: [v2(98), withField(v2(99), 'buffer', 'AgAAAA==AA')],
+      names: /notifications\[1\]\.buffer .*expected a string of padded base64/,
     },
   ];
   const { rounds, last } = roundsFor(
