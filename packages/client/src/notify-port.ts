@@ -567,9 +567,19 @@ export class PortCore {
 
   #startReader(): void {
     if (this.#reader !== undefined || this.closed || this.#readerHeld) return;
+    // Not awaited until close(): #read must never reject (see there), or it would be an
+    // unhandled rejection, which ends a Node process.
     this.#reader = this.#read();
   }
 
+  /**
+   * The reader loop. Never rejects, and keep it so: every wait in it that can reject is caught
+   * where it happens (calls, `feed.next`, the resume of a refill) and ends as a lost server port
+   * that the next session restores; the other waits only resolve (`Latch.wait`, `#openFeed`,
+   * `#readOnce`, `closeQuietly`); and nothing it runs between waits throws on what the server
+   * sends, because a batch is checked before any of it is used (D39: a bad one becomes a
+   * protocol violation, which reports and drops the connection without throwing).
+   */
   async #read(): Promise<void> {
     /** The stream of the current server port, when it is streamed. */
     let feed: { readonly server: ServerPort; readonly feed: PortFeed; unacked: number } | undefined;
