@@ -607,6 +607,10 @@ export class PortCore {
         continue;
       }
       if (this.#server !== s || this.closed) continue;
+      if (feed.unacked + b.n.length > this.#options.streamWindow) {
+        this.#overrun(s, b.n.length, feed.unacked);
+        continue;
+      }
       const batch = this.#checked(s.conn, s.handle, b.n, 'notify frame', 'n');
       if (batch === undefined) continue;
       if (b.end !== undefined) {
@@ -625,6 +629,23 @@ export class PortCore {
       await this.#deliver(s, batch, b.drained ? Number.POSITIVE_INFINITY : b.n.length);
     }
     feed?.feed.close();
+  }
+
+  /**
+   * The server sent `count` indications of the streamed port `s` while `unacked` were not
+   * acknowledged, more than the window allows (docs/protocol.md "Streams"): a protocol
+   * violation, treated as a malformed frame (decisions D39, D41). None of the frame is taken;
+   * the connection is dropped and the port resumes from the last indication taken. The check
+   * is sound despite acks in flight: the server may count an ack only once it arrived, so what
+   * it may have sent is never more than what the client has not yet acknowledged plus credit.
+   */
+  #overrun(s: ServerPort, count: number, unacked: number): void {
+    const window = this.#options.streamWindow;
+    s.conn.protocolViolation(
+      `notify frame of port ${s.handle}: n holds ${count} indications, over the ` +
+        `${window - unacked} the stream window of ${window} leaves (${unacked} unacknowledged)`,
+    );
+    if (this.#server === s) this.#setServer(undefined);
   }
 
   /** Starts streaming the server port `s`; undefined (and `s` dropped) when that fails. */
