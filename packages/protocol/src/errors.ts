@@ -314,7 +314,8 @@ const catalogue = {
   },
   AUTH_FAILED: {
     status: Win32Status.ACCESS_DENIED,
-    meaning: 'The token is missing, unknown or revoked.',
+    meaning:
+      'The token is missing, unknown or revoked. A session whose token is revoked is ended with this code (close 4001), and the client closes itself with it instead of reconnecting (decisions D42).',
     fix: 'Use a token made by `clusnotify token create` on this server.',
   },
   TOKEN_NOT_FOUND: {
