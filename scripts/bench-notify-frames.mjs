@@ -34,14 +34,24 @@ for (let i = 0; i < ENTRIES; i += perFrame) {
   frames.push(JSON.stringify({ t: 'notify', h: 'port-1', n, drained: true }));
 }
 
-/** One pass over every frame; `check` adds the entry checks. Returns a checksum. */
+/**
+ * One pass over every frame; `check` adds the entry checks. Returns a checksum. Checked, the
+ * payloads are decoded by the check and handed on, as the client does (a build whose check
+ * does not decode leaves `buffers` empty, and fromWireNotification decodes).
+ */
 function pass(check) {
   let sum = 0;
   for (const text of frames) {
     const f = parseServerFrame(text);
     if (f === undefined || f.t !== 'notify') throw new Error('not a notify frame');
-    if (check && checkV2(f.n) !== undefined) throw new Error('malformed');
-    for (const w of f.n) sum += fromWireNotification(w, 1).buffer.length;
+    if (!check) {
+      for (const w of f.n) sum += fromWireNotification(w, 1).buffer.length;
+      continue;
+    }
+    const buffers = [];
+    if (checkV2(f.n, 'n', buffers) !== undefined) throw new Error('malformed');
+    for (let i = 0; i < f.n.length; i++)
+      sum += fromWireNotification(f.n[i], 1, buffers[i]).buffer.length;
   }
   return sum;
 }

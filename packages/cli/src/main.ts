@@ -144,7 +144,9 @@ token
   });
 token
   .command('revoke')
-  .description('revoke a token by its id (see token list); a running serve refuses it at once')
+  .description(
+    'revoke a token by its id (see token list); a running serve refuses it at once and ends the sessions open with it',
+  )
   .argument('<id>', 'the token id')
   .option('--data <dir>', 'data directory', DEFAULT_DATA)
   .action((id: string, o: { data: string }) => {

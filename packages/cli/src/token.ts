@@ -22,8 +22,9 @@ export function listTokens(
 }
 
 /**
- * Revokes the token `id` of a data directory: new connections with it are refused; sessions it
- * already opened keep their access until they close.
+ * Revokes the token `id` of a data directory: a `serve` running on it refuses new connections
+ * with the token at once and, within about a second (it polls the token file), ends the
+ * sessions already open with it (AUTH_FAILED, close 4001; decisions D42).
  *
  * @throws ClusnotifyError TOKEN_NOT_FOUND when no token has that id.
  */

@@ -60,7 +60,8 @@ import type { WebSocketConstructor } from './web-socket.js';
  *   wait for it;
  * - `disconnected`: every candidate failed once (CLUSTER_STATE was posted, §7.3); the client
  *   keeps retrying in the background, calls fail at once with CONNECTION_LOST;
- * - `closed`: `close()` was called.
+ * - `closed`: `close()` was called, or the client closed itself because a server refused its
+ *   token (AUTH_FAILED: revoked while a session was open, or refused at a reconnect; D42).
  */
 export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'disconnected' | 'closed';
 
@@ -288,6 +289,8 @@ export class Client {
   readonly #closeSource = new AbortSource();
   #reconnecting: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
+  /** Why the client closed itself (AUTH_FAILED, D42); undefined while open or after close(). */
+  #closeReason: ClusnotifyError | undefined;
 
   static {
     startClient = (c) => c.#start();
@@ -338,7 +341,9 @@ export class Client {
    *
    * On `reconnecting`, `reason` says why the connection was lost: MALFORMED_FRAME when the
    * server broke the protocol (decisions D39; the message names the frame and field), else
-   * CONNECTION_LOST. Undefined on the other states.
+   * CONNECTION_LOST. On `closed`, `reason` is AUTH_FAILED when the client closed itself because
+   * a server no longer accepts its token (D42); undefined after `close()`. Undefined on the
+   * other states.
    */
   onStateChange(listener: (state: ClientState, reason?: ClusnotifyError) => void): () => void {
     this.#listeners.add(listener);
@@ -548,6 +553,11 @@ export class Client {
   #onLost(conn: Connection, reason: ClusnotifyError): void {
     if (this.#ctx?.conn !== conn || this.#state === 'closed') return;
     this.#ctx = undefined;
+    if (reason.code === 'AUTH_FAILED') {
+      // The token was revoked: every reconnect would be refused (D42).
+      void this.#shutdown(reason);
+      return;
+    }
     this.#setState('reconnecting', reason);
     this.#reconnecting = this.#reconnectLoop(this.#urlIndex);
   }
@@ -573,7 +583,12 @@ export class Client {
         let conn: Connection;
         try {
           conn = await this.#openConnection(index);
-        } catch {
+        } catch (e) {
+          if (e instanceof ClusnotifyError && e.code === 'AUTH_FAILED') {
+            // As connect() does: a refused token is final, not a reason to retry (D42).
+            void this.#shutdown(e);
+            return;
+          }
           continue;
         }
         try {
@@ -616,7 +631,7 @@ export class Client {
             'the client is disconnected from every server; it keeps trying to reconnect',
           );
         case 'closed':
-          throw closedError();
+          throw closedError(this.#closeReason);
       }
       await new Promise<void>((resolve, reject) => {
         this.#openWaiters.push({ resolve, reject });
@@ -884,7 +899,7 @@ export class Client {
   // ----- Win32-shaped notification ports (§8) --------------------------------------------------
 
   #newPort(version: 1 | 2): PortCore {
-    if (this.#state === 'closed') throw closedError();
+    if (this.#state === 'closed') throw closedError(this.#closeReason);
     const port: PortCore = new PortCore({
       version,
       maxQueued: this.#options.maxLocalQueue,
@@ -1307,9 +1322,20 @@ export class Client {
    * fails waiting calls with SESSION_CLOSED. Idempotent; resolves when the socket is closed.
    */
   close(): Promise<void> {
+    return this.#shutdown(undefined);
+  }
+
+  /**
+   * {@link close}, with `reason` when the client closes itself (a refused token, D42): the
+   * `closed` state change carries it, and calls that fail because the client is closed
+   * (SESSION_CLOSED) have it as their cause. Not awaited from the reconnect loop, which it
+   * awaits.
+   */
+  #shutdown(reason: ClusnotifyError | undefined): Promise<void> {
     this.#closing ??= (async () => {
-      this.#setState('closed');
-      const e = closedError();
+      this.#closeReason = reason;
+      this.#setState('closed', reason);
+      const e = closedError(reason);
       this.#closeSource.abort(e);
       const waiters = this.#openWaiters;
       this.#openWaiters = [];
@@ -1411,8 +1437,12 @@ function isList(v: unknown): boolean {
   return Array.isArray(v);
 }
 
-function closedError(): ClusnotifyError {
-  return new ClusnotifyError('SESSION_CLOSED', 'the client was closed');
+/** SESSION_CLOSED; with `cause` (AUTH_FAILED) when the client closed itself for that reason. */
+function closedError(cause?: ClusnotifyError): ClusnotifyError {
+  if (cause === undefined) return new ClusnotifyError('SESSION_CLOSED', 'the client was closed');
+  return new ClusnotifyError('SESSION_CLOSED', `the client was closed: ${cause.message}`, {
+    cause,
+  });
 }
 
 async function closeQuietly(conn: Connection, method: WireMethod, handle: string): Promise<void> {

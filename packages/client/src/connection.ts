@@ -43,7 +43,8 @@ export interface ConnectionOptions {
   readonly openTimeoutMs: number;
   /**
    * Called once when an open connection goes away without `close()`, with why: MALFORMED_FRAME
-   * when the server broke the protocol (D39), else CONNECTION_LOST.
+   * when the server broke the protocol (D39), AUTH_FAILED when the server ended the session
+   * because it no longer accepts the token (it was revoked, D42), else CONNECTION_LOST.
    */
   readonly onLost: (conn: Connection, reason: ClusnotifyError) => void;
   /**
@@ -424,9 +425,16 @@ export class Connection {
       return;
     }
     this.#rejectAll();
+    const refused =
+      this.#serverError?.code === 'AUTH_FAILED'
+        ? this.#serverError
+        : code === AUTH_FAILED_CLOSE
+          ? new ClusnotifyError('AUTH_FAILED', `${this.url} no longer accepts the token`)
+          : undefined;
     this.#options.onLost(
       this,
       this.#violation ??
+        refused ??
         new ClusnotifyError(
           'CONNECTION_LOST',
           `the connection to ${this.url} was lost (code ${code}${reason === '' ? '' : `, ${reason}`})`,

@@ -135,6 +135,13 @@ export interface PortCoreOptions {
   readonly onClosed: (port: PortCore) => Promise<void>;
 }
 
+/** A batch that passed the checks of decisions D39 (see {@link PortCore.#checked}). */
+interface CheckedBatch {
+  readonly list: readonly unknown[];
+  /** Version 2: entry i's decoded `buffer` at index i (decoded once, by the check); else empty. */
+  readonly buffers: readonly Uint8Array[];
+}
+
 interface ServerPort {
   readonly conn: Connection;
   readonly handle: string;
@@ -142,6 +149,8 @@ interface ServerPort {
 }
 
 const EMPTY = new Uint8Array(0);
+/** The decoded payloads of a version-1 batch: none. */
+const NO_BUFFERS: readonly Uint8Array[] = [];
 /** Timeout of the resume call that refills an overflowed port. */
 const REFILL_TIMEOUT_MS = 30_000;
 
@@ -389,7 +398,7 @@ export class PortCore {
       if (r.type !== 'ok') return;
       // A malformed result drops the connection (D39); the set-up on it then fails with
       // CONNECTION_LOST and the client moves to the next attempt.
-      if (!this.#wellFormed(ctx.conn, handle, [r], 'getNotify result', 'r')) return;
+      if (this.#checked(ctx.conn, handle, [r], 'getNotify result', 'r') === undefined) return;
       this.#acceptV1([r as unknown as WireNotificationV1], Number.POSITIVE_INFINITY, true);
     }
   }
@@ -558,9 +567,19 @@ export class PortCore {
 
   #startReader(): void {
     if (this.#reader !== undefined || this.closed || this.#readerHeld) return;
+    // Not awaited until close(): #read must never reject (see there), or it would be an
+    // unhandled rejection, which ends a Node process.
     this.#reader = this.#read();
   }
 
+  /**
+   * The reader loop. Never rejects, and keep it so: every wait in it that can reject is caught
+   * where it happens (calls, `feed.next`, the resume of a refill) and ends as a lost server port
+   * that the next session restores; the other waits only resolve (`Latch.wait`, `#openFeed`,
+   * `#readOnce`, `closeQuietly`); and nothing it runs between waits throws on what the server
+   * sends, because a batch is checked before any of it is used (D39: a bad one becomes a
+   * protocol violation, which reports and drops the connection without throwing).
+   */
   async #read(): Promise<void> {
     /** The stream of the current server port, when it is streamed. */
     let feed: { readonly server: ServerPort; readonly feed: PortFeed; unacked: number } | undefined;
@@ -588,7 +607,12 @@ export class PortCore {
         continue;
       }
       if (this.#server !== s || this.closed) continue;
-      if (!this.#wellFormed(s.conn, s.handle, b.n, 'notify frame', 'n')) continue;
+      if (feed.unacked + b.n.length > this.#options.streamWindow) {
+        this.#overrun(s, b.n.length, feed.unacked);
+        continue;
+      }
+      const batch = this.#checked(s.conn, s.handle, b.n, 'notify frame', 'n');
+      if (batch === undefined) continue;
       if (b.end !== undefined) {
         // The server port was unblocked or closed under a live connection.
         this.#setServer(undefined);
@@ -602,9 +626,26 @@ export class PortCore {
         feed.unacked = 0;
       }
       // A drained port has sent everything of the batch's last revision.
-      await this.#deliver(s, b.n, b.drained ? Number.POSITIVE_INFINITY : b.n.length);
+      await this.#deliver(s, batch, b.drained ? Number.POSITIVE_INFINITY : b.n.length);
     }
     feed?.feed.close();
+  }
+
+  /**
+   * The server sent `count` indications of the streamed port `s` while `unacked` were not
+   * acknowledged, more than the window allows (docs/protocol.md "Streams"): a protocol
+   * violation, treated as a malformed frame (decisions D39, D41). None of the frame is taken;
+   * the connection is dropped and the port resumes from the last indication taken. The check
+   * is sound despite acks in flight: the server may count an ack only once it arrived, so what
+   * it may have sent is never more than what the client has not yet acknowledged plus credit.
+   */
+  #overrun(s: ServerPort, count: number, unacked: number): void {
+    const window = this.#options.streamWindow;
+    s.conn.protocolViolation(
+      `notify frame of port ${s.handle}: n holds ${count} indications, over the ` +
+        `${window - unacked} the stream window of ${window} leaves (${unacked} unacknowledged)`,
+    );
+    if (this.#server === s) this.#setServer(undefined);
   }
 
   /** Starts streaming the server port `s`; undefined (and `s` dropped) when that fails. */
@@ -648,10 +689,17 @@ export class PortCore {
     }
     if (this.#server !== s || this.closed) return;
     switch (r.type) {
-      case 'ok':
-        if (this.#wellFormed(s.conn, s.handle, r.notifications, 'get result', 'notifications'))
-          await this.#deliver(s, r.notifications, s.batchMax);
+      case 'ok': {
+        const batch = this.#checked(
+          s.conn,
+          s.handle,
+          r.notifications,
+          'get result',
+          'notifications',
+        );
+        if (batch !== undefined) await this.#deliver(s, batch, s.batchMax);
         return;
+      }
       case 'timeout':
         return;
       default:
@@ -662,28 +710,32 @@ export class PortCore {
   }
 
   /**
-   * Whether `list` is a batch of well-formed indications of this port's version. If not, the
-   * server broke the protocol (decisions D39): the connection is dropped as lost (reporting
-   * MALFORMED_FRAME), none of the batch is taken, and the port waits for the next session,
-   * which resumes it from the last revision taken — so nothing already queued is lost, and
-   * the batch's well-formed indications come again.
+   * `list` as a checked batch, if it is a batch of well-formed indications of this port's
+   * version (for version 2 with every payload decoded, once). If not, the server broke the
+   * protocol (decisions D39): the connection is dropped as lost (reporting MALFORMED_FRAME),
+   * none of the batch is taken (undefined), and the port waits for the next session, which
+   * resumes it from the last revision taken — so nothing already queued is lost, and the
+   * batch's well-formed indications come again.
    */
-  #wellFormed(
+  #checked(
     conn: Connection,
     handle: string,
     list: unknown,
     what: string,
     name: string,
-  ): list is readonly unknown[] {
-    const bad = !Array.isArray(list)
-      ? `${name} is not an array`
-      : this.version === 1
-        ? checkNotificationsV1(list, name)
-        : checkNotificationsV2(list, name);
-    if (bad === undefined) return true;
+  ): CheckedBatch | undefined {
+    let bad: string | undefined;
+    let buffers: Uint8Array[] | undefined;
+    if (!Array.isArray(list)) bad = `${name} is not an array`;
+    else if (this.version === 1) bad = checkNotificationsV1(list, name);
+    else {
+      buffers = [];
+      bad = checkNotificationsV2(list, name, buffers);
+    }
+    if (bad === undefined) return { list: list as unknown[], buffers: buffers ?? NO_BUFFERS };
     conn.protocolViolation(`${what} of port ${handle}: ${bad}`);
     if (this.#server?.conn === conn) this.#setServer(undefined);
-    return false;
+    return undefined;
   }
 
   /**
@@ -691,21 +743,26 @@ export class PortCore {
    * the port may still hold more of the last revision. A lost-events entry with resume on
    * refills the port instead (see {@link PortCore.#refill}).
    */
-  async #deliver(s: ServerPort, list: readonly unknown[], max: number): Promise<void> {
+  async #deliver(s: ServerPort, batch: CheckedBatch, max: number): Promise<void> {
+    const { list, buffers } = batch;
     const lostAt = this.#options.resume
       ? list.findIndex((w) => (w as { lost?: unknown }).lost !== undefined)
       : -1;
     if (
       lostAt >= 0 &&
-      (await this.#refill(s, list.slice(0, lostAt), list[lostAt] as WireNotificationV1))
+      (await this.#refill(
+        s,
+        { list: list.slice(0, lostAt), buffers: buffers.slice(0, lostAt) },
+        list[lostAt] as WireNotificationV1,
+      ))
     )
       return;
-    this.#accept(list, max);
+    this.#accept(batch, max);
   }
 
-  #accept(list: readonly unknown[], max: number): void {
-    if (this.version === 1) this.#acceptV1(list as WireNotificationV1[], max, false);
-    else this.#acceptV2(list as WireNotificationV2[], max);
+  #accept(batch: CheckedBatch, max: number): void {
+    if (this.version === 1) this.#acceptV1(batch.list as WireNotificationV1[], max, false);
+    else this.#acceptV2(batch.list as WireNotificationV2[], batch.buffers, max);
   }
 
   /**
@@ -716,11 +773,7 @@ export class PortCore {
    * followed the lost-events entry in this batch comes again from the resumed port. False when
    * the history is gone: the caller then delivers the lost-events indication as it came.
    */
-  async #refill(
-    s: ServerPort,
-    before: readonly unknown[],
-    marker: WireNotificationV1,
-  ): Promise<boolean> {
+  async #refill(s: ServerPort, before: CheckedBatch, marker: WireNotificationV1): Promise<boolean> {
     const lost = marker.lost;
     if (lost === undefined) return false;
     this.#accept(before, Infinity);
@@ -788,11 +841,17 @@ export class PortCore {
     this.#complete = list.length < max;
   }
 
-  #acceptV2(list: readonly WireNotificationV2[], max: number): void {
-    for (const w of list) {
+  /** `buffers[i]` is entry i's payload, decoded by the check (see {@link PortCore.#checked}). */
+  #acceptV2(
+    list: readonly WireNotificationV2[],
+    buffers: readonly Uint8Array[],
+    max: number,
+  ): void {
+    for (let i = 0; i < list.length; i++) {
+      const w = list[i] as WireNotificationV2;
       if (!this.#received(w.revision)) continue;
       const notifyKey = this.#byWireKey.get(w.notifyKey)?.notifyKey ?? w.notifyKey;
-      this.queue.push(fromWireNotification(w, notifyKey), w.revision, notifyKey);
+      this.queue.push(fromWireNotification(w, notifyKey, buffers[i]), w.revision, notifyKey);
     }
     this.#complete = list.length < max;
   }

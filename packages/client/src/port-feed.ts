@@ -12,6 +12,7 @@ export type FeedBatch = Pick<NotifyFrame, 'n' | 'drained' | 'end'>;
 /**
  * Batches of one streamed port. The queue is bounded by the stream window: the server sends at
  * most `window` indications the client has not acknowledged, so at most `window` batches wait.
+ * The port's reader holds the server to that as it takes batches (decisions D41).
  */
 export class PortFeed {
   readonly handle: string;

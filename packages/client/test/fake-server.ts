@@ -21,14 +21,18 @@ export interface Round {
   readonly good: readonly unknown[];
   /**
    * Then this, raw: a frame's text, or bytes for a binary frame. A function makes it from the
-   * port's handle on this connection. Leave out to send nothing more.
+   * port's handle on this connection; an array is several frames, sent in order. Leave out to
+   * send nothing more.
    */
-  readonly then?: string | Uint8Array | ((h: string) => string);
+  readonly then?: RawFrame | readonly RawFrame[];
   /** With delivery 'poll': the result of the second get, as `notifications` (raw JSON value). */
   readonly secondGet?: unknown;
   /** The answer to a `getClusterState` call `id`, raw (default: none, the call waits). */
   readonly reply?: (id: number) => string;
 }
+
+/** A frame as the fake server sends it: text, bytes (a binary frame), or made from the port handle. */
+export type RawFrame = string | Uint8Array | ((h: string) => string);
 
 export interface FakeServer {
   readonly url: string;
@@ -134,6 +138,8 @@ export async function startFakeServer(options: {
 function sendThen(ws: WebSocket, round: Round, h: string): void {
   const then = round.then;
   if (then === undefined) return;
-  if (typeof then === 'function') ws.send(then(h));
-  else ws.send(then, { binary: typeof then !== 'string' });
+  for (const frame of Array.isArray(then) ? (then as readonly RawFrame[]) : [then as RawFrame]) {
+    if (typeof frame === 'function') ws.send(frame(h));
+    else ws.send(frame, { binary: typeof frame !== 'string' });
+  }
 }

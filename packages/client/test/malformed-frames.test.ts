@@ -84,6 +84,16 @@ const streamKinds: readonly {
     names: /n\[1\]\.buffer/,
   },
   {
+    what: 'buffer not base64',
+    then: (h) => notify(h, [v2(98), withField(v2(99), 'buffer', 'AgA*AA==')]),
+    names: /n\[1\]\.buffer is the string "AgA\*AA==", expected a string of padded base64/,
+  },
+  {
+    what: 'buffer base64 without its padding',
+    then: (h) => notify(h, [withField(v2(99), 'buffer', 'AgAAAA')]),
+    names: /n\[0\]\.buffer/,
+  },
+  {
     what: 'revision not an integer',
     then: (h) => notify(h, [withField(v2(99), 'revision', 1.5)]),
     names: /n\[0\]\.revision/,
@@ -195,6 +205,9 @@ async function playRounds(
     'every well-formed indication arrived once, in order',
   );
   assert.ok(got.every((i) => i.notifyKey === 42 && i.version === version));
+  if (version === 2)
+    for (const i of got)
+      assert.deepEqual(i.version === 2 && i.buffer, new Uint8Array([2, 0, 0, 0]), 'payload');
   await quiet(port, 50);
 
   assert.equal(reasons.length, kinds.length, 'one reconnect per malformed frame');
@@ -302,6 +315,11 @@ test('a malformed get result on a polled port is reported and the port resumes',
       secondGet: [withField(v2(99), 'buffer', [1])],
       names: /notifications\[0\]\.buffer/,
     },
+    {
+      what: 'buffer not base64',
+      secondGet: [v2(98), withField(v2(99), 'buffer', 'AgAAAA==AA')],
+      names: /notifications\[1\]\.buffer .*expected a string of padded base64/,
+    },
   ];
   const { rounds, last } = roundsFor(
     v2,
@@ -377,4 +395,73 @@ test('a malformed welcome fails that connection attempt: connect reports it, a r
     await settle();
     assert.deepEqual(unhandled, []);
   });
+});
+
+test('a server that sends more than the stream window allows breaks the protocol: MALFORMED_FRAME, and the port resumes exactly', async () => {
+  const revisions = (from: number, to: number): Record<string, unknown>[] =>
+    Array.from({ length: to - from + 1 }, (_, i) => v2(from + i));
+  // Window 5: the client acknowledges once 3 (≥ half) are unacknowledged.
+  const server = await startFakeServer({
+    rounds: [
+      // 2, then 3: the window exactly (accepted, and acknowledged); then 6 in one frame.
+      {
+        good: revisions(1, 2),
+        then: [(h) => notify(h, revisions(3, 5)), (h) => notify(h, revisions(6, 11))],
+      },
+      // 2 (not yet acknowledged), then 4 more: 6 unacknowledged, over the window.
+      { good: revisions(6, 7), then: (h) => notify(h, revisions(8, 11)) },
+    ],
+    last: { good: revisions(8, 8) },
+  });
+  try {
+    const client = await connect(server.url, {
+      token: 't',
+      streamWindow: 5,
+      heartbeatMs: 0,
+      reconnect: { initialDelayMs: 5, maxDelayMs: 20 },
+    });
+    try {
+      const reasons = reasonsOf(client);
+      const port = await openPort(client, 2);
+      const got = await take(port, 8, 5000);
+      assert.deepEqual(
+        got.map((i) => i.revision),
+        [1, 2, 3, 4, 5, 6, 7, 8],
+        'every indication within the window arrived once, in order; none of an overrun frame',
+      );
+      await quiet(port, 50);
+      assert.deepEqual(
+        reasons.map((r) => r.code),
+        ['MALFORMED_FRAME', 'MALFORMED_FRAME'],
+      );
+      assert.match(
+        reasons[0]?.message ?? '',
+        /notify frame of port port-1: n holds 6 indications, over the 5 the stream window of 5 leaves/,
+      );
+      assert.match(
+        reasons[1]?.message ?? '',
+        /notify frame of port port-2: n holds 4 indications, over the 3 the stream window of 5 leaves \(2 unacknowledged\)/,
+      );
+      assert.deepEqual(
+        server.calls.filter((c) => c.m === 'streamNotify').map((c) => c.p.window),
+        [5, 5, 5],
+      );
+      assert.deepEqual(
+        server.calls
+          .filter((c) => c.m === 'resumeNotify')
+          .map((c) => [c.connection, c.p.afterRevision]),
+        [
+          [2, 5],
+          [3, 7],
+        ],
+      );
+      assert.equal(client.state, 'open');
+      await settle();
+      assert.deepEqual(unhandled, []);
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await server.close();
+  }
 });

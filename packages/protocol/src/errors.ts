@@ -304,7 +304,7 @@ const catalogue = {
   MALFORMED_FRAME: {
     status: Win32Status.INVALID_PARAMETER,
     meaning:
-      'A frame is not a JSON text frame of the protocol (docs/protocol.md). From a client: the server answers with this code and closes the connection. From a server (a frame, or an indication in it, with a field missing or of the wrong type): the client reports this code, closes the connection and reconnects as after a lost connection (decisions D39).',
+      'A frame is not a JSON text frame of the protocol (docs/protocol.md). From a client: the server answers with this code and closes the connection. From a server (a frame, or an indication in it, with a field missing or of the wrong type, or a `buffer` that is not base64; or a `notify` frame that overruns the stream window): the client reports this code, closes the connection and reconnects as after a lost connection (decisions D39, D41).',
     fix: 'Send frames as docs/protocol.md describes; use the clusnotify client. A client reporting it: the message names the frame and field; check the server version, or report it with the message.',
   },
   FRAME_TOO_LARGE: {
@@ -314,7 +314,8 @@ const catalogue = {
   },
   AUTH_FAILED: {
     status: Win32Status.ACCESS_DENIED,
-    meaning: 'The token is missing, unknown or revoked.',
+    meaning:
+      'The token is missing, unknown or revoked. A session whose token is revoked is ended with this code (close 4001), and the client closes itself with it instead of reconnecting (decisions D42).',
     fix: 'Use a token made by `clusnotify token create` on this server.',
   },
   TOKEN_NOT_FOUND: {

@@ -7,6 +7,7 @@
  * carry hundreds of thousands of indications per second, and these checks cost a few percent of
  * parsing them. Every check allows extra fields, so that a newer server may send more.
  */
+import { fromBase64 } from './base64.js';
 import type { ServerFrame } from './wire.js';
 
 /** A frame the client must not use: what is wrong with it, naming the field. */
@@ -57,21 +58,29 @@ export function parseServerFrame(data: string): ServerFrame | MalformedServerFra
  * Checks the entries of a version-2 port's batch (a `notify` frame's `n`, a getNotifyV2
  * result's `notifications`): each must be a `Notification` of docs/protocol.md §3 —
  * `notifyKey` and `filterAndType.objectType` 32-bit unsigned integers, `filterFlags` an
- * integer, `objectId`, `parentId`, `name`, `type` and `buffer` strings, `revision` a
- * non-negative integer, `lost` absent or `{ count, firstRevision, lastRevision }` of
- * non-negative integers. Whether `buffer` is valid base64 is not checked here (an undecodable
- * buffer becomes empty, see `fromWireNotification`).
+ * integer, `objectId`, `parentId`, `name` and `type` strings, `buffer` a string of padded
+ * base64 (RFC 4648 §4, as `fromBase64` reads it; '' for no payload), `revision` a non-negative
+ * integer, `lost` absent or `{ count, firstRevision, lastRevision }` of non-negative integers.
+ *
+ * Checking `buffer` means decoding it; pass `buffers` to keep what was decoded, and hand
+ * `buffers[i]` to `fromWireNotification` for entry `i`, so that no payload is decoded twice.
  *
  * @param name what the list is called in the message (default `n`, as in a `notify` frame).
+ * @param buffers when given, each entry's decoded `buffer` is pushed onto it, in order. If the
+ * batch is malformed it holds the buffers of the entries before the bad one; discard it then.
  * @returns undefined when every entry is well-formed; else what is wrong with the first bad
  * one, as `n[index].field …`.
  */
-export function checkNotificationsV2(list: readonly unknown[], name = 'n'): string | undefined {
+export function checkNotificationsV2(
+  list: readonly unknown[],
+  name = 'n',
+  buffers?: Uint8Array[],
+): string | undefined {
   for (let i = 0; i < list.length; i++) {
     const w = list[i];
     if (typeof w !== 'object' || w === null)
       return `${name}[${i}] is ${describe(w)}, expected an object`;
-    const bad = badNotificationV2(w as Record<string, unknown>);
+    const bad = badNotificationV2(w as Record<string, unknown>, buffers);
     if (bad !== undefined) return `${name}[${i}].${bad}`;
   }
   return undefined;
@@ -103,8 +112,15 @@ export function checkNotificationsV1(list: readonly unknown[], name = 'n'): stri
 const U32 = 'an integer 0 … 4294967295';
 const REVISION = 'a non-negative integer';
 const STRING = 'a string';
+const BASE64 = 'a string of padded base64';
+/** The decoded form of an empty `buffer` (no payload), shared: it has no bytes to change. */
+const EMPTY = new Uint8Array(0);
 
-function badNotificationV2(w: Record<string, unknown>): string | undefined {
+/** What is wrong with a version-2 entry; else undefined, and its decoded buffer pushed on `out`. */
+function badNotificationV2(
+  w: Record<string, unknown>,
+  out: Uint8Array[] | undefined,
+): string | undefined {
   if (!isU32(w.notifyKey)) return field('notifyKey', w.notifyKey, U32);
   const ft = w.filterAndType;
   if (typeof ft !== 'object' || ft === null)
@@ -117,9 +133,18 @@ function badNotificationV2(w: Record<string, unknown>): string | undefined {
   if (typeof w.parentId !== 'string') return field('parentId', w.parentId, STRING);
   if (typeof w.name !== 'string') return field('name', w.name, STRING);
   if (typeof w.type !== 'string') return field('type', w.type, STRING);
-  if (typeof w.buffer !== 'string') return field('buffer', w.buffer, 'a base64 string');
+  const buffer = w.buffer;
+  if (typeof buffer !== 'string') return field('buffer', buffer, BASE64);
+  // Decoded here, once: the check and the conversion share it (see checkNotificationsV2).
+  const bytes = buffer === '' ? EMPTY : fromBase64(buffer);
+  if (bytes === undefined) return field('buffer', buffer, BASE64);
   if (!isRevision(w.revision)) return field('revision', w.revision, REVISION);
-  return w.lost === undefined ? undefined : badLost(w.lost);
+  if (w.lost !== undefined) {
+    const bad = badLost(w.lost);
+    if (bad !== undefined) return bad;
+  }
+  out?.push(bytes);
+  return undefined;
 }
 
 function badNotificationV1(w: Record<string, unknown>): string | undefined {

@@ -419,13 +419,19 @@ export function toWireNotification(i: IndicationV2): WireNotificationV2 {
 const EMPTY = new Uint8Array(0);
 
 /**
- * A version-2 indication from its wire form (an undecodable buffer becomes empty), with
- * `notifyKey` in place of the wire's (default: the wire's). One object, made once: the client
- * calls this for every indication it receives (docs/protocol.md §5).
+ * A version-2 indication from its wire form, with `notifyKey` in place of the wire's (default:
+ * the wire's). One object, made once: the client calls this for every indication it receives
+ * (docs/protocol.md §5).
+ *
+ * @param buffer the entry's payload already decoded, as `checkNotificationsV2` hands it out
+ * (the client's path: every payload is decoded once). Left out, `w.buffer` is decoded here,
+ * and a buffer that is not valid base64 becomes empty — check entries with
+ * `checkNotificationsV2` first, which refuses them (decisions D39).
  */
 export function fromWireNotification(
   w: WireNotificationV2,
   notifyKey: number = w.notifyKey,
+  buffer?: Uint8Array,
 ): IndicationV2 {
   return {
     version: 2,
@@ -435,7 +441,7 @@ export function fromWireNotification(
     parentId: w.parentId,
     name: w.name,
     type: w.type,
-    buffer: w.buffer === '' ? EMPTY : (fromBase64(w.buffer) ?? EMPTY),
+    buffer: buffer ?? (w.buffer === '' ? EMPTY : (fromBase64(w.buffer) ?? EMPTY)),
     revision: w.revision,
     lost: w.lost,
   };

@@ -9,10 +9,11 @@ import fc from 'fast-check';
 import {
   checkNotificationsV1,
   checkNotificationsV2,
+  fromWireNotification,
   parseServerFrame,
   toWireNotification,
 } from '@clusnotify/protocol';
-import type { IndicationV2 } from '@clusnotify/protocol';
+import type { IndicationV2, WireNotificationV2 } from '@clusnotify/protocol';
 
 // ----- well-formed material ---------------------------------------------------------------------
 
@@ -209,7 +210,7 @@ const v2Fields: Record<string, (v: unknown) => boolean> = {
   parentId: isString,
   name: isString,
   type: isString,
-  buffer: isString,
+  buffer: isBase64,
   revision,
   lost: lostModel,
 };
@@ -236,6 +237,18 @@ const nearMisses = fc.constantFrom<unknown>(
   { objectType: 1, filterFlags: 0.5 },
   { count: 1, firstRevision: 1 },
   { count: 1, firstRevision: 1, lastRevision: -2 },
+  // Strings that are almost base64 (for buffer) and some that are.
+  'AQI',
+  'AQID=',
+  'AQ=I',
+  '====',
+  'A===',
+  'AQ-_',
+  'AQ==AQ==',
+  'AQ==',
+  'AQI=',
+  'AR==',
+  '',
 );
 
 function checkModel(
@@ -274,6 +287,56 @@ test('checkNotificationsV2 rejects a batch exactly when an entry breaks the mode
   checkModel(checkNotificationsV2, entryV2, v2Fields);
 });
 
+test('checkNotificationsV2 hands out every payload it decoded, and fromWireNotification takes it as it is', () => {
+  fc.assert(
+    fc.property(fc.array(indicationV2, { maxLength: 8 }), (indications) => {
+      const list = indications.map(
+        (i) => JSON.parse(JSON.stringify(toWireNotification(i))) as WireNotificationV2,
+      );
+      const buffers: Uint8Array[] = [];
+      assert.equal(checkNotificationsV2(list, 'n', buffers), undefined);
+      assert.equal(buffers.length, list.length);
+      list.forEach((w, i) => {
+        const bytes = buffers[i] as Uint8Array;
+        assert.deepEqual(bytes, (indications[i] as IndicationV2).buffer);
+        const back = fromWireNotification(w, 5, bytes);
+        assert.equal(back.buffer, bytes, 'the decoded payload itself, not a second decode');
+        assert.deepEqual(back, { ...fromWireNotification(w), notifyKey: 5 });
+      });
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('checkNotificationsV2 refuses a buffer that is not padded base64, naming entry and field', () => {
+  const good = JSON.parse(
+    JSON.stringify(
+      toWireNotification({
+        version: 2,
+        notifyKey: 1,
+        filterAndType: { objectType: 3, filterFlags: 8 },
+        objectId: 'r-1',
+        parentId: 'g-1',
+        name: 'Disk',
+        type: 'Physical Disk',
+        buffer: new Uint8Array([2, 0, 0, 0]),
+        revision: 4,
+        lost: undefined,
+      }),
+    ),
+  ) as Record<string, unknown>;
+  for (const buffer of ['AgAAAA', 'AgAAAA=', 'AgA*AA==', 'Ag==AA==', '=AgAAAA', 'AgAAAA==\n']) {
+    const message = checkNotificationsV2([good, { ...good, buffer }], 'notifications') ?? '';
+    assert.match(
+      message,
+      /^notifications\[1\]\.buffer is the string .*, expected a string of padded base64$/,
+    );
+  }
+  const buffers: Uint8Array[] = [];
+  assert.equal(checkNotificationsV2([good, { ...good, buffer: '' }], 'n', buffers), undefined);
+  assert.deepEqual(buffers, [new Uint8Array([2, 0, 0, 0]), new Uint8Array(0)]);
+});
+
 test('checkNotificationsV1 rejects a batch exactly when an entry breaks the model, naming entry and field', () => {
   checkModel(checkNotificationsV1, entryV1, v1Fields);
 });
@@ -286,6 +349,14 @@ test('the indication checks reject entries that are not objects', () => {
   assert.equal(checkNotificationsV2([]), undefined);
   assert.equal(checkNotificationsV1([]), undefined);
 });
+
+/** Padded base64, character by character (RFC 4648 §4); bits left over by padding may be set. */
+function isBase64(v: unknown): boolean {
+  return (
+    typeof v === 'string' &&
+    /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(v)
+  );
+}
 
 function isString(v: unknown): v is string {
   return typeof v === 'string';

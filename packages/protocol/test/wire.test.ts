@@ -59,6 +59,6 @@ test('fromWireNotification puts the given notify key in place of the wire one', 
   assert.equal(i.notifyKey, 99);
   assert.deepEqual(i.buffer, new Uint8Array([1, 2, 3]));
   assert.equal(i.lost, undefined);
-  // An undecodable buffer becomes empty rather than failing the batch.
+  // Unchecked, an undecodable buffer becomes empty (the client checks first and refuses it, D39).
   assert.deepEqual(fromWireNotification({ ...w, buffer: 'AQI' }, 99).buffer, new Uint8Array(0));
 });

@@ -19,7 +19,7 @@ export type { ServerLimits, WsServer, WsServerOptions } from './ws-server.js';
 export { loadStaticFiles } from './static-files.js';
 export type { HttpHandler } from './static-files.js';
 export { createTokenStore, openTokenFile } from './tokens.js';
-export type { TokenRecord, TokenStore } from './tokens.js';
+export type { TokenFileOptions, TokenRecord, TokenStore } from './tokens.js';
 export { createMetrics } from './metrics.js';
 export type { ServerMetrics } from './metrics.js';
 export { startDemo } from './demo.js';

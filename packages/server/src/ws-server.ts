@@ -205,6 +205,13 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
   });
   wss.on('error', (e) => log.error({ err: e }, 'websocket server error'));
 
+  // A revoked token ends the sessions it opened (decisions D42), whichever process revoked it.
+  const stopRevocations = tokens.onRevoked((ids) => {
+    let ended = 0;
+    for (const conn of connections.values()) if (conn.endIfRevoked(ids)) ended++;
+    log.info({ tokens: ids, sessions: ended }, 'tokens revoked: their sessions were ended');
+  });
+
   // Liveness: a connection that did not answer the last ping is gone without a close (a peer
   // that lost power, a dropped network path); terminating it frees its session and ports. One
   // timer for the server sweeps every connection. The answer is seen as bytes read from the
@@ -247,6 +254,7 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
     metrics,
     close() {
       clearInterval(pinger);
+      stopRevocations();
       closing ??= (async () => {
         // Stop accepting first, so that clients reconnecting during shutdown go elsewhere. The
         // WebSocket server's own close completes once its clients are gone, so it is awaited last.
@@ -394,6 +402,8 @@ class Connection {
    * undefined when none is being handled.
    */
   private backlog: (RawData | boolean)[] | undefined;
+  /** Id of the token the session authenticated with (set at hello). */
+  private tokenId: string | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -425,6 +435,21 @@ class Connection {
     const read = this.socket.bytesRead;
     if (read === this.readAtPing) return false;
     this.readAtPing = read;
+    return true;
+  }
+
+  /**
+   * Ends the connection, as a refused hello would be (an AUTH_FAILED error frame, close 4001),
+   * if its session authenticated with one of the tokens `ids`, which were revoked (D42); its
+   * ports close with the session when the socket has closed. Whether it did.
+   */
+  endIfRevoked(ids: readonly string[]): boolean {
+    if (this.ended || this.tokenId === undefined || !ids.includes(this.tokenId)) return false;
+    this.refuse(
+      'AUTH_FAILED',
+      `the token of this session (${this.tokenId}) was revoked`,
+      CloseCode.AUTH_FAILED,
+    );
     return true;
   }
 
@@ -576,9 +601,10 @@ class Connection {
             `protocol version ${f.v} is not served (${WIRE_VERSION} is)`,
             CloseCode.MALFORMED_FRAME,
           );
-        const access = this.context.tokens.check(f.token);
-        if (access === undefined)
+        const token = this.context.tokens.identify(f.token);
+        if (token === undefined)
           return this.refuse('AUTH_FAILED', 'unknown token', CloseCode.AUTH_FAILED);
+        const access = token.access;
         if (service.sessionCount >= limits.maxSessions) {
           return this.refuse(
             'SESSION_LIMIT',
@@ -587,6 +613,7 @@ class Connection {
           );
         }
         this.clearHelloTimer();
+        this.tokenId = token.id;
         this.session = service.openSession(access, f.client ?? '');
         this.logAt('info', { access, client: f.client }, 'session opened');
         const { maxFrameBytes, maxPortsPerSession, maxFiltersPerPort, maxBatch } = limits;

@@ -43,3 +43,37 @@ test('a token file broken by hand keeps the tokens known so far; a broken file a
     f.done();
   }
 });
+
+test('onRevoked hears of every token revoked here or in the file, once, until it is removed', async () => {
+  const f = tempFile();
+  try {
+    const server = openTokenFile(f.path, { watchIntervalMs: 20 });
+    const secrets = [server.create('full'), server.create('read'), server.create('read')];
+    const ids = secrets.map((s) => server.identify(s)?.id ?? '');
+    const heard: string[][] = [];
+    const stop = server.onRevoked((gone) => heard.push([...gone]));
+
+    assert.equal(server.revoke(ids[0] ?? ''), true);
+    assert.deepEqual(heard, [[ids[0]]], 'revoked through this store: heard at once');
+
+    const cli = openTokenFile(f.path); // `clusnotify token revoke` in another process
+    assert.equal(cli.revoke(ids[1] ?? ''), true);
+    const deadline = Date.now() + 3000;
+    while (heard.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(heard[1], [ids[1]], 'revoked in the file: heard by watching it');
+
+    assert.equal(cli.revoke(ids[2] ?? ''), true);
+    assert.equal(server.check(secrets[2] ?? ''), undefined);
+    assert.deepEqual(heard[2], [ids[2]], 'a check that reads the changed file hears it too');
+    assert.equal(heard.length, 3, 'each once');
+
+    stop();
+    const more = server.create('read');
+    assert.equal(cli.revoke(server.identify(more)?.id ?? ''), true);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(server.check(more), undefined);
+    assert.equal(heard.length, 3, 'nothing after the listener was removed');
+  } finally {
+    f.done();
+  }
+});

@@ -8,7 +8,15 @@ import {
 } from '@clusnotify/protocol';
 import type { NotifyFrame, ServerFrame, WireResult } from '@clusnotify/protocol';
 import { createMemoryStore } from '@clusnotify/store';
-import { createTokenStore, startClusterService, startWsServer } from '@clusnotify/server';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createTokenStore,
+  openTokenFile,
+  startClusterService,
+  startWsServer,
+} from '@clusnotify/server';
 import type { ClusterService, TokenStore, WsServer } from '@clusnotify/server';
 import { testIds } from './helpers.js';
 
@@ -655,6 +663,72 @@ test('close() returns once every connection has ended and its session is closed'
     assert.equal(service.sessionCount, 0, 'every session ended with its connection');
     assert.equal((await server.metrics.connections.get()).values[0]?.value, 0);
     for (const p of peers) assert.equal(await p.closed(), 1001);
+  } finally {
+    await server.close();
+    await service.close();
+  }
+});
+
+test('a token revoked in the token file ends the sessions it opened with AUTH_FAILED; the others go on', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'clusnotify-revoke-'));
+  const file = join(dir, 'tokens.json');
+  const service = await startClusterService({ store: createMemoryStore(), newId: testIds() });
+  const tokens = openTokenFile(file, { watchIntervalMs: 20 });
+  const kept = tokens.create('full');
+  const doomed = tokens.create('read');
+  const server = await startWsServer({ service, tokens, port: 0 });
+  try {
+    const a = await Peer.open(server.url);
+    assert.equal((await a.hello(doomed)).t, 'welcome');
+    const b = await Peer.open(server.url);
+    assert.equal((await b.hello(kept)).t, 'welcome');
+    assert.equal(service.sessionCount, 2);
+
+    // `clusnotify token revoke ID` in another process: its own view of the same file.
+    const cli = openTokenFile(file);
+    const id = cli.list().find((r) => r.access === 'read')?.id ?? '';
+    assert.equal(cli.revoke(id), true);
+
+    // Noticed by the server's watch on the file, with no hello to prompt it.
+    assert.equal(await a.closed(), 4001);
+    const error = a.frames.find((f) => f.t === 'error');
+    assert.equal(error?.t === 'error' && error.code, 'AUTH_FAILED');
+    assert.match(error?.t === 'error' ? error.message : '', /token of this session .* revoked/);
+    assert.equal((await b.call('getServerInfo')).type, 'ok', 'the other session keeps working');
+    assert.equal(b.closeCode, undefined);
+    const deadline = Date.now() + 2000;
+    while (service.sessionCount > 1 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    assert.equal(service.sessionCount, 1, 'the revoked session ended with its connection');
+
+    const again = await Peer.open(server.url);
+    const refused = await again.hello(doomed);
+    assert.equal(refused.t === 'error' && refused.code, 'AUTH_FAILED');
+    assert.equal(await again.closed(), 4001);
+    b.end();
+  } finally {
+    await server.close();
+    await service.close();
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('revoking through the server token store itself ends every session of the token at once', async () => {
+  const service = await startClusterService({ store: createMemoryStore(), newId: testIds() });
+  const tokens = createTokenStore();
+  const token = tokens.create('read');
+  const other = tokens.create('read');
+  const server = await startWsServer({ service, tokens, port: 0 });
+  try {
+    const peers = [await Peer.open(server.url), await Peer.open(server.url)];
+    for (const p of peers) assert.equal((await p.hello(token)).t, 'welcome');
+    const survivor = await Peer.open(server.url);
+    assert.equal((await survivor.hello(other)).t, 'welcome');
+    const id = tokens.list().find((r) => tokens.identify(token)?.id === r.id)?.id ?? '';
+    assert.equal(tokens.revoke(id), true);
+    for (const p of peers) assert.equal(await p.closed(), 4001, 'every session of the token');
+    assert.equal((await survivor.call('getServerInfo')).type, 'ok');
+    survivor.end();
   } finally {
     await server.close();
     await service.close();
