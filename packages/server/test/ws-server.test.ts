@@ -306,8 +306,14 @@ describe('the WebSocket server (docs/protocol.md)', () => {
   });
 
   describe('streamed ports (docs/protocol.md "Streams")', () => {
-    /** A session with a v2 port on every resource state change, streamed with `window`. */
-    async function streamed(window: number): Promise<{ peer: Peer; port: string }> {
+    /**
+     * A session with a v2 port on every resource change of `filterFlags` (default: state),
+     * streamed with `window`.
+     */
+    async function streamed(
+      window: number,
+      filterFlags: number = ResV2.STATE,
+    ): Promise<{ peer: Peer; port: string }> {
       const peer = await Peer.open(server.url);
       await peer.hello(read);
       const hc = (await peer.call('openCluster')).handle as string;
@@ -315,7 +321,7 @@ describe('the WebSocket server (docs/protocol.md)', () => {
       await peer.call('addNotifyV2', {
         hNotify: port,
         hObject: hc,
-        filter: { objectType: T.RESOURCE, filterFlags: ResV2.STATE },
+        filter: { objectType: T.RESOURCE, filterFlags },
         notifyKey: 5,
         version: 2,
         isTargetedAtObject: false,
@@ -372,19 +378,7 @@ describe('the WebSocket server (docs/protocol.md)', () => {
     });
 
     test('a client that stops reading holds its streams once the send buffer passes 8 MiB; they go on, nothing lost, when it reads again', async () => {
-      const peer = await Peer.open(server.url);
-      await peer.hello(read);
-      const hc = (await peer.call('openCluster')).handle as string;
-      const port = (await peer.call('createNotifyV2')).handle as string;
-      await peer.call('addNotifyV2', {
-        hNotify: port,
-        hObject: hc,
-        filter: { objectType: T.RESOURCE, filterFlags: ResV2.COMMON_PROPERTY },
-        notifyKey: 1,
-        version: 2,
-        isTargetedAtObject: false,
-      });
-      assert.equal((await peer.call('streamNotify', { hNotify: port, window: 65_536 })).type, 'ok');
+      const { peer, port } = await streamed(65_536, ResV2.COMMON_PROPERTY);
       // The peer reads nothing from its socket from here on.
       const socket = (peer.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
       socket.pause();
