@@ -83,6 +83,12 @@ async function watchPort(
     filters: portFilters(specs, version),
     ...(since === undefined ? {} : { sinceRevision: since }),
   });
+  // Why the client closed itself, if it did (its token revoked: AUTH_FAILED, D42): the port
+  // then reads `closed`, and the watch ends with that error instead of as if it was done.
+  let closedBy: Error | undefined;
+  const unsubscribe = client.onStateChange((state, reason) => {
+    if (state === 'closed' && reason !== undefined) closedBy = reason;
+  });
   try {
     ready(version, specs.length);
     while (!signal.aborted) {
@@ -91,12 +97,14 @@ async function watchPort(
         r = await port.next({ signal });
       } catch (e) {
         if (signal.aborted) break;
-        throw e;
+        throw closedBy ?? e;
       }
       if (r.type === 'closed') break;
       if (r.type === 'indication') emit(r.indication);
     }
+    if (closedBy !== undefined) throw closedBy;
   } finally {
+    unsubscribe();
     await port.close();
   }
 }

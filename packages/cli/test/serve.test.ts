@@ -101,6 +101,16 @@ test('a token created while serve runs works at once; a revoked one is refused a
     assert.equal(created.code, 0, created.err);
     const secret = created.out.trim();
     assert.equal(await hello(r.url, secret), 'welcome', 'no restart needed');
+    // A watch with the token, running when it is revoked: it ends with AUTH_FAILED (D42).
+    const watcher = spawn(process.execPath, [MAIN, 'watch', '--url', r.url, '--token', secret], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let watchErr = '';
+    watcher.stderr.setEncoding('utf8').on('data', (d: string) => (watchErr += d));
+    const watchExit = new Promise<number | null>((resolve) => watcher.once('exit', resolve));
+    for (let i = 0; i < 200 && !watchErr.includes('watching'); i++)
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    assert.match(watchErr, /watching/);
     const listed = await cli(['token', 'list']);
     const id = listed.out
       .split('\n')
@@ -109,6 +119,8 @@ test('a token created while serve runs works at once; a revoked one is refused a
     assert.ok(id !== undefined, listed.out);
     assert.equal((await cli(['token', 'revoke', id])).code, 0);
     assert.equal(await hello(r.url, secret), 'AUTH_FAILED');
+    assert.equal(await watchExit, 1, watchErr);
+    assert.match(watchErr, /AUTH_FAILED/);
     const again = await cli(['token', 'revoke', id]);
     assert.equal(again.code, 1);
     assert.match(again.err, /TOKEN_NOT_FOUND/);
