@@ -565,10 +565,14 @@ class Connection {
     }
     const data = backlog.shift() as RawData;
     const isBinary = backlog.shift() as boolean;
-    this.handle(data, isBinary);
-    queueMicrotask(() => {
-      this.drainBacklog();
-    });
+    try {
+      this.handle(data, isBinary);
+    } finally {
+      // Whatever that frame did, the ones behind it are not left waiting.
+      queueMicrotask(() => {
+        this.drainBacklog();
+      });
+    }
   }
 
   private handle(data: RawData, isBinary: boolean): void {
