@@ -183,6 +183,11 @@ export class PortCore {
   #complete = true;
   /** After a resume from `revision - 1`: replayed indications of `revision` already seen. */
   #skip: { readonly revision: number; count: number } | undefined;
+  /**
+   * The last revision a refill found gone from the history (its `lostThrough`, D43): the
+   * lost-events indication the server put first for them is passed on, not refilled again.
+   */
+  #goneThrough = -1;
 
   constructor(options: PortCoreOptions) {
     this.version = options.version;
@@ -311,6 +316,7 @@ export class PortCore {
 
   async #resume(
     ctx: Pick<SessionContext, 'conn' | 'batchMax' | 'callTimeoutMs'>,
+    partial = false,
   ): Promise<boolean> {
     const last = this.#lastRevision ?? 0;
     const filters: WireFilter[] = [];
@@ -325,16 +331,24 @@ export class PortCore {
     const afterRevision = this.#complete || last === 0 ? last : last - 1;
     const r = await ctx.conn.call(
       'resumeNotify',
-      { version: this.version, filters, afterRevision },
+      partial
+        ? { version: this.version, filters, afterRevision, partial }
+        : { version: this.version, filters, afterRevision },
       { timeoutMs: ctx.callTimeoutMs },
     );
     if (r.type !== 'ok') return false;
     const handle = stringField('resumeNotify', r, 'handle');
+    const lostThrough = (r as { lostThrough?: unknown }).lostThrough;
+    if (partial && typeof lostThrough === 'number' && lostThrough > this.#goneThrough)
+      this.#goneThrough = lostThrough;
     if (this.closed) {
       await closeQuietly(ctx.conn, handle);
       return true;
     }
     this.#skip = afterRevision === last ? undefined : { revision: last, count: this.#atLast };
+    // The revision partly received is among those gone: nothing of it comes again, and the
+    // lost-events indication standing for it must not be taken for a repeat.
+    if (partial && typeof lostThrough === 'number' && lostThrough >= last) this.#skip = undefined;
     this.#setServer({ conn: ctx.conn, handle, batchMax: ctx.batchMax });
     this.#startReader();
     return true;
@@ -745,8 +759,16 @@ export class PortCore {
    */
   async #deliver(s: ServerPort, batch: CheckedBatch, max: number): Promise<void> {
     const { list, buffers } = batch;
+    // A lost run whose revisions the history no longer holds (a partial refill's first entry,
+    // D43) is passed on as it came.
     const lostAt = this.#options.resume
-      ? list.findIndex((w) => (w as { lost?: unknown }).lost !== undefined)
+      ? list.findIndex((w) => {
+          const lost = (w as { lost?: { lastRevision?: unknown } }).lost;
+          return (
+            lost !== undefined &&
+            !(typeof lost.lastRevision === 'number' && lost.lastRevision <= this.#goneThrough)
+          );
+        })
       : -1;
     if (
       lostAt >= 0 &&
@@ -770,8 +792,10 @@ export class PortCore {
    * on, refill the port exactly from the store's history — take what came before the lost run,
    * resume the port from just before it (a revision whose indications were only partly received
    * is replayed whole, the received ones skipped), and close the overflowed server port. What
-   * followed the lost-events entry in this batch comes again from the resumed port. False when
-   * the history is gone: the caller then delivers the lost-events indication as it came.
+   * followed the lost-events entry in this batch comes again from the resumed port. When part
+   * of that history is gone the refill still happens (D43): the resumed port starts with one
+   * lost-events indication for the revisions gone, then the rest. False when the refill fails:
+   * the caller then delivers the lost-events indication as it came.
    */
   async #refill(s: ServerPort, before: CheckedBatch, marker: WireNotificationV1): Promise<boolean> {
     const lost = marker.lost;
@@ -782,11 +806,10 @@ export class PortCore {
     this.#complete = (this.#lastRevision ?? 0) !== lost.firstRevision;
     let resumed: boolean;
     try {
-      resumed = await this.#resume({
-        conn: s.conn,
-        batchMax: s.batchMax,
-        callTimeoutMs: REFILL_TIMEOUT_MS,
-      });
+      resumed = await this.#resume(
+        { conn: s.conn, batchMax: s.batchMax, callTimeoutMs: REFILL_TIMEOUT_MS },
+        true,
+      );
     } catch {
       resumed = false;
     }

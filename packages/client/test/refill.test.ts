@@ -105,3 +105,74 @@ for (const [version, delivery] of [
     },
   );
 }
+
+for (const delivery of ['stream', 'poll'] as const) {
+  test(
+    `a v2 port (${delivery}) whose overflow outlived part of the history gets one lost-events indication for what is gone and the rest exactly (D43)`,
+    { timeout: 60_000 },
+    async () => {
+      // The store keeps the last 4 commits only.
+      const store = createMemoryStore({ retainCommits: 4 });
+      const service = await startClusterService({ store, engine: { maxQueuedPerPort: 64 } });
+      const tokens = createTokenStore();
+      const server = await startWsServer({ service, tokens, port: 0 });
+      const client = await connect(server.url, { token: tokens.create('full'), delivery });
+      try {
+        const port = await client.openPort({
+          version: 2,
+          filters: [{ kind: 'v2', objectType: T.RESOURCE, filterFlags: ResV2.STATE, notifyKey: 1 }],
+        });
+        const from = service.revision;
+        const admin = service.openSession('full');
+        const expected: [number, string][] = [];
+        const moves = Array.from({ length: 12 }, (_, i) =>
+          admin.execute({
+            type: 'group.move',
+            group: 'SQL Group',
+            node: i % 2 === 0 ? 'NODE1' : 'NODE2',
+          }),
+        );
+        for (const r of await Promise.all(moves)) {
+          assert.equal(r.type, 'ok', JSON.stringify(r));
+          if (r.type !== 'ok') continue;
+          for (const e of commitEvents(r.changes, r.revision))
+            if (e.version === 2 && e.objectType === T.RESOURCE && e.flag === ResV2.STATE)
+              expected.push([e.revision, e.name]);
+        }
+        assert.ok(service.engine.stats().dropped > 0, 'the server port overflowed');
+        const oldest = await store.oldestRevision();
+        assert.ok(oldest > from + 1, 'part of the burst is gone from the history');
+
+        const got: Indication[] = [];
+        for (;;) {
+          const r = await port.next({ timeoutMs: 1000 });
+          if (r.type !== 'indication') break;
+          got.push(r.indication);
+        }
+        const lostAt = got.findIndex((i) => i.lost !== undefined);
+        assert.ok(lostAt > 0, 'what was queued before the overflow comes first');
+        assert.equal(
+          got.filter((i) => i.lost !== undefined).length,
+          1,
+          'one lost-events indication',
+        );
+        const lost = got[lostAt]?.lost;
+        assert.equal(lost?.lastRevision, oldest - 1, 'it ends where the history starts');
+        const before = got.slice(0, lostAt).map((i): [number, string] => [i.revision, i.name]);
+        const after = got.slice(lostAt + 1).map((i): [number, string] => [i.revision, i.name]);
+        assert.deepEqual(before, expected.slice(0, before.length), 'a prefix, in order');
+        assert.ok((lost?.firstRevision ?? 0) <= (before.at(-1)?.[0] ?? 0) + 1, 'no silent gap');
+        assert.deepEqual(
+          after,
+          expected.filter(([rev]) => rev >= oldest),
+          'then every indication the history still holds, once, in order',
+        );
+        await port.close();
+      } finally {
+        await client.close();
+        await server.close();
+        await service.close();
+      }
+    },
+  );
+}

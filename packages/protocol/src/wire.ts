@@ -163,6 +163,8 @@ export const WireMethods = {
     version: z.union([z.literal(1), z.literal(2)]),
     filters: z.array(wireFilterSchema).max(4096),
     afterRevision: z.number().int().min(0),
+    /** History partly gone: replay what is left after one lost-events indication (D43). */
+    partial: z.boolean().optional(),
   }),
   execute: z.strictObject({ command: z.looseObject({ type: z.string().max(64) }) }),
   createGroup: z.strictObject({ name: text }),

@@ -726,13 +726,23 @@ export class Session {
    * keys by path. Resolves once the port is registered; history then streams into it as the
    * client reads, and it goes live without a gap. `compacted` (0x103) when the store no longer
    * holds that history: the client falls back to the MS-CMRP reconnect path.
+   *
+   * With `partial`, history that is only partly gone is not refused: the port starts with one
+   * lost-events indication for the revisions the store no longer holds (`lostThrough` in the
+   * result is the last of them) and goes on with the history it still has (D43; a client
+   * refilling an overflowed port asks so).
    */
   async resumeNotify(
     version: 1 | 2,
     filters: readonly WireFilter[],
     afterRevision: number,
+    partial = false,
   ): Promise<
-    | Outcome<{ readonly handle: string; readonly revision: number }>
+    | Outcome<{
+        readonly handle: string;
+        readonly revision: number;
+        readonly lostThrough?: number;
+      }>
     | { readonly type: 'compacted'; readonly status: 0x103 }
   > {
     if (this.closed) return failure('SESSION_CLOSED', 'the session is closed');
@@ -750,7 +760,9 @@ export class Session {
       );
     }
     const oldest = await this.service.store.oldestRevision();
-    if (afterRevision + 1 < oldest) return { type: 'compacted', status: 0x103 };
+    // With `partial`, what is gone becomes one lost-events indication and the rest is replayed.
+    const lostThrough = afterRevision + 1 < oldest ? oldest - 1 : undefined;
+    if (lostThrough !== undefined && !partial) return { type: 'compacted', status: 0x103 };
     const created = this.createPort(version);
     if (created.type === 'error') return created;
     const h = created.handle;
@@ -779,12 +791,15 @@ export class Session {
         return r;
       }
     }
-    const caughtUp = await this.service.catchUp(h, afterRevision);
+    if (lostThrough !== undefined) engine.markLost(h, afterRevision + 1, lostThrough);
+    const caughtUp = await this.service.catchUp(h, lostThrough ?? afterRevision);
     if (caughtUp === 'compacted') {
       this.closeNotify(h);
       return { type: 'compacted', status: 0x103 };
     }
-    return { type: 'ok', status: 0, handle: h, revision: afterRevision };
+    return lostThrough === undefined
+      ? { type: 'ok', status: 0, handle: h, revision: afterRevision }
+      : { type: 'ok', status: 0, handle: h, revision: afterRevision, lostThrough };
   }
 
   /** Every object of the cluster as JSON, with the revision it reflects (for tools and dashboards). */

@@ -993,7 +993,10 @@ class Connection {
       }
       case 'resumeNotify': {
         const p = P(m);
-        return this.portLimit(s) ?? s.resumeNotify(p.version, p.filters, p.afterRevision);
+        return (
+          this.portLimit(s) ??
+          s.resumeNotify(p.version, p.filters, p.afterRevision, p.partial === true)
+        );
       }
       case 'execute':
         return s.execute(P(m).command as unknown as Command);
