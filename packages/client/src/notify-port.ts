@@ -188,6 +188,12 @@ export class PortCore {
    * lost-events indication the server put first for them is passed on, not refilled again.
    */
   #goneThrough = -1;
+  /**
+   * The first revision of the lost run the last refill started from. A lost run that starts no
+   * later has made no progress: one commit gives the port more than its bound, and replaying it
+   * again would overflow again, forever. That one is passed on instead.
+   */
+  #refilledAt = -1;
 
   constructor(options: PortCoreOptions) {
     this.version = options.version;
@@ -760,13 +766,15 @@ export class PortCore {
   async #deliver(s: ServerPort, batch: CheckedBatch, max: number): Promise<void> {
     const { list, buffers } = batch;
     // A lost run whose revisions the history no longer holds (a partial refill's first entry,
-    // D43) is passed on as it came.
+    // D43), or one that starts where the last refill did (a commit bigger than the port's
+    // bound: refilling it would overflow again, D44), is passed on as it came.
     const lostAt = this.#options.resume
       ? list.findIndex((w) => {
-          const lost = (w as { lost?: { lastRevision?: unknown } }).lost;
+          const lost = (w as { lost?: { firstRevision?: unknown; lastRevision?: unknown } }).lost;
           return (
             lost !== undefined &&
-            !(typeof lost.lastRevision === 'number' && lost.lastRevision <= this.#goneThrough)
+            !(typeof lost.lastRevision === 'number' && lost.lastRevision <= this.#goneThrough) &&
+            !(typeof lost.firstRevision === 'number' && lost.firstRevision <= this.#refilledAt)
           );
         })
       : -1;
@@ -800,6 +808,7 @@ export class PortCore {
   async #refill(s: ServerPort, before: CheckedBatch, marker: WireNotificationV1): Promise<boolean> {
     const lost = marker.lost;
     if (lost === undefined) return false;
+    this.#refilledAt = lost.firstRevision;
     this.#accept(before, Infinity);
     // Everything of revisions before the lost run was queued before it; of its first revision,
     // only what came before the entry.

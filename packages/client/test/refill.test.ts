@@ -176,3 +176,47 @@ for (const delivery of ['stream', 'poll'] as const) {
     },
   );
 }
+
+test(
+  'one commit that gives a port more than its bound is refilled once, then its lost-events indication is passed on (D44)',
+  { timeout: 30_000 },
+  async () => {
+    // 8 queued at most; a group move gives more resource state indications than that.
+    const service = await startClusterService({
+      store: createMemoryStore(),
+      engine: { maxQueuedPerPort: 8 },
+    });
+    const tokens = createTokenStore();
+    const server = await startWsServer({ service, tokens, port: 0 });
+    const client = await connect(server.url, { token: tokens.create('full') });
+    try {
+      const port = await client.openPort({
+        version: 2,
+        filters: [{ kind: 'v2', objectType: T.RESOURCE, filterFlags: ResV2.STATE, notifyKey: 1 }],
+      });
+      const admin = service.openSession('full');
+      const owner = service.state.groups.find((g) => g.name === 'SQL Group')?.ownerNodeId;
+      const target = [...service.state.nodes.values()].find((n) => n.id !== owner)?.name;
+      const r = await admin.execute({ type: 'group.move', group: 'SQL Group', node: target });
+      assert.equal(r.type, 'ok', JSON.stringify(r));
+      const got: Indication[] = [];
+      for (;;) {
+        const x = await port.next({ timeoutMs: 500 });
+        if (x.type !== 'indication') break;
+        got.push(x.indication);
+      }
+      const lost = got.filter((i) => i.lost !== undefined);
+      assert.equal(lost.length, 1, 'the loss is reported once');
+      assert.equal(got.at(-1)?.lost !== undefined, true, 'after what the port held');
+      const resumes = (await server.metrics.calls.get()).values
+        .filter((v) => v.labels.method === 'resumeNotify')
+        .reduce((a, v) => a + v.value, 0);
+      assert.equal(resumes, 1, 'one refill, not a loop');
+      await port.close();
+    } finally {
+      await client.close();
+      await server.close();
+      await service.close();
+    }
+  },
+);
