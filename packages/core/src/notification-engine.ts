@@ -246,6 +246,11 @@ export class NotificationEngine {
     this.onTake = options.onTake;
   }
 
+  /** The queue bound of every port, in indications. */
+  get maxQueuedPerPort(): number {
+    return this.maxQueued;
+  }
+
   /** The cluster name reported on server-generated CLUSTER_RECONNECT indications. */
   get clusterName(): string {
     return this.name;

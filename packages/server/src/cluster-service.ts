@@ -143,6 +143,39 @@ export async function startClusterService(options: ClusterServiceOptions): Promi
   return service;
 }
 
+/**
+ * The commands applied in one event-loop turn, committed together as one revision at the end
+ * of the turn (as the shared-store writer does): pipelined commands cost one store commit,
+ * one serialisation of each document they touch and one publish.
+ */
+class Batch {
+  readonly touched = new Map<string, ObjectRef>();
+  readonly changes: Change[] = [];
+  error: unknown = undefined;
+  readonly done: Promise<void>;
+  #resolve!: () => void;
+
+  constructor(
+    readonly revision: number,
+    public state: ClusterState,
+  ) {
+    this.done = new Promise<void>((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+
+  add(state: ClusterState, touched: readonly ObjectRef[], changes: readonly Change[]): void {
+    this.state = state;
+    for (const t of touched) this.touched.set(`${t.kind}\0${t.id}`, t);
+    for (const c of changes) this.changes.push(c);
+  }
+
+  finish(error: unknown): void {
+    this.error = error;
+    this.#resolve();
+  }
+}
+
 /** The running service. Create it with {@link startClusterService}. */
 export class ClusterService {
   /** The notification engine every session's ports live in. */
@@ -154,6 +187,10 @@ export class ClusterService {
   private pending: ClusterState;
   private issued: number;
   private readonly inflight: InFlight[] = [];
+  /** The batch commands join until the end of the turn (undefined when none is open). */
+  private open: Batch | undefined;
+  /** Batches made and not yet settled (`close` waits for them). */
+  private batches = 0;
   private readonly sessions = new Set<Session>();
   private closed = false;
   /** Shared store: the follower's end, commands waiting for the writer, revision waiters. */
@@ -221,7 +258,9 @@ export class ClusterService {
 
   /**
    * Applies a command, commits it durably and publishes its indications. Commands are applied
-   * in call order; commits are pipelined (group commit) and published in revision order.
+   * in call order; the commands applied in one event-loop turn are committed together, as one
+   * revision, at the end of the turn (D45); commits are pipelined and published in revision
+   * order.
    * Fails with the model's coded error (state unchanged), or STORE_UNAVAILABLE when the store
    * refused the commit (nothing of it is visible).
    */
@@ -233,22 +272,54 @@ export class ClusterService {
     if (r.changes.length === 0 && r.touched.length === 0) {
       return { type: 'ok', status: 0, revision: this.issued, changes: [] };
     }
-    const { puts, deletes } = documentWrites(r.state, r.touched);
-    const expect = this.issued;
     this.pending = r.state;
-    this.issued = expect + 1;
+    // Commands applied in the same event-loop turn share one commit (see `Batch`), up to half
+    // a port's bound in change records, so that a resume can replay any commit whole.
+    let b = this.open;
+    if (
+      b === undefined ||
+      b.changes.length + r.changes.length > Math.floor(this.engine.maxQueuedPerPort / 2)
+    ) {
+      this.issued += 1;
+      const next = new Batch(this.issued, r.state);
+      this.open = next;
+      this.batches++;
+      setImmediate(() => {
+        void this.commitBatch(next);
+      });
+      b = next;
+    }
+    b.add(r.state, r.touched, r.changes);
+    await b.done;
+    if (b.error !== undefined) {
+      const e = b.error;
+      const why =
+        e instanceof StoreError
+          ? `${e.code} ${e.message}`
+          : e instanceof Error
+            ? e.message
+            : 'unknown error';
+      return failure('STORE_UNAVAILABLE', `the commit was refused: ${why}`);
+    }
+    return { type: 'ok', status: 0, revision: b.revision, changes: r.changes };
+  }
+
+  /** Commits the commands of batch `b` as one commit and publishes it (see {@link execute}). */
+  private async commitBatch(b: Batch): Promise<void> {
+    if (this.open === b) this.open = undefined;
+    const { puts, deletes } = documentWrites(b.state, [...b.touched.values()]);
     const entry: InFlight = {
-      revision: expect + 1,
-      state: r.state,
-      changes: r.changes,
+      revision: b.revision,
+      state: b.state,
+      changes: b.changes,
       settled: false,
       error: undefined,
     };
     this.inflight.push(entry);
     try {
       const c = await this.store.commit(
-        { puts: puts as StoredObject[], deletes, changes: r.changes as unknown as JsonValue[] },
-        { expectRevision: expect },
+        { puts: puts as StoredObject[], deletes, changes: b.changes as unknown as JsonValue[] },
+        { expectRevision: b.revision - 1 },
       );
       if (c.revision !== entry.revision)
         entry.error = new Error(
@@ -259,17 +330,8 @@ export class ClusterService {
     }
     entry.settled = true;
     this.settle();
-    if (entry.error !== undefined) {
-      const e = entry.error;
-      const why =
-        e instanceof StoreError
-          ? `${e.code} ${e.message}`
-          : e instanceof Error
-            ? e.message
-            : 'unknown error';
-      return failure('STORE_UNAVAILABLE', `the commit was refused: ${why}`);
-    }
-    return { type: 'ok', status: 0, revision: entry.revision, changes: r.changes };
+    this.batches--;
+    b.finish(entry.error);
   }
 
   /**
@@ -577,7 +639,8 @@ export class ClusterService {
   async close(): Promise<void> {
     this.closed = true;
     for (const s of [...this.sessions]) s.close();
-    while (this.inflight.length > 0) await new Promise((resolve) => setImmediate(resolve));
+    while (this.inflight.length > 0 || this.batches > 0)
+      await new Promise((resolve) => setImmediate(resolve));
     await this.writer;
     this.following?.abort();
     await this.followDone;

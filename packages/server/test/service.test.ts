@@ -11,7 +11,7 @@ import {
   ClusterResourceState as RS,
   decodeDword,
 } from '@clusnotify/protocol';
-import { allDocuments } from '@clusnotify/core';
+import { ManualClock, allDocuments } from '@clusnotify/core';
 import { STORES, fails, ok, start } from './helpers.js';
 
 for (const kind of STORES) {
@@ -25,6 +25,49 @@ for (const kind of STORES) {
       cleanups.push(s.cleanup);
       return s;
     };
+
+    test('commands of one turn share a commit, up to half a port bound of change records (D45)', async () => {
+      const { store } = await open();
+      // A bound of 64: a commit holds at most 32 change records unless one command has more.
+      const service = await start(store, {
+        engine: { clock: new ManualClock(), maxQueuedPerPort: 64 },
+      });
+      const admin = service.openSession('full');
+      const names = [
+        'SQL Disk',
+        'SQL IP Address',
+        'FS Disk',
+        'FS IP Address',
+        'Cluster IP Address',
+      ];
+      const before = service.revision;
+      const done = await Promise.all(
+        names.map((resource) => admin.execute({ type: 'resource.offline', resource })),
+      );
+      const revisions = done.map((r) => ok(r).revision);
+      assert.deepEqual(
+        revisions,
+        [...revisions].sort((a, b) => a - b),
+        'in call order',
+      );
+      assert.equal(revisions[0], before + 1);
+      assert.ok(new Set(revisions).size < revisions.length, 'commands shared a commit');
+      const log = await store.readSince(before, 100);
+      assert.equal(log.type, 'commits');
+      if (log.type !== 'commits') return;
+      assert.deepEqual(
+        log.commits.map((c) => c.revision),
+        [...new Set(revisions)],
+        'one commit per distinct revision, consecutive',
+      );
+      for (const c of log.commits) {
+        const cmds = done.filter((r) => ok(r).revision === c.revision);
+        const records = cmds.reduce((a, r) => a + ok(r).changes.length, 0);
+        assert.equal(c.changes.length, records, 'every change record of its commands');
+        assert.ok(records <= 32 || cmds.length === 1, `${records} records in one commit`);
+      }
+      await service.close();
+    });
 
     test('the worked example of §4.3 happens step by step', async () => {
       const { store } = await open();

@@ -416,7 +416,7 @@ describe('the WebSocket server (docs/protocol.md)', () => {
       peer.end();
     });
 
-    test('commits made in one turn reach a stream in one notify frame', async () => {
+    test('commands made in one turn are one commit (D45) and reach a stream in one notify frame', async () => {
       const { peer, port } = await streamed(4096);
       await new Promise((r) => setTimeout(r, 20)); // the stream is parked on the empty port
       const before = pushedTo(peer, port).length;
@@ -427,6 +427,7 @@ describe('the WebSocket server (docs/protocol.md)', () => {
         ),
       );
       const revisions = done.map((r) => (r.type === 'ok' ? r.revision : -1));
+      assert.equal(new Set(revisions).size, 1, 'one revision for the turn');
       const last = revisions.at(-1);
       const frames = await peer.until(() => {
         const f = pushedTo(peer, port).slice(before);
@@ -436,7 +437,11 @@ describe('the WebSocket server (docs/protocol.md)', () => {
       });
       assert.equal(frames.length, 1, 'one frame for the turn');
       const seen = (frames[0]?.n ?? []).map((n) => (n as { revision: number }).revision);
-      assert.deepEqual([...new Set(seen)], revisions);
+      assert.deepEqual([...new Set(seen)], [last]);
+      const steps = done.flatMap((r) =>
+        r.type === 'ok' ? r.changes.filter((c) => c.type === 'resource-state') : [],
+      );
+      assert.equal(seen.length, steps.length, 'every state step of the three commands');
       assert.equal(frames[0]?.drained, true);
       peer.end();
     });
