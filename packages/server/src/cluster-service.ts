@@ -143,6 +143,17 @@ export async function startClusterService(options: ClusterServiceOptions): Promi
   return service;
 }
 
+/** STORE_UNAVAILABLE for a commit the store refused with `e`. */
+function refused(e: unknown): Failure {
+  const why =
+    e instanceof StoreError
+      ? `${e.code} ${e.message}`
+      : e instanceof Error
+        ? e.message
+        : 'unknown error';
+  return failure('STORE_UNAVAILABLE', `the commit was refused: ${why}`);
+}
+
 /**
  * The commands applied in one event-loop turn, committed together as one revision at the end
  * of the turn (as the shared-store writer does): pipelined commands cost one store commit,
@@ -291,16 +302,7 @@ export class ClusterService {
     }
     b.add(r.state, r.touched, r.changes);
     await b.done;
-    if (b.error !== undefined) {
-      const e = b.error;
-      const why =
-        e instanceof StoreError
-          ? `${e.code} ${e.message}`
-          : e instanceof Error
-            ? e.message
-            : 'unknown error';
-      return failure('STORE_UNAVAILABLE', `the commit was refused: ${why}`);
-    }
+    if (b.error !== undefined) return refused(b.error);
     return { type: 'ok', status: 0, revision: b.revision, changes: r.changes };
   }
 
@@ -492,14 +494,7 @@ export class ClusterService {
           await this.publishedUpTo(base + 1, 1_000);
           continue;
         }
-        const why =
-          e instanceof StoreError
-            ? `${e.code} ${e.message}`
-            : e instanceof Error
-              ? e.message
-              : 'unknown error';
-        for (const w of writing)
-          w.entry.resolve(failure('STORE_UNAVAILABLE', `the commit was refused: ${why}`));
+        for (const w of writing) w.entry.resolve(refused(e));
       }
     }
   }
