@@ -184,14 +184,11 @@ export class PortCore {
   /** After a resume from `revision - 1`: replayed indications of `revision` already seen. */
   #skip: { readonly revision: number; count: number } | undefined;
   /**
-   * The last revision a refill found gone from the history (its `lostThrough`, D43): the
-   * lost-events indication the server put first for them is passed on, not refilled again.
-   */
-  #goneThrough = -1;
-  /**
    * The first revision of the lost run the last refill started from. A lost run that starts no
-   * later has made no progress: one commit gives the port more than its bound, and replaying it
-   * again would overflow again, forever. That one is passed on instead.
+   * later has made no progress, and is passed on instead of refilled: one commit gives the port
+   * more than its bound, and replaying it again would overflow again, forever (D44); or it is
+   * the lost-events indication a partial refill put first for history that is gone, which
+   * starts right after the revision the refill resumed from (D43).
    */
   #refilledAt = -1;
 
@@ -345,8 +342,6 @@ export class PortCore {
     if (r.type !== 'ok') return false;
     const handle = stringField('resumeNotify', r, 'handle');
     const lostThrough = (r as { lostThrough?: unknown }).lostThrough;
-    if (partial && typeof lostThrough === 'number' && lostThrough > this.#goneThrough)
-      this.#goneThrough = lostThrough;
     if (this.closed) {
       await closeQuietly(ctx.conn, handle);
       return true;
@@ -765,15 +760,13 @@ export class PortCore {
    */
   async #deliver(s: ServerPort, batch: CheckedBatch, max: number): Promise<void> {
     const { list, buffers } = batch;
-    // A lost run whose revisions the history no longer holds (a partial refill's first entry,
-    // D43), or one that starts where the last refill did (a commit bigger than the port's
-    // bound: refilling it would overflow again, D44), is passed on as it came.
+    // A lost run that starts no later than the last refill did is passed on as it came (see
+    // `#refilledAt`).
     const lostAt = this.#options.resume
       ? list.findIndex((w) => {
-          const lost = (w as { lost?: { firstRevision?: unknown; lastRevision?: unknown } }).lost;
+          const lost = (w as { lost?: { firstRevision?: unknown } }).lost;
           return (
             lost !== undefined &&
-            !(typeof lost.lastRevision === 'number' && lost.lastRevision <= this.#goneThrough) &&
             !(typeof lost.firstRevision === 'number' && lost.firstRevision <= this.#refilledAt)
           );
         })
