@@ -536,10 +536,9 @@ class Connection {
   /**
    * A frame from the peer. Frames that arrive together (one read of the socket: a client's
    * pipelined calls) are handled one per microtask, in order, each after what the one before
-   * started has run as far as it could without I/O: with the memory store a command is applied,
-   * committed, published and answered before the next is parsed. Handled all at once, 64
-   * pipelined commands kept each other's states, commits and events alive through the young
-   * generation's collections (most of what the server's collector copied; docs/benchmarks.md,
+   * started has run as far as it could without I/O. Handled all at once, 64 pipelined commands
+   * kept each other's states, commits and events alive through the young generation's
+   * collections (measured before commands of one turn shared a commit, D45; docs/benchmarks.md,
    * "pipelined frames one per microtask").
    */
   onMessage(data: RawData, isBinary: boolean): void {
@@ -675,7 +674,7 @@ class Connection {
         st.state = 'held';
         return;
       }
-      st.max = Math.min(st.credit, this.context.limits.maxBatch, STREAM_FRAME_INDICATIONS);
+      st.max = this.frameRoom(st);
       const r = session.takeOrPark(st.handle, st);
       if (r === undefined) {
         st.state = 'parked';
@@ -700,9 +699,7 @@ class Connection {
   private withQueued(st: PortStream, r: TakeResult): TakeResult {
     const session = this.session;
     if (r.type !== 'indications' || session === undefined || this.paused) return r;
-    const room =
-      Math.min(st.credit, this.context.limits.maxBatch, STREAM_FRAME_INDICATIONS) -
-      r.indications.length;
+    const room = this.frameRoom(st) - r.indications.length;
     if (room <= 0 || this.context.service.engine.queuedOn(st.handle) === 0) return r;
     st.max = room;
     // The port holds indications, so this takes them and parks nothing.
@@ -711,6 +708,11 @@ class Connection {
     const all = r.indications;
     for (const i of more.indications) all.push(i);
     return r;
+  }
+
+  /** Most indications the next frame of `st` may carry: its credit, within the batch bounds. */
+  private frameRoom(st: PortStream): number {
+    return Math.min(st.credit, this.context.limits.maxBatch, STREAM_FRAME_INDICATIONS);
   }
 
   /** Goes on with a stream held for credit or for the send buffer. */
