@@ -3,8 +3,9 @@
  * version-2 ports, written straight into a buffer: no string per frame, no object per
  * indication. One event reaches many ports and every copy differs only in its notify key (and,
  * for registry events, its relative name), so the encoder writes the rest of an event once and
- * copies those bytes for every other port it reaches. The bytes are the UTF-8 of exactly the
- * text `JSON.stringify` would write with `toWireNotification` entries.
+ * copies those bytes for every other port it reaches. Each result is a whole WebSocket text
+ * frame whose payload is the UTF-8 of exactly the text `JSON.stringify` would write with
+ * `toWireNotification` entries.
  *
  * Why bytes: a frame built as a string is a tree of concatenations, flattened when it is
  * written; large frames outlived young-generation collections and were most of what the
@@ -80,16 +81,9 @@ export class NotifyFrameEncoder {
   readonly #pending: TailSlot[] = [];
 
   /**
-   * Whole WebSocket text frames (header and payload), ready to write to the socket, when true;
-   * the bare UTF-8 payload otherwise.
+   * A WebSocket text frame (header and payload, ready to write to the socket) of
+   * `{ t: 'notify', h, n: list.map(toWireNotification), drained }`.
    */
-  readonly #framed: boolean;
-
-  constructor(options: { readonly websocketFrames?: boolean } = {}) {
-    this.#framed = options.websocketFrames === true;
-  }
-
-  /** The UTF-8 of `{ t: 'notify', h, n: list.map(toWireNotification), drained }`. */
   frameV2(h: string, list: readonly IndicationV2[], drained: boolean): Buffer {
     this.#begin();
     this.#text(`{"t":"notify","h":${JSON.stringify(h)},"n":[`);
@@ -99,7 +93,7 @@ export class NotifyFrameEncoder {
   }
 
   /**
-   * The UTF-8 of the result frame of a successful `getNotifyV2` call `id` (ApiGetNotifyV2,
+   * A WebSocket text frame of the result of a successful `getNotifyV2` call `id` (ApiGetNotifyV2,
    * §3.1.4.2.138):
    * `{ t: 'result', id, r: { type: 'ok', status: 0, notifications: list.map(toWireNotification) } }`.
    */
@@ -114,16 +108,14 @@ export class NotifyFrameEncoder {
   }
 
   #begin(): void {
-    this.#pos = this.#framed ? HEADER_ROOM : 0;
+    this.#pos = HEADER_ROOM;
     this.#gen++;
     this.#pending.length = 0;
   }
 
   #finish(): Buffer {
-    // With a header, it goes right before the payload; `from` is where the frame starts.
-    const from = this.#framed
-      ? writeHeader(this.#scratch, HEADER_ROOM, this.#pos - HEADER_ROOM)
-      : 0;
+    // The header goes right before the payload; `from` is where the frame starts.
+    const from = writeHeader(this.#scratch, HEADER_ROOM, this.#pos - HEADER_ROOM);
     const frame = Buffer.allocUnsafe(this.#pos - from);
     this.#scratch.copy(frame, 0, from, this.#pos);
     for (const slot of this.#pending) {

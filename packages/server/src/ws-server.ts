@@ -177,7 +177,7 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
     log,
     serverName,
     // One for the server: an event streamed to many connections is serialised once.
-    encoder: new NotifyFrameEncoder({ websocketFrames: true }),
+    encoder: new NotifyFrameEncoder(),
     due: [],
   };
   let onEmpty: (() => void) | undefined;

@@ -1,5 +1,5 @@
 /**
- * The `notify` frame encoder (docs/protocol.md "Streams"): its bytes are the UTF-8 of the frame
+ * The `notify` frame encoder (docs/protocol.md "Streams"): its frames carry the UTF-8 of the frame
  * `JSON.stringify` would write, whatever the indications, including events that share a payload
  * object, registry names that differ per filter, and lost-events entries.
  */
@@ -12,6 +12,23 @@ import { NotifyFrameEncoder, websocketTextFrame } from '../src/notify-frame.js';
 
 const reference = (h: string, list: readonly IndicationV2[], drained: boolean): string =>
   JSON.stringify({ t: 'notify', h, n: list.map(toWireNotification), drained });
+
+/** The payload of one unmasked, final WebSocket text frame (RFC 6455 §5.2); checks the header. */
+function payloadOf(frame: Buffer): string {
+  assert.equal(frame[0], 0x81, 'FIN and the text opcode');
+  const len7 = (frame[1] as number) & 0x7f;
+  assert.equal((frame[1] as number) & 0x80, 0, 'not masked');
+  const [length, at] =
+    len7 < 126
+      ? [len7, 2]
+      : len7 === 126
+        ? [frame.readUInt16BE(2), 4]
+        : [Number(frame.readBigUInt64BE(2)), 10];
+  if (len7 === 126) assert.ok(length >= 126, 'the shortest length form');
+  if (len7 === 127) assert.ok(length >= 0x10000, 'the shortest length form');
+  assert.equal(frame.length, at + length, 'the header gives the payload length');
+  return frame.subarray(at).toString('utf8');
+}
 
 const EMPTY = new Uint8Array(0);
 const payloads = [EMPTY, new Uint8Array([1, 0, 0, 0]), new Uint8Array([0xff, 0x10, 0x80])];
@@ -55,13 +72,10 @@ test('frameV2 and resultV2 write exactly the frames JSON.stringify would, cache 
           revision: r.revision,
           lost: r.lost ?? undefined,
         }));
-        assert.equal(
-          encoder.frameV2(h, list, drained).toString('utf8'),
-          reference(h, list, drained),
-        );
+        assert.equal(payloadOf(encoder.frameV2(h, list, drained)), reference(h, list, drained));
         const id = raw.length * 7919;
         assert.equal(
-          encoder.resultV2(id, list).toString('utf8'),
+          payloadOf(encoder.resultV2(id, list)),
           JSON.stringify({
             t: 'result',
             id,
@@ -87,8 +101,8 @@ test('an event reaching many ports is serialised once and differs only by notify
     revision: 9,
     lost: undefined,
   };
-  const a = encoder.frameV2('p1', [{ ...event, notifyKey: 1 }], true).toString('utf8');
-  const b = encoder.frameV2('p2', [{ ...event, notifyKey: 2 }], false).toString('utf8');
+  const a = payloadOf(encoder.frameV2('p1', [{ ...event, notifyKey: 1 }], true));
+  const b = payloadOf(encoder.frameV2('p2', [{ ...event, notifyKey: 2 }], false));
   assert.equal(a, reference('p1', [{ ...event, notifyKey: 1 }], true));
   assert.equal(b, reference('p2', [{ ...event, notifyKey: 2 }], false));
   assert.equal(
@@ -97,25 +111,8 @@ test('an event reaching many ports is serialised once and differs only by notify
   );
 });
 
-/** The payload of one unmasked, final WebSocket text frame (RFC 6455 §5.2); checks the header. */
-function payloadOf(frame: Buffer): string {
-  assert.equal(frame[0], 0x81, 'FIN and the text opcode');
-  const len7 = (frame[1] as number) & 0x7f;
-  assert.equal((frame[1] as number) & 0x80, 0, 'not masked');
-  const [length, at] =
-    len7 < 126
-      ? [len7, 2]
-      : len7 === 126
-        ? [frame.readUInt16BE(2), 4]
-        : [Number(frame.readBigUInt64BE(2)), 10];
-  if (len7 === 126) assert.ok(length >= 126, 'the shortest length form');
-  if (len7 === 127) assert.ok(length >= 0x10000, 'the shortest length form');
-  assert.equal(frame.length, at + length, 'the header gives the payload length');
-  return frame.subarray(at).toString('utf8');
-}
-
-test('with websocketFrames, each frame is a whole WebSocket text frame of the same JSON, whatever its length', () => {
-  const framed = new NotifyFrameEncoder({ websocketFrames: true });
+test('each frame is a whole WebSocket text frame of the same JSON, whatever its length', () => {
+  const framed = new NotifyFrameEncoder();
   const event = (n: number, name: string): IndicationV2 => ({
     version: 2,
     notifyKey: n,
