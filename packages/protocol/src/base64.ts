@@ -88,6 +88,17 @@ export function fromBase64(text: string): Uint8Array | undefined {
   return out;
 }
 
+/** The decoded form of an empty `buffer` (no payload), shared: it has no bytes to change. */
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * A wire `buffer` (docs/protocol.md §3) decoded: the shared empty array for '' (no payload),
+ * else {@link fromBase64}'s result (undefined when it is not padded base64).
+ */
+export function decodeWireBuffer(text: string): Uint8Array | undefined {
+  return text === '' ? NO_BYTES : fromBase64(text);
+}
+
 /** Bytes of a block that small decoded payloads are cut from (the size of Node's Buffer pool). */
 const BLOCK_BYTES = 8 * 1024;
 /** Payloads up to this many bytes are cut from a shared block; larger ones get their own. */

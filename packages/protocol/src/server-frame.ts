@@ -7,7 +7,7 @@
  * carry hundreds of thousands of indications per second, and these checks cost a few percent of
  * parsing them. Every check allows extra fields, so that a newer server may send more.
  */
-import { fromBase64 } from './base64.js';
+import { decodeWireBuffer } from './base64.js';
 import type { ServerFrame } from './wire.js';
 
 /** A frame the client must not use: what is wrong with it, naming the field. */
@@ -113,8 +113,6 @@ const U32 = 'an integer 0 … 4294967295';
 const REVISION = 'a non-negative integer';
 const STRING = 'a string';
 const BASE64 = 'a string of padded base64';
-/** The decoded form of an empty `buffer` (no payload), shared: it has no bytes to change. */
-const EMPTY = new Uint8Array(0);
 
 /** What is wrong with a version-2 entry; else undefined, and its decoded buffer pushed on `out`. */
 function badNotificationV2(
@@ -136,7 +134,7 @@ function badNotificationV2(
   const buffer = w.buffer;
   if (typeof buffer !== 'string') return field('buffer', buffer, BASE64);
   // Decoded here, once: the check and the conversion share it (see checkNotificationsV2).
-  const bytes = buffer === '' ? EMPTY : fromBase64(buffer);
+  const bytes = decodeWireBuffer(buffer);
   if (bytes === undefined) return field('buffer', buffer, BASE64);
   if (!isRevision(w.revision)) return field('revision', w.revision, REVISION);
   if (w.lost !== undefined) {

@@ -5,7 +5,7 @@
  * `server-frame.ts`). Pure.
  */
 import * as z from 'zod';
-import { fromBase64, toBase64 } from './base64.js';
+import { decodeWireBuffer, toBase64 } from './base64.js';
 import type { IndicationV2, LostIndications } from './indication.js';
 
 /** Protocol version carried in hello / welcome. */
@@ -443,7 +443,7 @@ export function fromWireNotification(
     parentId: w.parentId,
     name: w.name,
     type: w.type,
-    buffer: buffer ?? (w.buffer === '' ? EMPTY : (fromBase64(w.buffer) ?? EMPTY)),
+    buffer: buffer ?? decodeWireBuffer(w.buffer) ?? EMPTY,
     revision: w.revision,
     lost: w.lost,
   };
