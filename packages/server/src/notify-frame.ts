@@ -194,6 +194,9 @@ export class NotifyFrameEncoder {
     this.#bytes(REVISION);
     this.#number(i.revision);
     this.#byte(CLOSE_BRACE);
+    // A slot rewritten within this frame is already pending: listing it twice would move its
+    // offsets twice when the frame is made.
+    if (slot.gen !== this.#gen) this.#pending.push(slot);
     slot.objectType = objectType;
     slot.filterFlags = filterFlags;
     slot.objectId = i.objectId;
@@ -206,7 +209,6 @@ export class NotifyFrameEncoder {
     slot.start = start;
     slot.end = this.#pos;
     slot.gen = this.#gen;
-    this.#pending.push(slot);
   }
 
   /** Makes room for `n` more bytes in the scratch buffer. */

@@ -142,3 +142,32 @@ test('each frame is a whole WebSocket text frame of the same JSON, whatever its 
   for (const text of ['', 'x'.repeat(125), 'é'.repeat(63), 'y'.repeat(126), 'z'.repeat(70_000)])
     assert.equal(payloadOf(websocketTextFrame(text)), text);
 });
+
+test('events that share a cache slot within one frame are each copied right in later frames', () => {
+  const encoder = new NotifyFrameEncoder();
+  // Same revision, types, flags and string lengths: the same slot, told apart by parentId.
+  const event = (notifyKey: number, parentId: string): IndicationV2 => ({
+    version: 2,
+    notifyKey,
+    filterAndType: { objectType: 4, filterFlags: 4 },
+    objectId: 'r-1',
+    parentId,
+    name: 'Disk',
+    type: 'Physical Disk',
+    buffer: payloads[1] as Uint8Array,
+    revision: 3,
+    lost: undefined,
+  });
+  // Short frames (2-byte header) and a middle one (4-byte header): the slot is rewritten
+  // several times in one frame, then read back in the next ones.
+  const frames = [
+    [event(1, 'g-1'), event(2, 'g-2'), event(3, 'g-1')],
+    [event(4, 'g-1')],
+    [event(5, 'g-1'), event(6, 'g-2'), event(7, 'g-1'), event(8, 'g-2')],
+    Array.from({ length: 20 }, (_, i) => event(i, i % 2 === 0 ? 'g-2' : 'g-1')),
+    [event(9, 'g-2')],
+    [event(10, 'g-1')],
+  ];
+  for (const list of frames)
+    assert.equal(payloadOf(encoder.frameV2('p', list, true)), reference('p', list, true));
+});
