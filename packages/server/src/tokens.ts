@@ -6,7 +6,7 @@
  * and ends the sessions of a revoked one (decisions D29, D42).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync, renameSync, statSync, unwatchFile, watchFile, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import type { AccessLevel } from './session.js';
 
 /** A stored token (never the secret itself). */
@@ -202,12 +202,12 @@ export function openTokenFile(path: string, options: TokenFileOptions = {}): Tok
       }
     },
     (changed) => {
-      const onStat = (): void => {
-        changed();
-      };
-      watchFile(path, { interval, persistent: false }, onStat);
+      // A timer and the store's own status check, not fs.watchFile: that one's first status is
+      // read on the thread pool, and a change made before it is read is never reported.
+      const timer = setInterval(changed, interval);
+      timer.unref();
       return () => {
-        unwatchFile(path, onStat);
+        clearInterval(timer);
       };
     },
   );
