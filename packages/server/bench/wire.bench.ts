@@ -466,6 +466,7 @@ async function latency(rate: number): Promise<{
   p999: number;
   samples: number;
   serverCpuUsPerChange: number;
+  clientsCpuUsPerChange: number;
 }> {
   const srv = await startServer('memory');
   try {
@@ -484,9 +485,11 @@ async function latency(rate: number): Promise<{
     await settle(200);
     const sent = new Map<number, number>();
     const cpu0 = srv.cpuMs();
+    const own0 = process.cpuUsage();
     const w = await write(writer, { count: Math.round(rate * SECONDS), inflight: 16, rate, sent });
     await settle(300);
     const cpu1 = srv.cpuMs();
+    const own = process.cpuUsage(own0);
     for (const r of readers) r.stop();
     await Promise.all(readers.map((r) => r.done));
     const lat: number[] = [];
@@ -517,6 +520,8 @@ async function latency(rate: number): Promise<{
       p999: pct(lat, 99.9),
       samples: lat.length,
       serverCpuUsPerChange: ((cpu1 - cpu0) * 1000) / w.commands,
+      // This process: the writer and the 100 clients.
+      clientsCpuUsPerChange: (own.user + own.system) / w.commands,
     };
   } finally {
     await srv.stop();
@@ -615,6 +620,7 @@ for (let run = 0; run < RUNS; run++) {
     add(`latency, 100 clients at ${rate} changes/s: p99 ms`, l.p99);
     add(`latency, 100 clients at ${rate} changes/s: p99.9 ms`, l.p999);
     add('latency run: server CPU µs per change (100 clients)', l.serverCpuUsPerChange);
+    add('latency run: clients CPU µs per change (writer and 100 clients)', l.clientsCpuUsPerChange);
     continue;
   }
   const m = await liveOne('memory', 1);

@@ -145,7 +145,8 @@ test('each frame is a whole WebSocket text frame of the same JSON, whatever its 
 
 test('events that share a cache slot within one frame are each copied right in later frames', () => {
   const encoder = new NotifyFrameEncoder();
-  // Same revision, types, flags and string lengths: the same slot, told apart by parentId.
+  // Same fields but parentId (of one length): one pair of slots, which three such events
+  // overflow, so slots are rewritten within a frame and read back in the next ones.
   const event = (notifyKey: number, parentId: string): IndicationV2 => ({
     version: 2,
     notifyKey,
@@ -158,16 +159,40 @@ test('events that share a cache slot within one frame are each copied right in l
     revision: 3,
     lost: undefined,
   });
-  // Short frames (2-byte header) and a middle one (4-byte header): the slot is rewritten
-  // several times in one frame, then read back in the next ones.
+  const parents = ['g-1', 'g-2', 'g-3'];
+  // Short frames (2-byte header) and a middle one (4-byte header).
   const frames = [
-    [event(1, 'g-1'), event(2, 'g-2'), event(3, 'g-1')],
+    [event(1, 'g-1'), event(2, 'g-2'), event(3, 'g-3'), event(4, 'g-1'), event(5, 'g-2')],
     [event(4, 'g-1')],
-    [event(5, 'g-1'), event(6, 'g-2'), event(7, 'g-1'), event(8, 'g-2')],
-    Array.from({ length: 20 }, (_, i) => event(i, i % 2 === 0 ? 'g-2' : 'g-1')),
+    [event(5, 'g-3'), event(6, 'g-2'), event(7, 'g-1'), event(8, 'g-3')],
+    Array.from({ length: 20 }, (_, i) => event(i, parents[i % 3] as string)),
     [event(9, 'g-2')],
-    [event(10, 'g-1')],
+    [event(10, 'g-1'), event(11, 'g-3')],
   ];
   for (const list of frames)
     assert.equal(payloadOf(encoder.frameV2('p', list, true)), reference('p', list, true));
+});
+
+test('the states one resource passes through in one commit are each serialised once for every port', () => {
+  const encoder = new NotifyFrameEncoder();
+  const state = (value: number): IndicationV2 => ({
+    version: 2,
+    notifyKey: 0,
+    filterAndType: { objectType: 4, filterFlags: 2 },
+    objectId: 'r-1',
+    parentId: 'g-1',
+    name: 'SQL Disk',
+    type: 'Physical Disk',
+    buffer: new Uint8Array([value, 0, 0, 0]),
+    revision: 7,
+    lost: undefined,
+  });
+  // OnlinePending then Online (§3.1.4.2.13 resource states), both in revision 7.
+  const events = [state(129), state(2)];
+  for (let port = 0; port < 50; port++) {
+    const list = events.map((e) => ({ ...e, notifyKey: port }));
+    const h = `p${port}`;
+    assert.equal(payloadOf(encoder.frameV2(h, list, true)), reference(h, list, true));
+  }
+  assert.deepEqual(encoder.counts, { written: 2, copied: 98 });
 });
