@@ -91,28 +91,39 @@ program
     3,
   )
   .action(
-    async (o: {
-      etcd?: string[];
-      nodeName?: string;
-      etcdPrefix: string;
-      leaseTtl: number;
-      store: 'sqlite' | 'memory';
-      data: string;
-      host: string;
-      port: number;
-      demo: boolean;
-      demoRate: number;
-      tlsCert?: string;
-      tlsKey?: string;
-      logLevel: string;
-      maxSessions?: number;
-      maxQueued?: number;
-      retainCommits?: number;
-      retainMib?: number;
-      dashboard: boolean;
-    }) => {
+    async (
+      o: {
+        etcd?: string[];
+        nodeName?: string;
+        etcdPrefix: string;
+        leaseTtl: number;
+        store: 'sqlite' | 'memory';
+        data: string;
+        host: string;
+        port: number;
+        demo: boolean;
+        demoRate: number;
+        tlsCert?: string;
+        tlsKey?: string;
+        logLevel: string;
+        maxSessions?: number;
+        maxQueued?: number;
+        retainCommits?: number;
+        retainMib?: number;
+        dashboard: boolean;
+      },
+      cmd: Command,
+    ) => {
       if ((o.etcd === undefined) !== (o.nodeName === undefined))
         throw new UsageError('--etcd and --node-name go together');
+      // Options that would be ignored are refused rather than silently dropped.
+      const given = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
+      if (o.etcd !== undefined && given('store'))
+        throw new UsageError('--store does not go with --etcd (the cluster is kept in etcd)');
+      if (o.etcd === undefined && (given('etcdPrefix') || given('leaseTtl')))
+        throw new UsageError('--etcd-prefix and --lease-ttl go with --etcd');
+      if (o.retainMib !== undefined && (o.etcd !== undefined || o.store !== 'memory'))
+        throw new UsageError('--retain-mib goes with --store memory');
       const { etcd, nodeName, ...rest } = o;
       await serve({
         ...rest,

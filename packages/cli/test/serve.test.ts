@@ -45,6 +45,20 @@ test('bad usage exits 2 with a message; a port in use exits 1 with the error cod
   const badRetain = await run(['serve', '--retain-mib', '0']);
   assert.equal(badRetain.code, 2);
   assert.match(badRetain.err, /retain MiB must be an integer from 1 to 1048576/);
+  // Options that would be ignored are refused, not dropped.
+  for (const [args, message] of [
+    [
+      ['--etcd', 'http://127.0.0.1:1', '--node-name', 'n1', '--store', 'memory'],
+      /--store does not go with --etcd/,
+    ],
+    [['--lease-ttl', '5'], /--etcd-prefix and --lease-ttl go with --etcd/],
+    [['--etcd-prefix', '/x/'], /--etcd-prefix and --lease-ttl go with --etcd/],
+    [['--retain-mib', '64'], /--retain-mib goes with --store memory/],
+  ] as const) {
+    const r = await run(['serve', ...args]);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.err, message);
+  }
   const data = mkdtempSync(join(tmpdir(), 'clusnotify-serve-'));
   try {
     const noKind = await run(['token', 'create', '--data', data]);
