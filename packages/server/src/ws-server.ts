@@ -393,8 +393,8 @@ class Connection {
    */
   private streams: PortStream | Map<string, PortStream> | undefined;
   private helloTimer: NodeJS.Timeout | undefined;
-  /** `address:port` of the peer, read at the first log line. */
-  private peer: string | undefined;
+  /** `address:port` of the peer, read as the connection starts (a closed socket has none). */
+  private readonly peer: string;
   private paused = false;
   private ended = false;
   /**
@@ -411,6 +411,7 @@ class Connection {
     private readonly socket: Socket,
     readonly context: ConnectionContext,
   ) {
+    this.peer = `${socket.remoteAddress ?? '?'}:${String(socket.remotePort ?? '?')}`;
     this.helloTimer = setTimeout(() => {
       this.refuse('MALFORMED_FRAME', 'no hello within the time limit', CloseCode.HELLO_TIMEOUT);
     }, context.limits.helloTimeoutMs);
@@ -464,8 +465,6 @@ class Connection {
   private logAt(level: 'debug' | 'info' | 'error', fields: object, message: string): void {
     const log = this.context.log;
     if (!log.isLevelEnabled(level)) return;
-    // Read while the socket is open, the address stays known after it closes.
-    this.peer ??= `${this.socket.remoteAddress ?? '?'}:${String(this.socket.remotePort ?? '?')}`;
     log[level]({ peer: this.peer, ...fields }, message);
   }
 
