@@ -371,9 +371,12 @@ export interface SessionFigures {
   readonly queued: number;
   readonly dropped: number;
   readonly delivered: number;
-  /** The first 64 ports, one by one. */
+  /** The first {@link MAX_LISTED_PORTS} ports, one by one. */
   readonly ports: readonly PortFigures[];
 }
+
+/** Most ports of one session that `listSessions` lists one by one ({@link SessionFigures.ports}). */
+export const MAX_LISTED_PORTS = 64;
 
 /**
  * A version-1 indication on the wire: a getNotifyAsync entry (NOTIFICATION_DATA_ASYNC_RPC,

@@ -5,7 +5,7 @@
  */
 export { startClusterService, ClusterService } from './cluster-service.js';
 export type { ClusterServiceOptions, Executed } from './cluster-service.js';
-export { MAX_LISTED_PORTS, Session } from './session.js';
+export { Session } from './session.js';
 export type {
   AccessLevel,
   GetNotifyAsyncResult,

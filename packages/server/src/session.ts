@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import {
   ClusterNotificationsVersion,
   ClusterObjectType as T,
+  MAX_LISTED_PORTS,
   V2_FAMILIES,
   failure,
 } from '@clusnotify/protocol';
@@ -128,9 +129,6 @@ export interface AsyncEntry {
   readonly revision: number;
   readonly lost?: NonNullable<IndicationV1['lost']>;
 }
-
-/** Most ports of one session that {@link Session.listSessions} lists one by one. */
-export const MAX_LISTED_PORTS = 64;
 
 /** Options of the get methods. */
 export interface GetOptions {
