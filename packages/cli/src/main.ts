@@ -47,6 +47,11 @@ program
   .option('--tls-key <file>', 'private key of --tls-cert (PEM)')
   .option('--max-sessions <n>', 'sessions at most', int('max sessions', 1, 1_000_000))
   .option(
+    '--max-connections-per-ip <n>',
+    'connections from one IP address at most (default: no limit)',
+    int('max connections per ip', 1, 1_000_000),
+  )
+  .option(
     '--max-queued <n>',
     'indications queued per port at most',
     int('max queued', 1, 10_000_000),
@@ -107,6 +112,7 @@ program
         tlsKey?: string;
         logLevel: string;
         maxSessions?: number;
+        maxConnectionsPerIp?: number;
         maxQueued?: number;
         retainCommits?: number;
         retainMib?: number;

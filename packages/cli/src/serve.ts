@@ -31,6 +31,8 @@ export interface ServeOptions {
   readonly tlsKey?: string;
   readonly logLevel: string;
   readonly maxSessions?: number;
+  /** Connections from one IP address at most (default: no limit). */
+  readonly maxConnectionsPerIp?: number;
   readonly maxQueued?: number;
   /** 'sqlite' (durable, the default) or 'memory' (benchmarks, throwaway clusters). */
   readonly store: 'sqlite' | 'memory';
@@ -139,7 +141,12 @@ export async function serve(o: ServeOptions): Promise<void> {
     ...(o.tlsCert !== undefined && o.tlsKey !== undefined
       ? { tls: { cert: readFileSync(o.tlsCert), key: readFileSync(o.tlsKey) } }
       : {}),
-    ...(o.maxSessions === undefined ? {} : { limits: { maxSessions: o.maxSessions } }),
+    limits: {
+      ...(o.maxSessions === undefined ? {} : { maxSessions: o.maxSessions }),
+      ...(o.maxConnectionsPerIp === undefined
+        ? {}
+        : { maxConnectionsPerAddress: o.maxConnectionsPerIp }),
+    },
   });
   const demo = o.demo
     ? startDemo(service, {

@@ -328,6 +328,12 @@ const catalogue = {
     meaning: 'The server holds its maximum number of sessions.',
     fix: 'Close unused connections, or raise --max-sessions.',
   },
+  CONNECTION_LIMIT: {
+    status: Win32Status.REQ_NOT_ACCEP,
+    meaning:
+      'The server holds its maximum number of connections from this address (serve --max-connections-per-ip); the connection is closed with 4003 before its hello is read.',
+    fix: 'Close unused connections from this address, or raise --max-connections-per-ip.',
+  },
   CALL_LIMIT: {
     status: Win32Status.INVALID_PARAMETER,
     meaning: 'The connection has too many calls in flight.',

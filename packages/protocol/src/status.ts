@@ -18,6 +18,8 @@ export const Win32Status = {
   /** Unknown or closed port or object handle. */
   INVALID_HANDLE: 0x00000006,
   NOT_ENOUGH_MEMORY: 0x00000008,
+  /** ERROR_REQ_NOT_ACCEP (71): no more connections can be made from this computer now. */
+  REQ_NOT_ACCEP: 0x00000047,
   /** The server's protocol state is too low for the call. */
   SHARING_PAUSED: 0x00000046,
   /** Bad flags, object type or version in ApiAddNotifyV2 / ApiAddNotifyResourceTypeV2. */
@@ -100,6 +102,7 @@ const WIN32_STATUS_NAMES: Readonly<Record<Win32Status, string>> = {
   [Win32Status.ACCESS_DENIED]: 'ERROR_ACCESS_DENIED',
   [Win32Status.INVALID_HANDLE]: 'ERROR_INVALID_HANDLE',
   [Win32Status.NOT_ENOUGH_MEMORY]: 'ERROR_NOT_ENOUGH_MEMORY',
+  [Win32Status.REQ_NOT_ACCEP]: 'ERROR_REQ_NOT_ACCEP',
   [Win32Status.SHARING_PAUSED]: 'ERROR_SHARING_PAUSED',
   [Win32Status.INVALID_PARAMETER]: 'ERROR_INVALID_PARAMETER',
   [Win32Status.MORE_DATA]: 'ERROR_MORE_DATA',

@@ -46,6 +46,12 @@ import type { TokenStore } from './tokens.js';
 /** Limits of a server (docs/protocol.md "Limits"). */
 export interface ServerLimits extends WireLimits {
   readonly maxSessions: number;
+  /**
+   * Connections from one IP address at most, authenticated or not (0: no limit). One more is
+   * refused with `CONNECTION_LIMIT` and closed (4003) at once, so that one host cannot take
+   * every session, or hold sockets open without a hello up to the hello timeout.
+   */
+  readonly maxConnectionsPerAddress: number;
   readonly maxCallsInFlight: number;
   readonly helloTimeoutMs: number;
   /**
@@ -63,6 +69,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxFiltersPerPort: 4096,
   maxBatch: 4096,
   maxSessions: 1024,
+  maxConnectionsPerAddress: 0,
   maxCallsInFlight: 1024,
   helloTimeoutMs: 10_000,
   pingIntervalMs: 30_000,
@@ -187,17 +194,39 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
   function onError(this: WebSocket, e: Error): void {
     connections.get(this)?.onError(e);
   }
+  // Open connections by peer address, while there is a per-address limit.
+  const perAddress = new Map<string, number>();
   function onClose(this: WebSocket): void {
     const conn = connections.get(this);
     if (conn === undefined) return;
     connections.delete(this);
+    if (limits.maxConnectionsPerAddress > 0) {
+      const left = (perAddress.get(conn.address) ?? 1) - 1;
+      if (left > 0) perAddress.set(conn.address, left);
+      else perAddress.delete(conn.address);
+    }
     metrics.connections.dec();
     conn.closed();
     if (connections.size === 0) onEmpty?.();
   }
 
   wss.on('connection', (ws, req) => {
-    connections.set(ws, new Connection(ws, req.socket, context));
+    const address = req.socket.remoteAddress ?? '';
+    if (limits.maxConnectionsPerAddress > 0) {
+      const open = perAddress.get(address) ?? 0;
+      if (open >= limits.maxConnectionsPerAddress) {
+        const f = failure(
+          'CONNECTION_LIMIT',
+          `the server holds ${limits.maxConnectionsPerAddress} connections from ${address}`,
+        );
+        ws.send(JSON.stringify({ t: 'error', code: f.code, status: f.status, message: f.message }));
+        ws.close(CloseCode.SESSION_LIMIT, f.code);
+        log.info({ peer: address, code: f.code }, 'connection refused');
+        return;
+      }
+      perAddress.set(address, open + 1);
+    }
+    connections.set(ws, new Connection(ws, req.socket, address, context));
     metrics.connections.inc();
     ws.on('message', onMessage);
     ws.on('error', onError);
@@ -409,9 +438,11 @@ class Connection {
     private readonly ws: WebSocket,
     /** The TCP socket under `ws`, for the peer's address in log lines and corking (`sendText`). */
     private readonly socket: Socket,
+    /** The peer's IP address ('' when the socket had none). */
+    readonly address: string,
     readonly context: ConnectionContext,
   ) {
-    this.peer = `${socket.remoteAddress ?? '?'}:${String(socket.remotePort ?? '?')}`;
+    this.peer = `${address || '?'}:${String(socket.remotePort ?? '?')}`;
     this.helloTimer = setTimeout(() => {
       this.refuse('MALFORMED_FRAME', 'no hello within the time limit', CloseCode.HELLO_TIMEOUT);
     }, context.limits.helloTimeoutMs);

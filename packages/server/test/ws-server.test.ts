@@ -733,3 +733,58 @@ test('revoking through the server token store itself ends every session of the t
     await service.close();
   }
 });
+
+test('connections beyond the per-address limit are refused with CONNECTION_LIMIT before hello; sessions beyond the server limit with SESSION_LIMIT', async () => {
+  const service = await startClusterService({ store: createMemoryStore(), newId: testIds() });
+  const tokens = createTokenStore();
+  const token = tokens.create('read');
+  const server = await startWsServer({
+    service,
+    tokens,
+    port: 0,
+    limits: { maxSessions: 2, maxConnectionsPerAddress: 3 },
+  });
+  // The refusal comes with the upgrade's answer: listen before the socket opens.
+  const refusedConnection = (): Promise<{ frames: ServerFrame[]; code: number }> =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(server.url);
+      const frames: ServerFrame[] = [];
+      ws.on('message', (d) =>
+        frames.push(JSON.parse((d as Buffer).toString('utf8')) as ServerFrame),
+      );
+      ws.once('close', (code) => resolve({ frames, code }));
+      ws.once('error', reject);
+    });
+  try {
+    const a = await Peer.open(server.url);
+    const b = await Peer.open(server.url);
+    for (const p of [a, b]) assert.equal((await p.hello(token)).t, 'welcome');
+    const quiet = await Peer.open(server.url); // the third, without a hello: still counted
+    const over = await refusedConnection();
+    const refused = over.frames[0];
+    assert.equal(refused?.t === 'error' && refused.code, 'CONNECTION_LIMIT');
+    assert.equal(refused?.t === 'error' && refused.status, 0x47);
+    assert.equal(over.code, 4003);
+    assert.equal(service.sessionCount, 2);
+    assert.equal((await a.call('getServerInfo')).type, 'ok', 'the others go on');
+
+    // A closed connection frees its place (once the server has seen it close).
+    quiet.end();
+    await quiet.closed();
+    let next: Peer | undefined;
+    for (let i = 0; i < 50 && next === undefined; i++) {
+      const p = await Peer.open(server.url);
+      await new Promise((r) => setTimeout(r, 20));
+      if (p.frames.length === 0 && p.closeCode === undefined) next = p;
+    }
+    assert.ok(next !== undefined, 'a connection is accepted again');
+    // Two sessions are the server's limit: its hello is refused.
+    const over2 = await next.hello(token);
+    assert.equal(over2.t === 'error' && over2.code, 'SESSION_LIMIT');
+    assert.equal(await next.closed(), 4003);
+    for (const p of [a, b]) p.end();
+  } finally {
+    await server.close();
+    await service.close();
+  }
+});
