@@ -17,7 +17,7 @@ import {
   startClusterService,
   startWsServer,
 } from '@clusnotify/server';
-import type { ClusterService, TokenStore, WsServer } from '@clusnotify/server';
+import type { ClusterService, ServerLimits, TokenStore, WsServer } from '@clusnotify/server';
 import { testIds } from './helpers.js';
 
 /** A raw protocol peer: sends frames, collects what comes back. */
@@ -580,17 +580,25 @@ describe('the WebSocket server (docs/protocol.md)', () => {
   });
 });
 
-test('a connection that stops answering pings is terminated and its session ends; live ones stay', async () => {
+/** Runs `body` against a server of its own (memory store, tokens in memory), then stops both. */
+async function withServer(
+  limits: Partial<ServerLimits>,
+  body: (s: { service: ClusterService; tokens: TokenStore; server: WsServer }) => Promise<void>,
+): Promise<void> {
   const service = await startClusterService({ store: createMemoryStore(), newId: testIds() });
   const tokens = createTokenStore();
-  const token = tokens.create('read');
-  const server = await startWsServer({
-    service,
-    tokens,
-    port: 0,
-    limits: { pingIntervalMs: 100 },
-  });
+  const server = await startWsServer({ service, tokens, port: 0, limits });
   try {
+    await body({ service, tokens, server });
+  } finally {
+    await server.close();
+    await service.close();
+  }
+}
+
+test('a connection that stops answering pings is terminated and its session ends; live ones stay', async () => {
+  await withServer({ pingIntervalMs: 100 }, async ({ service, tokens, server }) => {
+    const token = tokens.create('read');
     const hello = async (ws: WebSocket): Promise<void> => {
       await new Promise((resolve, reject) => {
         ws.once('open', resolve);
@@ -614,22 +622,11 @@ test('a connection that stops answering pings is terminated and its session ends
     const dead1 = (await server.metrics.deadPeers.get()).values[0]?.value;
     assert.equal(dead1, 1);
     live.close();
-  } finally {
-    await server.close();
-    await service.close();
-  }
+  });
 });
 
 test('the ping sweep also ends a connection that never said hello and never answers', async () => {
-  const service = await startClusterService({ store: createMemoryStore(), newId: testIds() });
-  const tokens = createTokenStore();
-  const server = await startWsServer({
-    service,
-    tokens,
-    port: 0,
-    limits: { pingIntervalMs: 100, helloTimeoutMs: 60_000 },
-  });
-  try {
+  await withServer({ pingIntervalMs: 100, helloTimeoutMs: 60_000 }, async ({ server }) => {
     const silent = new WebSocket(server.url, { autoPong: false });
     await new Promise((resolve, reject) => {
       silent.once('open', resolve);
@@ -638,10 +635,7 @@ test('the ping sweep also ends a connection that never said hello and never answ
     const closed = await new Promise<number>((resolve) => silent.once('close', resolve));
     assert.equal(closed, 1006, 'terminated by the ping sweep, long before the hello timeout');
     assert.equal((await server.metrics.deadPeers.get()).values[0]?.value, 1);
-  } finally {
-    await server.close();
-    await service.close();
-  }
+  });
 });
 
 test('close() returns once every connection has ended and its session is closed', async () => {
@@ -713,12 +707,9 @@ test('a token revoked in the token file ends the sessions it opened with AUTH_FA
 });
 
 test('revoking through the server token store itself ends every session of the token at once', async () => {
-  const service = await startClusterService({ store: createMemoryStore(), newId: testIds() });
-  const tokens = createTokenStore();
-  const token = tokens.create('read');
-  const other = tokens.create('read');
-  const server = await startWsServer({ service, tokens, port: 0 });
-  try {
+  await withServer({}, async ({ tokens, server }) => {
+    const token = tokens.create('read');
+    const other = tokens.create('read');
     const peers = [await Peer.open(server.url), await Peer.open(server.url)];
     for (const p of peers) assert.equal((await p.hello(token)).t, 'welcome');
     const survivor = await Peer.open(server.url);
@@ -728,63 +719,52 @@ test('revoking through the server token store itself ends every session of the t
     for (const p of peers) assert.equal(await p.closed(), 4001, 'every session of the token');
     assert.equal((await survivor.call('getServerInfo')).type, 'ok');
     survivor.end();
-  } finally {
-    await server.close();
-    await service.close();
-  }
+  });
 });
 
 test('connections beyond the per-address limit are refused with CONNECTION_LIMIT before hello; sessions beyond the server limit with SESSION_LIMIT', async () => {
-  const service = await startClusterService({ store: createMemoryStore(), newId: testIds() });
-  const tokens = createTokenStore();
-  const token = tokens.create('read');
-  const server = await startWsServer({
-    service,
-    tokens,
-    port: 0,
-    limits: { maxSessions: 2, maxConnectionsPerAddress: 3 },
-  });
-  // The refusal comes with the upgrade's answer: listen before the socket opens.
-  const refusedConnection = (): Promise<{ frames: ServerFrame[]; code: number }> =>
-    new Promise((resolve, reject) => {
-      const ws = new WebSocket(server.url);
-      const frames: ServerFrame[] = [];
-      ws.on('message', (d) =>
-        frames.push(JSON.parse((d as Buffer).toString('utf8')) as ServerFrame),
-      );
-      ws.once('close', (code) => resolve({ frames, code }));
-      ws.once('error', reject);
-    });
-  try {
-    const a = await Peer.open(server.url);
-    const b = await Peer.open(server.url);
-    for (const p of [a, b]) assert.equal((await p.hello(token)).t, 'welcome');
-    const quiet = await Peer.open(server.url); // the third, without a hello: still counted
-    const over = await refusedConnection();
-    const refused = over.frames[0];
-    assert.equal(refused?.t === 'error' && refused.code, 'CONNECTION_LIMIT');
-    assert.equal(refused?.t === 'error' && refused.status, 0x47);
-    assert.equal(over.code, 4003);
-    assert.equal(service.sessionCount, 2);
-    assert.equal((await a.call('getServerInfo')).type, 'ok', 'the others go on');
+  await withServer(
+    { maxSessions: 2, maxConnectionsPerAddress: 3 },
+    async ({ service, tokens, server }) => {
+      const token = tokens.create('read');
+      // The refusal comes with the upgrade's answer: listen before the socket opens.
+      const refusedConnection = (): Promise<{ frames: ServerFrame[]; code: number }> =>
+        new Promise((resolve, reject) => {
+          const ws = new WebSocket(server.url);
+          const frames: ServerFrame[] = [];
+          ws.on('message', (d) =>
+            frames.push(JSON.parse((d as Buffer).toString('utf8')) as ServerFrame),
+          );
+          ws.once('close', (code) => resolve({ frames, code }));
+          ws.once('error', reject);
+        });
+      const a = await Peer.open(server.url);
+      const b = await Peer.open(server.url);
+      for (const p of [a, b]) assert.equal((await p.hello(token)).t, 'welcome');
+      const quiet = await Peer.open(server.url); // the third, without a hello: still counted
+      const over = await refusedConnection();
+      const refused = over.frames[0];
+      assert.equal(refused?.t === 'error' && refused.code, 'CONNECTION_LIMIT');
+      assert.equal(refused?.t === 'error' && refused.status, 0x47);
+      assert.equal(over.code, 4003);
+      assert.equal(service.sessionCount, 2);
+      assert.equal((await a.call('getServerInfo')).type, 'ok', 'the others go on');
 
-    // A closed connection frees its place (once the server has seen it close).
-    quiet.end();
-    await quiet.closed();
-    let next: Peer | undefined;
-    for (let i = 0; i < 50 && next === undefined; i++) {
-      const p = await Peer.open(server.url);
-      await new Promise((r) => setTimeout(r, 20));
-      if (p.frames.length === 0 && p.closeCode === undefined) next = p;
-    }
-    assert.ok(next !== undefined, 'a connection is accepted again');
-    // Two sessions are the server's limit: its hello is refused.
-    const over2 = await next.hello(token);
-    assert.equal(over2.t === 'error' && over2.code, 'SESSION_LIMIT');
-    assert.equal(await next.closed(), 4003);
-    for (const p of [a, b]) p.end();
-  } finally {
-    await server.close();
-    await service.close();
-  }
+      // A closed connection frees its place (once the server has seen it close).
+      quiet.end();
+      await quiet.closed();
+      let next: Peer | undefined;
+      for (let i = 0; i < 50 && next === undefined; i++) {
+        const p = await Peer.open(server.url);
+        await new Promise((r) => setTimeout(r, 20));
+        if (p.frames.length === 0 && p.closeCode === undefined) next = p;
+      }
+      assert.ok(next !== undefined, 'a connection is accepted again');
+      // Two sessions are the server's limit: its hello is refused.
+      const over2 = await next.hello(token);
+      assert.equal(over2.t === 'error' && over2.code, 'SESSION_LIMIT');
+      assert.equal(await next.closed(), 4003);
+      for (const p of [a, b]) p.end();
+    },
+  );
 });
