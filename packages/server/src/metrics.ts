@@ -9,7 +9,13 @@ import type { ClusterService } from './cluster-service.js';
 export interface ServerMetrics {
   readonly registry: Registry;
   readonly connections: Gauge;
+  /** Read when scraped, from the counts {@link countCall} keeps. */
   readonly calls: Counter<'method' | 'result'>;
+  /**
+   * Counts one call by method and result type: a plain increment on the call path (a labelled
+   * `inc` hashes its labels each time), handed to `calls` when it is read.
+   */
+  countCall(method: string, result: string): void;
   readonly malformed: Counter;
   /** Connections terminated because they did not answer a ping. */
   readonly deadPeers: Counter;
@@ -70,12 +76,23 @@ export function createMetrics(service: ClusterService): ServerMetrics {
     help: 'Open WebSocket connections.',
     registers: [registry],
   });
+  const callCounts = new Map<string, Map<string, number>>();
   const calls = new Counter({
     name: 'clusnotify_calls_total',
     help: 'Calls by method and result type.',
     labelNames: ['method', 'result'] as const,
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const [method, byResult] of callCounts)
+        for (const [result, n] of byResult) this.inc({ method, result }, n);
+    },
   });
+  const countCall = (method: string, result: string): void => {
+    let byResult = callCounts.get(method);
+    if (byResult === undefined) callCounts.set(method, (byResult = new Map<string, number>()));
+    byResult.set(result, (byResult.get(result) ?? 0) + 1);
+  };
   const malformed = new Counter({
     name: 'clusnotify_malformed_frames_total',
     help: 'Malformed frames received.',
@@ -92,5 +109,5 @@ export function createMetrics(service: ClusterService): ServerMetrics {
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
-  return { registry, connections, calls, malformed, deadPeers, commitSeconds };
+  return { registry, connections, calls, countCall, malformed, deadPeers, commitSeconds };
 }

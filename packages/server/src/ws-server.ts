@@ -835,7 +835,7 @@ class Connection {
     const parsed = parseParams(f.m, f.p);
     if (!parsed.ok) {
       this.dropInflightIfEmpty(inflight);
-      metrics.calls.inc({ method: 'invalid', result: 'error' });
+      metrics.countCall('invalid', 'error');
       this.send({ t: 'result', id: f.id, r: failure('INVALID_ARGUMENT', parsed.message) });
       return;
     }
@@ -856,7 +856,7 @@ class Connection {
       metrics.commitSeconds.observe((performance.now() - started) / 1000);
     inflight.delete(f.id);
     this.dropInflightIfEmpty(inflight);
-    metrics.calls.inc({ method: parsed.method, result: r.type });
+    metrics.countCall(parsed.method, r.type);
     const encode = (r as Partial<EncodedGet>).encodeV2;
     if (encode !== undefined) this.sendText(this.context.encoder.resultV2(f.id, encode), true);
     else this.send({ t: 'result', id: f.id, r }, true);

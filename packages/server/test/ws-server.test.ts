@@ -262,6 +262,8 @@ describe('the WebSocket server (docs/protocol.md)', () => {
     ]) {
       assert.ok(m.includes(name), name);
     }
+    // Earlier tests of this server made calls: counted by method and result type.
+    assert.match(m, /clusnotify_calls_total\{method="openCluster",result="ok"\} [1-9]/);
     assert.equal((await fetch(`${base}/nope`)).status, 404);
   });
 
