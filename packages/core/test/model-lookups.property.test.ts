@@ -51,7 +51,7 @@ function assertDependentsScanned(s: ClusterState, changes: readonly Change[]): v
 /**
  * The bootstrapped cluster plus 8 groups of 3 resources (b depends on a) and a group whose two
  * resources with hash-twin ids both depend on a third: 12 groups, 28 resources, so the maps are
- * hash tries; or, `small`, one node, two groups and four resources (insertion-ordered maps).
+ * hash tries; or, `small`, two nodes, two groups and five resources (insertion-ordered maps).
  */
 function start(small: boolean): ClusterState {
   const commands: Command[] = [];
@@ -77,8 +77,10 @@ function start(small: boolean): ClusterState {
       { type: 'group.create', id: newId(), name: 'G2', node: 'NODE1' },
     ]).state;
     resource('R1a', 'G1', []);
-    resource('R1b', 'G1', ['R1a']);
-    resource('R1c', 'G1', ['R1a']);
+    // Created in the reverse of their hash order: a list map's order is not a trie's.
+    resource('R1b', 'G1', ['R1a'], '00000000-0000-4000-8000-0000000001f0');
+    resource('R1c', 'G1', ['R1a'], '00000000-0000-4000-8000-0000000001e0');
+    resource('R1d', 'G1', ['R1a'], '00000000-0000-4000-8000-0000000001d0');
     resource('R2a', 'G2', []);
     return run(s, commands).state;
   }
