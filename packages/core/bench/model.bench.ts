@@ -1,7 +1,7 @@
 /**
  * Model benchmark: how the cost of one resource state command grows with the cluster. Builds
  * clusters of groups of 5 resources (each depending on the one before it, so taking one
- * offline also takes its dependents offline, §3.1.4.2.13/.14), then times `apply` alone on
+ * offline also takes its dependents offline), then times `apply` alone on
  * alternating `resource.online` / `resource.offline` commands spread over the groups. Prints
  * µs per command for each cluster size and the ratio to the smallest one.
  *
