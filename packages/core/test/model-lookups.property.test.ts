@@ -1,14 +1,14 @@
 /**
  * The model's relation lookups — the resources of a group, the groups a node owns, the
- * resources that depend on a resource — answer the same, in the same order, as a scan of the
- * whole cluster would, however the cluster got where it is: resources created, deleted, moved
+ * resources that depend on a resource — answer the same as a scan of the whole cluster would,
+ * in name order, however the cluster got where it is: resources created, deleted, moved
  * between groups and given new dependencies, groups created, deleted and moved between nodes
  * (failover, §3.1.1.1.4), states loaded from the store.
  *
  * Two ways in through the public API: a state whose maps are re-instanced (same contents, same
  * iteration order, nothing the model remembered about the old instances) must get exactly the
  * result the live state gets; and the lists the records carry (`resource-dependents`, D18) and
- * the order of the steps they report must be the order of a scan of the state's maps.
+ * the order of the steps they report must be those of a scan of the state's maps, by name.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,14 +31,22 @@ function cold(s: ClusterState): ClusterState {
   return { ...s, nodes: again(s.nodes), groups: again(s.groups), resources: again(s.resources) };
 }
 
-/** Ids of the resources that depend on `id`, in the order of a scan of the resources map. */
+const byName = (a: { name: string }, b: { name: string }): number => a.name.localeCompare(b.name);
+
+/** Ids of the resources that depend on `id`, found by a scan of the resources map, by name. */
 function scannedDependents(s: ClusterState, id: string): string[] {
-  return [...s.resources.values()].filter((r) => r.dependencies.includes(id)).map((r) => r.id);
+  return [...s.resources.values()]
+    .filter((r) => r.dependencies.includes(id))
+    .sort(byName)
+    .map((r) => r.id);
 }
 
-/** Ids of the groups `nodeId` owns, in the order of a scan of the groups map. */
+/** Ids of the groups `nodeId` owns, found by a scan of the groups map, by name. */
 function scannedGroupsOn(s: ClusterState, nodeId: string): string[] {
-  return [...s.groups.values()].filter((g) => g.ownerNodeId === nodeId).map((g) => g.id);
+  return [...s.groups.values()]
+    .filter((g) => g.ownerNodeId === nodeId)
+    .sort(byName)
+    .map((g) => g.id);
 }
 
 /** Each `resource-dependents` record lists the dependents as a scan of the state finds them. */
@@ -169,7 +177,7 @@ for (const small of [false, true]) {
   });
 }
 
-test('a resource with hash-twin dependents takes them offline in the order of a scan', () => {
+test('a resource with hash-twin dependents takes them offline by name', () => {
   let s = start(false);
   const base = named(s.resources, 'Base');
   s = ok(s, { type: 'resource.online', resource: 'Twin1' }).state;
@@ -181,7 +189,7 @@ test('a resource with hash-twin dependents takes them offline in the order of a 
   assert.deepEqual(offline, [...scannedDependents(s, base.id), base.id]);
 });
 
-test('a dependency added to a hash twin lists both twins in the order of a scan', () => {
+test('a dependency added to a hash twin lists both twins by name', () => {
   const s = start(false);
   const other = ok(s, {
     type: 'resource.create',
@@ -202,7 +210,7 @@ test('a dependency added to a hash twin lists both twins in the order of a scan'
   }
 });
 
-test('a node going down fails its groups over in the order of a scan of the groups', () => {
+test('a node going down fails its groups over by name', () => {
   const s = start(false);
   const node1 = named(s.nodes, 'NODE1');
   const r = ok(s, { type: 'node.down', node: 'NODE1' });

@@ -290,7 +290,7 @@ class Tx {
   }
   /** Resources of a group, in the order of the resources map (records follow it). */
   private resourcesOf(groupId: string): ResourceObject[] {
-    return this.byGroup.inMapOrder(groupId);
+    return this.byGroup.byName(groupId, (r) => r.name);
   }
   /** Resources of a group where order does not matter. */
   private resourcesIn(groupId: string): ResourceObject[] {
@@ -298,11 +298,11 @@ class Tx {
   }
   /** Groups a node owns, in the order of the groups map. */
   private groupsOn(nodeId: string): GroupObject[] {
-    return this.byOwner.inMapOrder(nodeId);
+    return this.byOwner.byName(nodeId, (g) => g.name);
   }
   /** Resources that depend directly on a resource, in the order of the resources map. */
   private dependentsOf(resourceId: string): ResourceObject[] {
-    return this.dependents.inMapOrder(resourceId);
+    return this.dependents.byName(resourceId, (r) => r.name);
   }
 
   // ----- names ------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
  * the model never saw (loaded from the store, built by hand) get theirs from one scan, on the
  * first lookup.
  */
-import { Map as IMap, Set as ISet, hash } from 'immutable';
+import { Map as IMap, Set as ISet } from 'immutable';
 
 /** Key → ids of the objects filed under it. Keys with no ids are absent. */
 export type Relation = IMap<string, ISet<string>>;
@@ -89,50 +89,14 @@ export class TrackedRelation<V> {
     return this.rel.get(key) ?? NO_IDS;
   }
 
-  /** Objects filed under `key`, in the order iterating the map would list them. */
-  inMapOrder(key: string): V[] {
-    return inMapOrder(this.map, this.ids(key));
+  /** Objects filed under `key`, by name (the order the model acts on them and reports them in). */
+  byName(key: string, nameOf: (v: V) => string): V[] {
+    const out = [...this.ids(key)].map((id) => this.map.get(id) as V);
+    return out.sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
   }
 
   /** Hands the relation on to the states made from the final map. */
   commit(): void {
     if (this.rel !== undefined) this.index.remember(this.map, this.rel);
   }
-}
-
-/**
- * Largest map immutable.js keeps as an insertion-ordered entry list (its MAX_ARRAY_MAP_SIZE);
- * larger maps are hash tries.
- */
-const MAX_LIST_MAP = 8;
-
-/**
- * The values of `ids` (keys of `map`) in the order `map.values()` yields them, so that records
- * come out in the order the model's scans always produced. A hash trie iterates by the hash's
- * 5-bit digits, lowest first; keys with equal hashes share a bucket kept in insertion order,
- * and small maps are lists in insertion order: in those cases this asks the map (a scan of at
- * most 8 entries, or — equal 32-bit hashes within one answer — of the map).
- */
-export function inMapOrder<V>(map: IMap<string, V>, ids: ISet<string>): V[] {
-  if (ids.size <= 1 || map.size <= MAX_LIST_MAP) return scanOrder(map, ids);
-  const keyed = [...ids].map((id) => ({ id, h: hash(id) }));
-  if (new Set(keyed.map((k) => k.h)).size < keyed.length) return scanOrder(map, ids);
-  keyed.sort((a, b) => trieOrder(a.h, b.h));
-  return keyed.map((k) => map.get(k.id) as V);
-}
-
-function scanOrder<V>(map: IMap<string, V>, ids: ISet<string>): V[] {
-  if (ids.size === 0) return [];
-  if (ids.size === 1) return [map.get(ids.first() as string) as V];
-  const out: V[] = [];
-  for (const [id, v] of map) if (ids.has(id)) out.push(v);
-  return out;
-}
-
-/** Order of two distinct hashes in a trie: by the lowest 5-bit digit in which they differ. */
-function trieOrder(a: number, b: number): number {
-  const diff = a ^ b;
-  const bit = 31 - Math.clz32(diff & -diff);
-  const shift = bit - (bit % 5);
-  return ((a >>> shift) & 31) - ((b >>> shift) & 31);
 }
