@@ -35,6 +35,7 @@ import type {
   ResourceTypeObject,
 } from './types.js';
 import { RegistryValueType } from './types.js';
+import { RelationIndex, TrackedRelation } from './relation-index.js';
 
 /** What a successful apply returns. */
 export interface Applied {
@@ -124,6 +125,13 @@ function renamed(name: string, stateSequence: number) {
 
 const seqNext = (n: number): number => (n + 1) >>> 0;
 
+/** Group id → ids of the resources it holds. */
+const RESOURCES_BY_GROUP = new RelationIndex<ResourceObject>((r) => [r.groupId]);
+/** Resource id → ids of the resources that depend on it directly (D18). */
+const DEPENDENTS = new RelationIndex<ResourceObject>((r) => r.dependencies);
+/** Node id → ids of the groups it owns. */
+const GROUPS_BY_OWNER = new RelationIndex<GroupObject>((g) => [g.ownerNodeId]);
+
 /** Work area of one apply: persistent maps reassigned as the command proceeds. */
 class Tx {
   cluster: ClusterInfo;
@@ -137,6 +145,9 @@ class Tx {
   names: { -readonly [K in keyof ClusterState['names']]: ClusterState['names'][K] };
   readonly changes: Change[] = [];
   readonly touched = new Map<string, ObjectRef>();
+  private readonly byGroup: TrackedRelation<ResourceObject>;
+  private readonly dependents: TrackedRelation<ResourceObject>;
+  private readonly byOwner: TrackedRelation<GroupObject>;
 
   constructor(s: ClusterState) {
     this.cluster = s.cluster;
@@ -148,9 +159,16 @@ class Tx {
     this.netInterfaces = s.netInterfaces;
     this.registry = s.registry;
     this.names = { ...s.names };
+    this.byGroup = new TrackedRelation(RESOURCES_BY_GROUP, s.resources);
+    this.dependents = new TrackedRelation(DEPENDENTS, s.resources);
+    this.byOwner = new TrackedRelation(GROUPS_BY_OWNER, s.groups);
   }
 
+  /** The new state; its relation indices are handed on with it. */
   result(): ClusterState {
+    this.byGroup.commit();
+    this.dependents.commit();
+    this.byOwner.commit();
     return {
       cluster: this.cluster,
       nodes: this.nodes,
@@ -177,12 +195,25 @@ class Tx {
     this.touch('node', n.id);
   }
   private putGroup(g: GroupObject): void {
-    this.groups = this.groups.set(g.id, g);
-    this.touch('group', g.id);
+    this.writeGroup(g.id, g);
+  }
+  /** Puts (`g` given) or deletes group `id`, keeping the owner relation in step. */
+  private writeGroup(id: string, g: GroupObject | undefined): void {
+    const prev = this.groups.get(id);
+    this.groups = g === undefined ? this.groups.delete(id) : this.groups.set(id, g);
+    this.byOwner.wrote(this.groups, id, prev, g);
+    this.touch('group', id);
   }
   private putResource(r: ResourceObject): void {
-    this.resources = this.resources.set(r.id, r);
-    this.touch('resource', r.id);
+    this.writeResource(r.id, r);
+  }
+  /** Puts (`r` given) or deletes resource `id`, keeping the group and dependency relations in step. */
+  private writeResource(id: string, r: ResourceObject | undefined): void {
+    const prev = this.resources.get(id);
+    this.resources = r === undefined ? this.resources.delete(id) : this.resources.set(id, r);
+    this.byGroup.wrote(this.resources, id, prev, r);
+    this.dependents.wrote(this.resources, id, prev, r);
+    this.touch('resource', id);
   }
   private putNetwork(n: NetworkObject): void {
     this.networks = this.networks.set(n.id, n);
@@ -257,14 +288,21 @@ class Tx {
   private nodeName(id: string): string {
     return this.nodes.get(id)?.name ?? '';
   }
+  /** Resources of a group, in the order of the resources map (records follow it). */
   private resourcesOf(groupId: string): ResourceObject[] {
-    return [...this.resources.values()].filter((r) => r.groupId === groupId);
+    return this.byGroup.byName(groupId, (r) => r.name);
   }
+  /** Resources of a group where order does not matter. */
+  private resourcesIn(groupId: string): ResourceObject[] {
+    return [...this.byGroup.ids(groupId)].map((id) => this.resources.get(id) as ResourceObject);
+  }
+  /** Groups a node owns, in the order of the groups map. */
   private groupsOn(nodeId: string): GroupObject[] {
-    return [...this.groups.values()].filter((g) => g.ownerNodeId === nodeId);
+    return this.byOwner.byName(nodeId, (g) => g.name);
   }
+  /** Resources that depend directly on a resource, in the order of the resources map. */
   private dependentsOf(resourceId: string): ResourceObject[] {
-    return [...this.resources.values()].filter((r) => r.dependencies.includes(resourceId));
+    return this.dependents.byName(resourceId, (r) => r.name);
   }
 
   // ----- names ------------------------------------------------------------------------------
@@ -375,10 +413,9 @@ class Tx {
         return this.createGroup(c);
       case 'group.delete': {
         const g = this.group(c.group);
-        if (this.resourcesOf(g.id).length > 0)
+        if (this.byGroup.ids(g.id).size > 0)
           reject('GROUP_NOT_EMPTY', `group ${g.name} contains resources`);
-        this.groups = this.groups.delete(g.id);
-        this.touch('group', g.id);
+        this.writeGroup(g.id, undefined);
         this.releaseName('group', g.name);
         this.emit({
           type: 'group-deleted',
@@ -792,7 +829,7 @@ class Tx {
   }
 
   private deleteNode(n: NodeObject): void {
-    if (this.groupsOn(n.id).length > 0) reject('NODE_OWNS_GROUPS', `node ${n.name} owns groups`);
+    if (this.byOwner.ids(n.id).size > 0) reject('NODE_OWNS_GROUPS', `node ${n.name} owns groups`);
     for (const i of [...this.netInterfaces.values()].filter((x) => x.nodeId === n.id)) {
       this.deleteNetInterface(i);
       this.deriveNetworkState(i.networkId);
@@ -886,7 +923,7 @@ class Tx {
    * resource of the group may run on.
    */
   private pickNode(g: GroupObject, exclude: string | undefined): NodeObject | undefined {
-    const resources = this.resourcesOf(g.id);
+    const resources = this.resourcesIn(g.id);
     const ok = (n: NodeObject | undefined): n is NodeObject =>
       n !== undefined &&
       n.state === ND.UP &&
@@ -896,14 +933,10 @@ class Tx {
       const n = this.nodes.get(id);
       if (ok(n)) return n;
     }
-    const load = new Map<string, number>();
-    for (const x of this.groups.values())
-      load.set(x.ownerNodeId, (load.get(x.ownerNodeId) ?? 0) + 1);
+    const load = (n: NodeObject): number => this.byOwner.ids(n.id).size;
     return [...this.nodes.values()]
       .filter(ok)
-      .sort(
-        (a, b) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) || a.name.localeCompare(b.name),
-      )[0];
+      .sort((a, b) => load(a) - load(b) || a.name.localeCompare(b.name))[0];
   }
 
   // ----- groups -----------------------------------------------------------------------------
@@ -973,7 +1006,7 @@ class Tx {
   private deriveGroupState(groupId: string): void {
     const g = this.groups.get(groupId);
     if (g === undefined) return;
-    const states = this.resourcesOf(groupId).map((r) => r.state);
+    const states = this.resourcesIn(groupId).map((r) => r.state);
     let to: number;
     if (states.length === 0) to = GS.OFFLINE;
     else if (states.includes(RS.FAILED)) to = GS.FAILED;
@@ -1011,7 +1044,7 @@ class Tx {
   ): void {
     const g = this.groups.get(groupId) as GroupObject;
     const active = new Set(
-      this.resourcesOf(groupId)
+      this.resourcesIn(groupId)
         .filter(
           (r) => r.state === RS.ONLINE || r.state === RS.ONLINE_PENDING || r.id === alsoOnline,
         )
@@ -1198,11 +1231,10 @@ class Tx {
       reject('QUORUM_RESOURCE', `resource ${r.name} is the quorum resource`);
     if (r.state !== RS.OFFLINE && r.state !== RS.FAILED)
       reject('RESOURCE_ONLINE', `resource ${r.name} is not offline`);
-    if (this.dependentsOf(r.id).length > 0)
+    if (this.dependents.ids(r.id).size > 0)
       reject('DEPENDENT_RESOURCE_EXISTS', `other resources depend on ${r.name}`);
     const g = this.groups.get(r.groupId) as GroupObject;
-    this.resources = this.resources.delete(r.id);
-    this.touch('resource', r.id);
+    this.writeResource(r.id, undefined);
     this.releaseName('resource', r.name);
     this.emit({
       type: 'resource-deleted',
@@ -1304,7 +1336,7 @@ class Tx {
    */
   private moveResource(r: ResourceObject, to: GroupObject): void {
     if (r.groupId === to.id) return;
-    if (r.dependencies.length > 0 || this.dependentsOf(r.id).length > 0) {
+    if (r.dependencies.length > 0 || this.dependents.ids(r.id).size > 0) {
       reject(
         'DEPENDENCY_NOT_ALLOWED',
         `resource ${r.name} has dependencies; move its whole group instead`,
