@@ -10,10 +10,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   ClusterChangeGroupV2 as GroupV2,
   ClusterChangeNodeV2 as NodeV2,
@@ -26,17 +24,8 @@ import type { Change } from '@clusnotify/core';
 import { openEtcdStore, startLocalEtcd } from '@clusnotify/store';
 import type { LocalEtcd } from '@clusnotify/store';
 import { connect } from '@clusnotify/client';
+import { CLI_MAIN as MAIN, freePort } from './helpers.js';
 import type { Client, ClientPort } from '@clusnotify/client';
-
-const MAIN = fileURLToPath(new URL('../../../cli/dist/src/main.js', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 interface Daemon {
   readonly node: string;

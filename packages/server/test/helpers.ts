@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,4 +81,16 @@ export function fails(r: { type: string; status: number }, status: number, code:
   assert.equal(r.type, 'error', JSON.stringify(r));
   assert.equal(r.status, status, JSON.stringify(r));
   assert.equal((r as { code?: string }).code, code, JSON.stringify(r));
+}
+
+/** The CLI's entry point (built), for tests that run `clusnotify serve` as a process. */
+export const CLI_MAIN = fileURLToPath(new URL('../../../cli/dist/src/main.js', import.meta.url));
+
+/** A TCP port free on loopback now (closed again before it is returned). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }

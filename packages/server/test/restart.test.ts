@@ -9,10 +9,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   ClusterChange as C,
   ClusterChangeResourceV2 as ResV2,
@@ -23,16 +21,7 @@ import { commitEvents } from '@clusnotify/core';
 import type { Change } from '@clusnotify/core';
 import { openSqliteStore } from '@clusnotify/store';
 import { connect } from '@clusnotify/client';
-
-const MAIN = fileURLToPath(new URL('../../../cli/dist/src/main.js', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { CLI_MAIN as MAIN, freePort } from './helpers.js';
 
 async function serve(dir: string, port: number): Promise<{ child: ChildProcess; out: string }> {
   const child = spawn(
