@@ -18,6 +18,7 @@ import {
   parseParams,
 } from '@clusnotify/protocol';
 import type {
+  ErrorCode,
   Indication,
   NotifyFilterAndType,
   SessionFigures,
@@ -366,6 +367,8 @@ export class Client {
 
   async #start(): Promise<void> {
     const reasons: string[] = [];
+    // The server code each candidate refused with (undefined: it could not be reached).
+    const refusals = new Set<ErrorCode | undefined>();
     for (let i = 0; i < this.#urls.length; i++) {
       try {
         const conn = await this.#openConnection(i);
@@ -382,10 +385,16 @@ export class Client {
           throw e;
         }
         reasons.push(e instanceof Error ? e.message : String(e));
+        refusals.add(e instanceof ClusnotifyError && FULL_SERVER.has(e.code) ? e.code : undefined);
         if (this.#state === 'closed') break;
       }
     }
     await this.close();
+    // Every candidate was full for the same reason: that reason, not NO_SERVER, so that a
+    // caller can tell a full server from an absent one.
+    const [only] = refusals;
+    if (refusals.size === 1 && only !== undefined)
+      throw new ClusnotifyError(only, reasons.join('; '));
     throw new ClusnotifyError('NO_SERVER', `no server could be reached: ${reasons.join('; ')}`);
   }
 
@@ -1362,14 +1371,21 @@ export class Client {
   }
 }
 
+/** Server refusals that say it is full rather than unreachable or broken. */
+const FULL_SERVER: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'SESSION_LIMIT',
+  'CONNECTION_LIMIT',
+]);
+
 /**
  * Connects to the first reachable server of `urls` (each `ws://host:port/v1` or `wss://…`),
  * authenticates with `options.token` and returns the client. Later connection losses are
  * handled by the client itself (§7.3): it tries every candidate with backoff.
  *
- * @throws ClusnotifyError AUTH_FAILED when a server refuses the token; NO_SERVER when no
- * candidate could be reached (the message lists why for each); INVALID_ARGUMENT for bad
- * options.
+ * @throws ClusnotifyError AUTH_FAILED when a server refuses the token; SESSION_LIMIT or
+ * CONNECTION_LIMIT when every candidate was full for that same reason;
+ * NO_SERVER otherwise when no candidate could be reached (the message lists why for each);
+ * INVALID_ARGUMENT for bad options.
  */
 export async function connect(
   urls: string | readonly string[],

@@ -411,6 +411,34 @@ test('a wrong token fails with AUTH_FAILED; no reachable server fails with NO_SE
   }
 });
 
+test('a server holding its connections from this address refuses connect with CONNECTION_LIMIT (D46)', async () => {
+  const c = await startCluster();
+  const limited = await startWsServer({
+    service: c.service,
+    tokens: c.tokens,
+    host: '127.0.0.1',
+    port: 0,
+    limits: { maxConnectionsPerAddress: 1 },
+  });
+  const first = await connect(limited.url, { token: c.read });
+  try {
+    await assert.rejects(connect(limited.url, { token: c.read }), code('CONNECTION_LIMIT'));
+    assert.equal(first.state, 'open', 'the connection already there goes on');
+    await first.close();
+    // Its place is free once the server has seen it close.
+    let second: Awaited<ReturnType<typeof connect>> | undefined;
+    const deadline = Date.now() + 3000;
+    while (second === undefined && Date.now() < deadline)
+      second = await connect(limited.url, { token: c.read }).catch(() => undefined);
+    assert.ok(second !== undefined, 'connects again');
+    await second.close();
+  } finally {
+    await first.close();
+    await limited.close();
+    await c.close();
+  }
+});
+
 test('raw calls are validated, and a get aborted by its signal is cancelled on the server', async () => {
   const c = await startCluster();
   try {
