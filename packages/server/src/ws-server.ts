@@ -194,6 +194,7 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
   function onError(this: WebSocket, e: Error): void {
     connections.get(this)?.onError(e);
   }
+  const ignore = (): void => undefined;
   // Open connections by peer address, while there is a per-address limit.
   const perAddress = new Map<string, number>();
   function onClose(this: WebSocket): void {
@@ -219,6 +220,9 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
           'CONNECTION_LIMIT',
           `the server holds ${limits.maxConnectionsPerAddress} connections from ${address}`,
         );
+        // Whatever the peer sends before the close completes is not read; an error (a bad
+        // frame, a reset) must not go unheard: an 'error' without a listener would throw.
+        ws.on('error', ignore);
         ws.send(JSON.stringify({ t: 'error', code: f.code, status: f.status, message: f.message }));
         ws.close(CloseCode.SESSION_LIMIT, f.code);
         log.info({ peer: address, code: f.code }, 'connection refused');

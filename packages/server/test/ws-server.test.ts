@@ -730,9 +730,14 @@ test('connections beyond the per-address limit are refused with CONNECTION_LIMIT
     async ({ service, tokens, server }) => {
       const token = tokens.create('read');
       // The refusal comes with the upgrade's answer: listen before the socket opens.
-      const refusedConnection = (): Promise<{ frames: ServerFrame[]; code: number }> =>
+      // `garbage`: the refused peer sends a text frame of invalid UTF-8 at once, which the
+      // server's WebSocket reports as an error.
+      const refusedConnection = (
+        garbage = false,
+      ): Promise<{ frames: ServerFrame[]; code: number }> =>
         new Promise((resolve, reject) => {
           const ws = new WebSocket(server.url);
+          if (garbage) ws.once('open', () => ws.send(Buffer.from([0xff, 0xfe]), { binary: false }));
           const frames: ServerFrame[] = [];
           ws.on('message', (d) =>
             frames.push(JSON.parse((d as Buffer).toString('utf8')) as ServerFrame),
@@ -751,6 +756,9 @@ test('connections beyond the per-address limit are refused with CONNECTION_LIMIT
       assert.equal(over.code, 4003);
       assert.equal(service.sessionCount, 2);
       assert.equal((await a.call('getServerInfo')).type, 'ok', 'the others go on');
+      // A refused peer that sends garbage before the close does not upset the server.
+      await refusedConnection(true);
+      assert.equal((await b.call('getServerInfo')).type, 'ok', 'the server goes on');
 
       // A closed connection frees its place (once the server has seen it close).
       quiet.end();
