@@ -148,7 +148,7 @@ test('the dashboard shows the nodes, and a failover through the CLI shows the gr
     // Ports and sessions: this page's session and its port are listed.
     const mine = page.locator('tbody[data-session]', { hasText: 'this page' });
     await mine.waitFor();
-    assert.match((await mine.textContent()) ?? '', /port v2 · 9 filters/);
+    assert.match((await mine.textContent()) ?? '', /port v2 · 9 filters · streamed/);
 
     // Filters: by object type and flag, then by object name.
     const rows = page.locator('table.events tbody tr');

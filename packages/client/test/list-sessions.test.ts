@@ -44,24 +44,29 @@ test('listSessions shows every session with its ports, queue depth and dropped c
     assert.equal(mine.access, 'read');
     assert.equal(mine.portCount, 1);
     assert.equal(mine.ports[0]?.version, 2);
+    assert.equal(mine.ports[0]?.streamed, true, 'the client streams its port');
     assert.equal(other.client, 'idle-reader');
     assert.equal(other.portCount, 1);
     const p = other.ports[0];
     assert.ok(p);
     assert.equal(p.version, 1);
     assert.equal(p.maxQueued, 4);
+    assert.equal(p.streamed, false, 'a port nobody streams');
     assert.equal(p.queued, 5, 'four indications and the lost-events entry');
     assert.ok(p.dropped > 0, `dropped ${p.dropped}`);
     assert.equal(other.dropped, p.dropped);
     assert.ok(!JSON.stringify(list).includes(port.handle), 'port handles are not disclosed');
 
+    // A closed port's stream ends with it.
+    await v2.close();
+    const after = (await watcher.listSessions()).sessions.find((s) => s.self);
+    assert.equal(after?.portCount, 0);
     assert.equal((await watcher.listSessions(1)).sessions.length, 1);
     await assert.rejects(watcher.listSessions(0), (e: unknown) => {
       assert.ok(e instanceof ClusnotifyError);
       assert.equal(e.code, 'INVALID_ARGUMENT');
       return true;
     });
-    await v2.close();
   } finally {
     idle.close();
     await watcher.close();

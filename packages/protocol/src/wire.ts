@@ -349,8 +349,10 @@ export interface PortFigures {
   /** Indications handed to readers. */
   readonly delivered: number;
   readonly filters: number;
-  /** Get calls waiting on the port. */
+  /** Get calls waiting on the port (a streamed port's reader counts while it waits). */
   readonly parked: number;
+  /** Streamed to its client (`streamNotify`) rather than read with get calls. */
+  readonly streamed: boolean;
 }
 
 /** One session in a `listSessions` result (docs/protocol.md). */

@@ -48,13 +48,18 @@ type Entry =
       readonly id: string;
     }
   | { readonly kind: 'key'; readonly path: string }
-  | { readonly kind: 'notify'; readonly version: 1 | 2 };
+  | { readonly kind: 'notify'; readonly version: 1 | 2; readonly streamed?: true };
 
 /** The entries of cluster and port handles carry nothing of their own: one of each is shared. */
 const CLUSTER_ENTRY: Entry = Object.freeze({ kind: 'cluster' });
 const PORT_ENTRIES = {
   1: Object.freeze({ kind: 'notify', version: 1 }),
   2: Object.freeze({ kind: 'notify', version: 2 }),
+} as const satisfies Record<1 | 2, Entry>;
+/** The entries of ports a transport streams (see {@link Session.markStreamed}). */
+const STREAMED_PORT_ENTRIES = {
+  1: Object.freeze({ kind: 'notify', version: 1, streamed: true }),
+  2: Object.freeze({ kind: 'notify', version: 2, streamed: true }),
 } as const satisfies Record<1 | 2, Entry>;
 
 /** The entry type a handle of kind K has. */
@@ -63,7 +68,7 @@ type EntryOf<K extends HandleKind> = K extends 'cluster'
   : K extends 'key'
     ? { readonly kind: 'key'; readonly path: string }
     : K extends 'notify'
-      ? { readonly kind: 'notify'; readonly version: 1 | 2 }
+      ? { readonly kind: 'notify'; readonly version: 1 | 2; readonly streamed?: true }
       : { readonly kind: K; readonly id: string };
 
 /** Result of {@link Session.getNotify} (ApiGetNotify out-parameters). */
@@ -694,6 +699,16 @@ export class Session {
   }
 
   /**
+   * A transport started (`true`) or stopped streaming this session's port `hNotify` to its
+   * client, for {@link listSessions}. Does nothing for a handle that is not a port.
+   */
+  markStreamed(hNotify: string, streamed: boolean): void {
+    const e = this.handles.get(hNotify);
+    if (e?.kind !== 'notify') return;
+    this.handles.set(hNotify, (streamed ? STREAMED_PORT_ENTRIES : PORT_ENTRIES)[e.version]);
+  }
+
+  /**
    * The version (1 or 2) of this session's port `hNotify`, for a transport that streams it;
    * PORT_NOT_FOUND when the session has no such port.
    */
@@ -886,6 +901,7 @@ export class Session {
           delivered: i.taken,
           filters: i.filters,
           parked: i.parked,
+          streamed: e.streamed === true,
         });
     }
     return {

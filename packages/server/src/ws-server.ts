@@ -776,6 +776,7 @@ class Connection {
 
   private endStream(st: PortStream): void {
     if (st.state === 'parked') this.session?.unpark(st.handle, st);
+    this.session?.markStreamed(st.handle, false);
     st.state = 'ended';
     const streams = this.streams;
     if (streams === st) this.streams = undefined;
@@ -1015,6 +1016,7 @@ class Connection {
         const window = p.window ?? DEFAULT_STREAM_WINDOW;
         const st = new PortStream(this, p.hNotify, version, window);
         this.addStream(st);
+        s.markStreamed(p.hNotify, true);
         const out: WireResult & { window: number } = { type: 'ok', status: 0, window };
         return out;
       }

@@ -95,7 +95,7 @@ export const SessionsPanel = memo(function SessionsPanel({
                 <tr class="port-row" key={i}>
                   <td>
                     port v{p.version} · {p.filters} filter{p.filters === 1 ? '' : 's'}
-                    {p.parked > 0 ? ' · reading' : ''}
+                    {p.streamed ? ' · streamed' : p.parked > 0 ? ' · reading' : ''}
                     {p.state !== 'open' ? ` · ${p.state}` : ''}
                   </td>
                   <td />
