@@ -355,7 +355,11 @@ export class Connection {
     }
     switch (f.t) {
       case 'welcome':
-        if (this.#phase !== 'hello') return;
+        // A server welcomes a connection once, in answer to its hello (docs/protocol.md).
+        if (this.#phase !== 'hello') {
+          if (this.#phase === 'open') this.protocolViolation('a second welcome frame');
+          return;
+        }
         this.#welcome = {
           session: f.session,
           access: f.access,

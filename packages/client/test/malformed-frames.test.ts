@@ -145,6 +145,7 @@ const streamKinds: readonly {
     then: JSON.stringify({ ...welcomeFrame(), limits: undefined }),
     names: /\blimits\b/,
   },
+  { what: 'a second welcome', then: JSON.stringify(welcomeFrame()), names: /second welcome/ },
 ];
 
 /** Records why the client went `reconnecting`, each time. */
