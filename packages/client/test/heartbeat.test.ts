@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { WebSocketServer } from 'ws';
 import { connect } from '@clusnotify/client';
 import type { ClientState } from '@clusnotify/client';
+import { welcomeFrame } from './fake-server.js';
 import { startCluster } from './helpers.js';
 
 /**
@@ -30,25 +31,8 @@ async function silentServer(): Promise<{
           JSON.stringify({ t: 'result', id: f.id, r: { type: 'ok', status: 0, handle: 'h' } }),
         );
     });
-    ws.once('message', () => {
-      ws.send(
-        JSON.stringify({
-          t: 'welcome',
-          v: 1,
-          session: 's',
-          access: 'read',
-          server: 'SILENT',
-          cluster: { id: 'c', name: 'CLUSTER1' },
-          revision: 0,
-          limits: {
-            maxFrameBytes: 1 << 20,
-            maxPortsPerSession: 8,
-            maxFiltersPerPort: 8,
-            maxBatch: 8,
-          },
-        }),
-      );
-    });
+    // Welcomed as by a server that does not stream ports.
+    ws.once('message', () => ws.send(JSON.stringify({ ...welcomeFrame(), features: [] })));
   });
   const { port } = wss.address() as { port: number };
   return {
