@@ -16,6 +16,7 @@ import type { Change } from '@clusnotify/core';
 import { createMemoryStore } from '@clusnotify/store';
 import { createTokenStore, startClusterService, startWsServer } from '@clusnotify/server';
 import { connect } from '@clusnotify/client';
+import { drainPort } from './helpers.js';
 
 for (const [version, delivery] of [
   [1, 'stream'],
@@ -143,12 +144,7 @@ for (const delivery of ['stream', 'poll'] as const) {
         const oldest = await store.oldestRevision();
         assert.ok(oldest > from + 1, 'part of the burst is gone from the history');
 
-        const got: Indication[] = [];
-        for (;;) {
-          const r = await port.next({ timeoutMs: 1000 });
-          if (r.type !== 'indication') break;
-          got.push(r.indication);
-        }
+        const got = await drainPort(port, 1000);
         const lostAt = got.findIndex((i) => i.lost !== undefined);
         assert.ok(lostAt > 0, 'what was queued before the overflow comes first');
         assert.equal(
@@ -199,12 +195,7 @@ test(
       const target = [...service.state.nodes.values()].find((n) => n.id !== owner)?.name;
       const r = await admin.execute({ type: 'group.move', group: 'SQL Group', node: target });
       assert.equal(r.type, 'ok', JSON.stringify(r));
-      const got: Indication[] = [];
-      for (;;) {
-        const x = await port.next({ timeoutMs: 500 });
-        if (x.type !== 'indication') break;
-        got.push(x.indication);
-      }
+      const got = await drainPort(port, 500);
       const lost = got.filter((i) => i.lost !== undefined);
       assert.equal(lost.length, 1, 'the loss is reported once');
       assert.equal(got.at(-1)?.lost !== undefined, true, 'after what the port held');
