@@ -288,21 +288,21 @@ class Tx {
   private nodeName(id: string): string {
     return this.nodes.get(id)?.name ?? '';
   }
-  /** Resources of a group, in the order of the resources map (records follow it). */
+  /** Resources of a group, by name (records follow this order, D48). */
   private resourcesOf(groupId: string): ResourceObject[] {
-    return this.byGroup.byName(groupId, (r) => r.name);
+    return this.byGroup.byName(groupId);
   }
   /** Resources of a group where order does not matter. */
   private resourcesIn(groupId: string): ResourceObject[] {
     return [...this.byGroup.ids(groupId)].map((id) => this.resources.get(id) as ResourceObject);
   }
-  /** Groups a node owns, in the order of the groups map. */
+  /** Groups a node owns, by name (D48). */
   private groupsOn(nodeId: string): GroupObject[] {
-    return this.byOwner.byName(nodeId, (g) => g.name);
+    return this.byOwner.byName(nodeId);
   }
-  /** Resources that depend directly on a resource, in the order of the resources map. */
+  /** Resources that depend directly on a resource, by name (D48). */
   private dependentsOf(resourceId: string): ResourceObject[] {
-    return this.dependents.byName(resourceId, (r) => r.name);
+    return this.dependents.byName(resourceId);
   }
 
   // ----- names ------------------------------------------------------------------------------
@@ -986,7 +986,7 @@ class Tx {
 
   /** Resources of a group, each after the resources it depends on. */
   private dependencyOrder(groupId: string): ResourceObject[] {
-    const list = this.resourcesOf(groupId).sort((a, b) => a.name.localeCompare(b.name));
+    const list = this.resourcesOf(groupId);
     const out: ResourceObject[] = [];
     const seen = new Set<string>();
     const visit = (r: ResourceObject): void => {

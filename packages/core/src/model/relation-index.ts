@@ -67,7 +67,7 @@ export class RelationIndex<V> {
  * along from the start, so that it reaches the next state even when this apply never asks it;
  * one that is not is built only when first asked (until then writes just move the map along).
  */
-export class TrackedRelation<V> {
+export class TrackedRelation<V extends { readonly name: string }> {
   private rel: Relation | undefined;
 
   constructor(
@@ -90,9 +90,9 @@ export class TrackedRelation<V> {
   }
 
   /** Objects filed under `key`, by name (the order the model acts on them and reports them in). */
-  byName(key: string, nameOf: (v: V) => string): V[] {
+  byName(key: string): V[] {
     const out = [...this.ids(key)].map((id) => this.map.get(id) as V);
-    return out.sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
+    return out.sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** Hands the relation on to the states made from the final map. */
