@@ -353,9 +353,7 @@ function writeHeader(b: Buffer, at: number, length: number): number {
  */
 export function websocketTextFrame(text: string): Buffer {
   const length = Buffer.byteLength(text);
-  const header = length < 126 ? 2 : length < 0x10000 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(header + length);
-  frame.write(text, header, 'utf8');
-  writeHeader(frame, header, length);
-  return frame;
+  const frame = Buffer.allocUnsafe(HEADER_ROOM + length);
+  frame.write(text, HEADER_ROOM, 'utf8');
+  return frame.subarray(writeHeader(frame, HEADER_ROOM, length));
 }
