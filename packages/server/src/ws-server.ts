@@ -25,6 +25,7 @@ import {
 } from '@clusnotify/protocol';
 import type {
   CallFrame,
+  Failure,
   IndicationV1,
   IndicationV2,
   ServerFrame,
@@ -223,7 +224,7 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
         // Whatever the peer sends before the close completes is not read; an error (a bad
         // frame, a reset) must not go unheard: an 'error' without a listener would throw.
         ws.on('error', ignore);
-        ws.send(JSON.stringify({ t: 'error', code: f.code, status: f.status, message: f.message }));
+        ws.send(JSON.stringify(errorFrame(f)));
         ws.close(CloseCode.SESSION_LIMIT, f.code);
         log.info({ peer: address, code: f.code }, 'connection refused');
         return;
@@ -385,6 +386,11 @@ interface EncodedGet {
   readonly type: 'ok';
   readonly status: 0;
   readonly encodeV2: readonly IndicationV2[];
+}
+
+/** The connection-level `error` frame of `f` (docs/protocol.md "Frames"). */
+function errorFrame(f: Failure): ServerFrame {
+  return { t: 'error', code: f.code, status: f.status, message: f.message };
 }
 
 /** Ends the cork a call's result put on `socket` for the rest of the turn (see `sendText`). */
@@ -561,7 +567,7 @@ class Connection {
     if (code === 'MALFORMED_FRAME' || code === 'FRAME_TOO_LARGE')
       this.context.metrics.malformed.inc();
     const f = failure(code, message);
-    this.send({ t: 'error', code: f.code, status: f.status, message: f.message });
+    this.send(errorFrame(f));
     this.logAt('info', { code, message }, 'closing connection');
     this.ws.close(close, code);
     this.ended = true;
