@@ -367,7 +367,7 @@ export class Client {
 
   async #start(): Promise<void> {
     const reasons: string[] = [];
-    // The server code each candidate refused with (undefined: it could not be reached).
+    // Per candidate: the code when its server said it was full, else undefined.
     const refusals = new Set<ErrorCode | undefined>();
     for (let i = 0; i < this.#urls.length; i++) {
       try {

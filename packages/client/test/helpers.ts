@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { createMemoryStore } from '@clusnotify/store';
 import { createTokenStore, startClusterService, startWsServer } from '@clusnotify/server';
-import type { ClusterService, Session, TokenStore, WsServer } from '@clusnotify/server';
+import type {
+  ClusterService,
+  ServerLimits,
+  Session,
+  TokenStore,
+  WsServer,
+} from '@clusnotify/server';
 import type { Indication } from '@clusnotify/protocol';
 import type { ClientPort, ConnectOptions } from '@clusnotify/client';
 import { connect } from '@clusnotify/client';
@@ -20,6 +26,8 @@ export interface TestCluster {
   stopServer(): Promise<void>;
   /** Starts a new WebSocket server on the same port with the same service. */
   startServer(): Promise<void>;
+  /** One more WebSocket server of the same service and tokens, on a free port (the caller closes it). */
+  anotherServer(limits?: Partial<ServerLimits>): Promise<WsServer>;
   /** A client connected with the full token (closed by `close`). */
   client(options?: Partial<ConnectOptions>): Promise<Client>;
   close(): Promise<void>;
@@ -48,6 +56,9 @@ export async function startCluster(): Promise<TestCluster> {
     },
     async startServer() {
       c.server = await startWsServer({ service, tokens, host: '127.0.0.1', port: first.port });
+    },
+    anotherServer(limits = {}) {
+      return startWsServer({ service, tokens, host: '127.0.0.1', port: 0, limits });
     },
     async client(options = {}) {
       const cl = await connect(c.url, {

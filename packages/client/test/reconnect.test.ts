@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
-import { startWsServer } from '@clusnotify/server';
 import {
   ClusterChange as C,
   ClusterChangeClusterV2,
@@ -338,12 +337,7 @@ test('when no server is left, every port gets CLUSTER_STATE and calls fail with 
 
 test('the client moves to the next candidate server and resumes there', async () => {
   const c = await startCluster();
-  const second = await startWsServer({
-    service: c.service,
-    tokens: c.tokens,
-    host: '127.0.0.1',
-    port: 0,
-  });
+  const second = await c.anotherServer();
   try {
     const client = await connect([c.url, second.url], {
       token: c.full,
@@ -413,13 +407,7 @@ test('a wrong token fails with AUTH_FAILED; no reachable server fails with NO_SE
 
 test('a server holding its connections from this address refuses connect with CONNECTION_LIMIT (D46)', async () => {
   const c = await startCluster();
-  const limited = await startWsServer({
-    service: c.service,
-    tokens: c.tokens,
-    host: '127.0.0.1',
-    port: 0,
-    limits: { maxConnectionsPerAddress: 1 },
-  });
+  const limited = await c.anotherServer({ maxConnectionsPerAddress: 1 });
   const first = await connect(limited.url, { token: c.read });
   try {
     await assert.rejects(connect(limited.url, { token: c.read }), code('CONNECTION_LIMIT'));
