@@ -185,8 +185,17 @@ export interface ClusterCommand {
 export interface Executed {
   /** The revision it was committed under. */
   readonly revision: number;
-  /** Its change records (docs/events.md). */
-  readonly changes: readonly unknown[];
+  /**
+   * Its change records (docs/events.md), when asked for with `{ changes: true }` (D49): the
+   * server leaves them out otherwise.
+   */
+  readonly changes?: readonly unknown[];
+}
+
+/** Options of {@link Client.execute}. */
+export interface ExecuteOptions {
+  /** Answer with the command's change records too (D49). */
+  readonly changes?: boolean;
 }
 
 /** Figures of the server (`getServerInfo`). */
@@ -1233,18 +1242,23 @@ export class Client {
   // ----- admin calls ---------------------------------------------------------------------------
 
   /**
-   * Runs a model command (docs/events.md) with full access and resolves once it is durable.
+   * Runs a model command (docs/events.md) with full access and resolves once it is durable,
+   * with its revision (and its change records when `options.changes` is set, D49).
    *
    * @throws ClusnotifyError the command's failure (ACCESS_DENIED with a read token,
    * RESOURCE_NOT_FOUND, …); CONNECTION_LOST when the connection went away before the answer —
    * the command may or may not have been committed, so it is not retried.
    */
-  async execute(command: ClusterCommand): Promise<Executed> {
+  async execute(command: ClusterCommand, options: ExecuteOptions = {}): Promise<Executed> {
     if (command === null || typeof command !== 'object' || typeof command.type !== 'string')
       throw new ClusnotifyError('INVALID_ARGUMENT', 'command must be an object with a string type');
-    const r = await this.#callOk('execute', { command });
+    const revision = (r: Record<string, unknown>): number =>
+      typeof r.revision === 'number' ? r.revision : 0;
+    if (options.changes !== true)
+      return { revision: revision(await this.#callOk('execute', { command })) };
+    const r = await this.#callOk('execute', { command, changes: true });
     return {
-      revision: typeof r.revision === 'number' ? r.revision : 0,
+      revision: revision(r),
       changes: Array.isArray(r.changes) ? (r.changes as unknown[]) : [],
     };
   }

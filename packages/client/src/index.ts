@@ -20,6 +20,7 @@ export type {
   ClusterSnapshot,
   ConnectOptions,
   Executed,
+  ExecuteOptions,
   OpenPortOptions,
   ReadOptions,
   ServerInfo,

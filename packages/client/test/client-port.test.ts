@@ -97,8 +97,14 @@ describe('idiomatic ports', () => {
       name: 'Z',
       value: { type: 4, data: 1 },
     });
-    await client.execute({ type: 'key.create', path: 'Applications\\Payroll' });
-    await client.onlineResource('FS Disk');
+    const created = await client.execute({ type: 'key.create', path: 'Applications\\Payroll' });
+    assert.equal(created.changes, undefined, 'no change records unless asked (D49)');
+    const online = await client.execute(
+      { type: 'resource.online', resource: 'FS Disk' },
+      { changes: true },
+    );
+    assert.ok(online.revision > created.revision);
+    assert.ok(online.changes?.some((c) => (c as { type: string }).type === 'resource-state'));
     const group = [...c.service.state.groups.values()].find((g) => g.name === 'File Server Group');
     assert.ok(group !== undefined);
     const got = await drainPort(port);

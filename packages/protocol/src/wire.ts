@@ -166,7 +166,11 @@ export const WireMethods = {
     /** History partly gone: replay what is left after one lost-events indication (D43). */
     partial: z.boolean().optional(),
   }),
-  execute: z.strictObject({ command: z.looseObject({ type: z.string().max(64) }) }),
+  execute: z.strictObject({
+    command: z.looseObject({ type: z.string().max(64) }),
+    /** Answer with the command's change records too (D49); only the revision otherwise. */
+    changes: z.boolean().optional(),
+  }),
   createGroup: z.strictObject({ name: text }),
   createResource: z.strictObject({ hGroup: handle, name: text, resourceType: text }),
   deleteGroup: byGroup,

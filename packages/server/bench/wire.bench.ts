@@ -201,11 +201,40 @@ async function watchEverything(peer: Peer): Promise<string> {
   return p;
 }
 
+/**
+ * A time per revision, in a growable array indexed by revision: the latency run keeps ~1,000
+ * revisions for each of 100 readers, and as `Map`s they were garbage the bench's own scavenges
+ * copied and promoted while the measured frames arrived (its pauses add to the figure).
+ */
+class RevisionTimes {
+  private times = new Float64Array(1 << 10).fill(NaN);
+  /** Records `at` for `revision` unless it has a time already. */
+  setFirst(revision: number, at: number): void {
+    if (revision >= this.times.length) {
+      const next = new Float64Array(Math.max(this.times.length * 2, revision + 1)).fill(NaN);
+      next.set(this.times);
+      this.times = next;
+    }
+    if (Number.isNaN(this.times[revision])) this.times[revision] = at;
+  }
+  get(revision: number): number | undefined {
+    const t = this.times[revision];
+    return t === undefined || Number.isNaN(t) ? undefined : t;
+  }
+  /** [revision, time] of every revision with a time, in revision order. */
+  *entries(): IterableIterator<[number, number]> {
+    for (let rev = 0; rev < this.times.length; rev++) {
+      const t = this.times[rev] as number;
+      if (!Number.isNaN(t)) yield [rev, t];
+    }
+  }
+}
+
 interface Reader {
   count: number;
   /** Newest revision received. */
   last: number;
-  readonly firstSeen: Map<number, number>;
+  readonly firstSeen: RevisionTimes;
   stop(): void;
   done: Promise<void>;
 }
@@ -223,7 +252,7 @@ function read(peer: Peer, port: string, track: boolean): Reader {
   const r: Reader = {
     count: 0,
     last: 0,
-    firstSeen: new Map(),
+    firstSeen: new RevisionTimes(),
     stop: () => (stopped = true),
     done: Promise.resolve(),
   };
@@ -236,7 +265,7 @@ function read(peer: Peer, port: string, track: boolean): Reader {
       r.last = Math.max(r.last, list.at(-1)?.revision ?? 0);
       if (track) {
         const now = performance.now();
-        for (const n of list) if (!r.firstSeen.has(n.revision)) r.firstSeen.set(n.revision, now);
+        for (const n of list) r.firstSeen.setFirst(n.revision, now);
       }
       unacked += list.length;
       if (unacked >= WINDOW / 2) {
@@ -258,7 +287,7 @@ function read(peer: Peer, port: string, track: boolean): Reader {
       r.last = Math.max(r.last, list.at(-1)?.revision ?? 0);
       if (track) {
         const now = performance.now();
-        for (const n of list) if (!r.firstSeen.has(n.revision)) r.firstSeen.set(n.revision, now);
+        for (const n of list) r.firstSeen.setFirst(n.revision, now);
       }
     }
   })();
@@ -275,7 +304,7 @@ async function write(
     count?: number;
     inflight: number;
     rate?: number;
-    sent?: Map<number, number>;
+    sent?: RevisionTimes;
     /** Called with each committed revision. */
     committed?: (revision: number) => void;
   },
@@ -302,7 +331,7 @@ async function write(
         command: { type: on ? 'resource.offline' : 'resource.online', resource: name },
       });
       if (r.type !== 'ok') throw new Error(JSON.stringify(r));
-      opts.sent?.set(r.revision as number, started);
+      opts.sent?.setFirst(r.revision as number, started);
       opts.committed?.(r.revision as number);
     }
   };
@@ -483,7 +512,7 @@ async function latency(rate: number): Promise<{
     // run code not yet optimised (10–20 ms each), which is start-up, not delivery latency.
     await write(writer, { count: Math.round(rate), inflight: 16, rate });
     await settle(200);
-    const sent = new Map<number, number>();
+    const sent = new RevisionTimes();
     const cpu0 = srv.cpuMs();
     const own0 = process.cpuUsage();
     const w = await write(writer, { count: Math.round(rate * SECONDS), inflight: 16, rate, sent });
@@ -494,17 +523,21 @@ async function latency(rate: number): Promise<{
     await Promise.all(readers.map((r) => r.done));
     const lat: number[] = [];
     for (const r of readers) {
-      for (const [rev, at] of r.firstSeen) {
+      for (const [rev, at] of r.firstSeen.entries()) {
         const s = sent.get(rev);
         if (s !== undefined) lat.push(at - s);
       }
     }
     lat.sort((a, b) => a - b);
     if (process.env.WIRE_BENCH_DEBUG !== undefined) {
-      const t0 = Math.min(...sent.values());
+      let t0 = 0;
+      for (const [, at] of sent.entries()) {
+        t0 = at;
+        break;
+      }
       const slow = new Map<number, number>();
       for (const r of readers)
-        for (const [rev, at] of r.firstSeen) {
+        for (const [rev, at] of r.firstSeen.entries()) {
           const s = sent.get(rev);
           if (s !== undefined && at - s > 8) slow.set(rev, Math.max(slow.get(rev) ?? 0, at - s));
         }

@@ -35,7 +35,7 @@ import type {
   WireResult,
 } from '@clusnotify/protocol';
 import type { Command, PortReader, TakeResult } from '@clusnotify/core';
-import type { ClusterService } from './cluster-service.js';
+import type { ClusterService, Executed } from './cluster-service.js';
 import { createMetrics } from './metrics.js';
 import type { ServerMetrics } from './metrics.js';
 import { asyncEntries } from './session.js';
@@ -863,8 +863,10 @@ class Connection {
         r = failure('INTERNAL', 'internal error; see the server log');
       }
     }
-    if (MUTATIONS.has(parsed.method) && r.type === 'ok')
+    if (MUTATIONS.has(parsed.method) && r.type === 'ok') {
       metrics.commitSeconds.observe((performance.now() - started) / 1000);
+      if (!wantsChanges(parsed)) r = withoutChanges(r);
+    }
     inflight.delete(f.id);
     this.dropInflightIfEmpty(inflight);
     metrics.countCall(parsed.method, r.type);
@@ -1102,6 +1104,22 @@ class Connection {
         return s.listSessions(P(m).max);
     }
   }
+}
+
+/** Whether a mutation's caller asked for the change records (`execute` with `changes`, D49). */
+function wantsChanges(parsed: { method: WireMethod; params: unknown }): boolean {
+  return parsed.method === 'execute' && (parsed.params as WireParams<'execute'>).changes === true;
+}
+
+/**
+ * A mutation's answer without its change records (D49): the revision is what a caller needs,
+ * and the records of a toggle are ~1.5 KB of JSON per command that the writer rarely reads.
+ */
+function withoutChanges(r: WireResult): WireResult {
+  if (!('changes' in r)) return r;
+  const { type, status, revision } = r as Executed;
+  const out: WireResult & { revision: number } = { type, status, revision };
+  return out;
 }
 
 /** Methods that commit (for the commit-latency metric). */

@@ -159,6 +159,34 @@ describe('the WebSocket server (docs/protocol.md)', () => {
     a.end();
   });
 
+  test('a mutation answers with its revision; execute adds its change records when asked (D49)', async () => {
+    const a = await Peer.open(server.url);
+    await a.hello(full);
+    const plain = await a.call('execute', {
+      command: { type: 'resource.offline', resource: 'FS Disk' },
+    });
+    assert.deepEqual(Object.keys(plain).sort(), ['revision', 'status', 'type']);
+    const asked = await a.call('execute', {
+      command: { type: 'resource.online', resource: 'FS Disk' },
+      changes: true,
+    });
+    assert.equal(asked.type, 'ok', JSON.stringify(asked));
+    assert.ok((asked.revision as number) > (plain.revision as number));
+    const steps = (asked.changes as { type: string; name?: string }[]).filter(
+      (c) => c.type === 'resource-state' && c.name === 'FS Disk',
+    );
+    assert.ok(steps.length >= 1, JSON.stringify(asked.changes));
+    const hg = (await a.call('openGroup', { name: 'SQL Group' })).handle as string;
+    const moved = await a.call('moveGroup', { hGroup: hg });
+    assert.deepEqual(Object.keys(moved).sort(), ['revision', 'status', 'type']);
+    const bad = await a.call('execute', {
+      command: { type: 'resource.online', resource: 'FS Disk' },
+      changes: 'yes',
+    });
+    assert.deepEqual([bad.type, bad.code], ['error', 'INVALID_ARGUMENT']);
+    a.end();
+  });
+
   test('a wrong token gets AUTH_FAILED and close 4001', async () => {
     const a = await Peer.open(server.url);
     const f = await a.hello('cn_f_wrong');
