@@ -16,19 +16,23 @@
  * `WIRE_BENCH_ONLY=live|sqlite100|replay|latency|idle` runs one figure, `WIRE_BENCH_REPLAY_SIGNAL` (for example SIGUSR2) is sent to the server as the replay starts, `WIRE_BENCH_RATE` sets the latency run's
  * rate, `WIRE_BENCH_NODE_ARGS` adds node flags to the server (`--cpu-prof …`), and
  * `WIRE_BENCH_BIN_NODE_ARGS` replaces the bin's node flags, `WIRE_BENCH_SERVE_ARGS` adds `clusnotify serve` options (`--retain-commits 1000`), and
- * `WIRE_BENCH_DEBUG=1` prints the slowest revisions of a latency run.
+ * `WIRE_BENCH_DEBUG=1` prints the slowest revisions of a latency run, `WIRE_BENCH_DUMP=FILE` writes
+ * its samples (`[revision, reader, sent, received]`), `WIRE_BENCH_READER_THREADS=N` puts its
+ * readers in N threads.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { WebSocket } from 'ws';
+import { Worker } from 'node:worker_threads';
 import { ClusterObjectType as T, V2_FAMILIES } from '@clusnotify/protocol';
-import type { NotifyFrame, ServerFrame, WireResult } from '@clusnotify/protocol';
+import { clockMs, Peer, read, READ_MODE, RevisionTimes, watchEverything } from './wire-peer.js';
+import type { Reader } from './wire-peer.js';
+import type { ReaderThreadData, ReaderThreadReport } from './wire-readers.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -130,170 +134,6 @@ async function startServer(
   };
 }
 
-/** A minimal protocol peer: pipelined calls, results by id. */
-class Peer {
-  private nextId = 1;
-  private readonly pending = new Map<number, (r: WireResult & Record<string, unknown>) => void>();
-  /** Handlers of streamed ports' notify frames, by port handle. */
-  readonly streams = new Map<string, (f: NotifyFrame) => void>();
-  private constructor(private readonly ws: WebSocket) {
-    ws.on('message', (d) => {
-      const f = JSON.parse((d as Buffer).toString('utf8')) as ServerFrame;
-      if (f.t === 'result') {
-        this.pending.get(f.id)?.(f.r as WireResult & Record<string, unknown>);
-        this.pending.delete(f.id);
-      } else if (f.t === 'notify') this.streams.get(f.h)?.(f);
-    });
-  }
-  ack(h: string, n: number): void {
-    this.ws.send(JSON.stringify({ t: 'ack', h, n }));
-  }
-  static async open(url: string, token: string): Promise<Peer> {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('error', reject);
-    });
-    const welcome = new Promise((resolve) => ws.once('message', resolve));
-    ws.send(JSON.stringify({ t: 'hello', v: 1, token, client: 'bench' }));
-    await welcome;
-    return new Peer(ws);
-  }
-  call(m: string, p: unknown = {}): Promise<WireResult & Record<string, unknown>> {
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.ws.send(JSON.stringify({ t: 'call', id, m, p }));
-    });
-  }
-  close(): void {
-    this.ws.close();
-  }
-}
-
-/** A v2 port that matches every change of every object type. */
-async function watchEverything(peer: Peer): Promise<string> {
-  const hc = (await peer.call('openCluster')).handle as string;
-  const p = (await peer.call('createNotifyV2')).handle as string;
-  for (const t of [
-    T.CLUSTER,
-    T.GROUP,
-    T.RESOURCE,
-    T.RESOURCE_TYPE,
-    T.NETWORK_INTERFACE,
-    T.NETWORK,
-    T.NODE,
-    T.REGISTRY,
-    T.QUORUM,
-  ]) {
-    const fam = V2_FAMILIES[t as keyof typeof V2_FAMILIES];
-    if (fam === undefined) continue;
-    const r = await peer.call('addNotifyV2', {
-      hNotify: p,
-      hObject: hc,
-      filter: { objectType: t, filterFlags: (fam.all & ~fam.clientOnly) >>> 0 },
-      notifyKey: t,
-      version: 2,
-      isTargetedAtObject: false,
-    });
-    if (r.type !== 'ok') throw new Error(JSON.stringify(r));
-  }
-  return p;
-}
-
-/**
- * A time per revision, in a growable array indexed by revision: the latency run keeps ~1,000
- * revisions for each of 100 readers, and as `Map`s they were garbage the bench's own scavenges
- * copied and promoted while the measured frames arrived (its pauses add to the figure).
- */
-class RevisionTimes {
-  private times = new Float64Array(1 << 10).fill(NaN);
-  /** Records `at` for `revision` unless it has a time already. */
-  setFirst(revision: number, at: number): void {
-    if (revision >= this.times.length) {
-      const next = new Float64Array(Math.max(this.times.length * 2, revision + 1)).fill(NaN);
-      next.set(this.times);
-      this.times = next;
-    }
-    if (Number.isNaN(this.times[revision])) this.times[revision] = at;
-  }
-  get(revision: number): number | undefined {
-    const t = this.times[revision];
-    return t === undefined || Number.isNaN(t) ? undefined : t;
-  }
-  /** [revision, time] of every revision with a time, in revision order. */
-  *entries(): IterableIterator<[number, number]> {
-    for (let rev = 0; rev < this.times.length; rev++) {
-      const t = this.times[rev] as number;
-      if (!Number.isNaN(t)) yield [rev, t];
-    }
-  }
-}
-
-interface Reader {
-  count: number;
-  /** Newest revision received. */
-  last: number;
-  readonly firstSeen: RevisionTimes;
-  stop(): void;
-  done: Promise<void>;
-}
-
-/** How readers take indications: `stream` (streamNotify + acks, the default) or `poll` (gets). */
-const READ_MODE = process.env.WIRE_BENCH_READ === 'poll' ? 'poll' : 'stream';
-const WINDOW = 4096;
-
-/**
- * Reads a port — streamed (notify frames, acked every half window) or with one get in flight —
- * and counts indications and first arrival per revision.
- */
-function read(peer: Peer, port: string, track: boolean): Reader {
-  let stopped = false;
-  const r: Reader = {
-    count: 0,
-    last: 0,
-    firstSeen: new RevisionTimes(),
-    stop: () => (stopped = true),
-    done: Promise.resolve(),
-  };
-  if (READ_MODE === 'stream') {
-    let unacked = 0;
-    peer.streams.set(port, (f) => {
-      if (stopped) return;
-      const list = f.n as { revision: number }[];
-      r.count += list.length;
-      r.last = Math.max(r.last, list.at(-1)?.revision ?? 0);
-      if (track) {
-        const now = performance.now();
-        for (const n of list) r.firstSeen.setFirst(n.revision, now);
-      }
-      unacked += list.length;
-      if (unacked >= WINDOW / 2) {
-        peer.ack(port, unacked);
-        unacked = 0;
-      }
-    });
-    r.done = peer.call('streamNotify', { hNotify: port, window: WINDOW }).then((res) => {
-      if (res.type !== 'ok') throw new Error(JSON.stringify(res));
-    });
-    return r;
-  }
-  r.done = (async () => {
-    while (!stopped) {
-      const res = await peer.call('getNotifyV2', { hNotify: port, max: 4096, timeoutMs: 200 });
-      if (res.type !== 'ok') continue;
-      const list = res.notifications as { revision: number }[];
-      r.count += list.length;
-      r.last = Math.max(r.last, list.at(-1)?.revision ?? 0);
-      if (track) {
-        const now = performance.now();
-        for (const n of list) r.firstSeen.setFirst(n.revision, now);
-      }
-    }
-  })();
-  return r;
-}
-
 const TOGGLES = ['SQL Disk', 'SQL IP Address', 'FS Disk', 'FS IP Address', 'Cluster IP Address'];
 
 /** One writer: toggles resources, `inflight` commands at a time, for `seconds` or `count` commands. */
@@ -326,7 +166,7 @@ async function write(
       const name = TOGGLES[next++ % TOGGLES.length] as string;
       const on = online.get(name) === true;
       online.set(name, !on);
-      const started = performance.now();
+      const started = clockMs();
       const r = await peer.call('execute', {
         command: { type: on ? 'resource.offline' : 'resource.online', resource: name },
       });
@@ -489,6 +329,75 @@ async function replay(): Promise<{ indications: number; perSec: number }> {
 }
 
 // ----- 4. latency with 100 clients at a fixed rate -----------------------------------------------
+
+/**
+ * Threads the latency run's readers work in (`WIRE_BENCH_READER_THREADS`, default 0: all in the
+ * bench's own event loop). One event loop handles its clients' frames one after another, so the
+ * last reader's figure carries the other readers' work; threads take that out, but on this
+ * 2-core machine they also compete with the server (docs/benchmarks.md, session 6: better at
+ * 200 changes/s, worse at 1,000), so the figures are taken without.
+ */
+const READER_THREADS = Number(process.env.WIRE_BENCH_READER_THREADS ?? 0);
+
+/** The latency run's readers; `stop` ends them and gives each one's [revision, first arrival]. */
+interface LatencyReaders {
+  stop(): Promise<(readonly [number, number])[][]>;
+}
+
+async function openLatencyReaders(
+  srv: Server,
+  count: number,
+  threads: number,
+): Promise<LatencyReaders> {
+  if (threads === 0) {
+    const peers: Peer[] = [];
+    const readers: Reader[] = [];
+    for (let i = 0; i < count; i++) {
+      const p = await Peer.open(srv.url, srv.token);
+      peers.push(p);
+      readers.push(read(p, await watchEverything(p), true));
+    }
+    return {
+      async stop() {
+        for (const r of readers) r.stop();
+        await Promise.all(readers.map((r) => r.done));
+        for (const p of peers) p.close();
+        return readers.map((r) => [...r.firstSeen.entries()]);
+      },
+    };
+  }
+  const workers = Array.from({ length: threads }, (_, i) => {
+    const data: ReaderThreadData = {
+      url: srv.url,
+      token: srv.token,
+      count: Math.floor(count / threads) + (i < count % threads ? 1 : 0),
+    };
+    return new Worker(new URL('./wire-readers.js', import.meta.url), { workerData: data });
+  });
+  const next = (w: Worker): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+  await Promise.all(workers.map(next));
+  return {
+    async stop() {
+      const reports = await Promise.all(
+        workers.map((w) => {
+          const report = next(w);
+          w.postMessage({ type: 'stop' });
+          return report as Promise<ReaderThreadReport>;
+        }),
+      );
+      await Promise.all(workers.map((w) => w.terminate()));
+      return reports.flatMap((r) =>
+        r.readers.map((x) =>
+          Array.from(x.revisions, (rev, k) => [rev, x.times[k] ?? NaN] as const),
+        ),
+      );
+    },
+  };
+}
 async function latency(rate: number): Promise<{
   p50: number;
   p99: number;
@@ -500,13 +409,7 @@ async function latency(rate: number): Promise<{
   const srv = await startServer('memory');
   try {
     const writer = await Peer.open(srv.url, srv.token);
-    const readers: Reader[] = [];
-    const peers: Peer[] = [];
-    for (let i = 0; i < 100; i++) {
-      const p = await Peer.open(srv.url, srv.token);
-      peers.push(p);
-      readers.push(read(p, await watchEverything(p), true));
-    }
+    const readers = await openLatencyReaders(srv, 100, READER_THREADS);
     await settle(200);
     // One second at the rate first, not measured: the first changes through a fresh server
     // run code not yet optimised (10–20 ms each), which is start-up, not delivery latency.
@@ -519,16 +422,25 @@ async function latency(rate: number): Promise<{
     await settle(300);
     const cpu1 = srv.cpuMs();
     const own = process.cpuUsage(own0);
-    for (const r of readers) r.stop();
-    await Promise.all(readers.map((r) => r.done));
+    const arrivals = await readers.stop();
     const lat: number[] = [];
-    for (const r of readers) {
-      for (const [rev, at] of r.firstSeen.entries()) {
+    for (const seen of arrivals) {
+      for (const [rev, at] of seen) {
         const s = sent.get(rev);
         if (s !== undefined) lat.push(at - s);
       }
     }
     lat.sort((a, b) => a - b);
+    if (process.env.WIRE_BENCH_DUMP !== undefined) {
+      const rows: number[][] = [];
+      arrivals.forEach((seen, i) => {
+        for (const [rev, at] of seen) {
+          const s = sent.get(rev);
+          if (s !== undefined) rows.push([rev, i, s, at]);
+        }
+      });
+      writeFileSync(process.env.WIRE_BENCH_DUMP, JSON.stringify(rows));
+    }
     if (process.env.WIRE_BENCH_DEBUG !== undefined) {
       let t0 = 0;
       for (const [, at] of sent.entries()) {
@@ -536,8 +448,8 @@ async function latency(rate: number): Promise<{
         break;
       }
       const slow = new Map<number, number>();
-      for (const r of readers)
-        for (const [rev, at] of r.firstSeen.entries()) {
+      for (const seen of arrivals)
+        for (const [rev, at] of seen) {
           const s = sent.get(rev);
           if (s !== undefined && at - s > 8) slow.set(rev, Math.max(slow.get(rev) ?? 0, at - s));
         }
@@ -546,14 +458,14 @@ async function latency(rate: number): Promise<{
           `rev ${rev} sent +${((sent.get(rev) ?? 0) - t0).toFixed(1)} ms worst ${ms.toFixed(1)} ms`,
         );
     }
-    for (const p of [writer, ...peers]) p.close();
+    writer.close();
     return {
       p50: pct(lat, 50),
       p99: pct(lat, 99),
       p999: pct(lat, 99.9),
       samples: lat.length,
       serverCpuUsPerChange: ((cpu1 - cpu0) * 1000) / w.commands,
-      // This process: the writer and the 100 clients.
+      // This process: the writer and the 100 clients (their threads included).
       clientsCpuUsPerChange: (own.user + own.system) / w.commands,
     };
   } finally {

@@ -1,0 +1,178 @@
+/**
+ * The wire benchmark's protocol peer and reader (`wire.bench.ts`, and `wire-readers.ts` where the
+ * latency run's readers work in threads of their own).
+ */
+import { performance } from 'node:perf_hooks';
+import { WebSocket } from 'ws';
+import { ClusterObjectType as T, V2_FAMILIES } from '@clusnotify/protocol';
+import type { NotifyFrame, ServerFrame, WireResult } from '@clusnotify/protocol';
+
+/**
+ * Milliseconds on one clock for every thread of the process (`performance.now()` counts from
+ * each thread's own start).
+ */
+export const clockMs = (): number => performance.timeOrigin + performance.now();
+
+/** A minimal protocol peer: pipelined calls, results by id. */
+export class Peer {
+  private nextId = 1;
+  private readonly pending = new Map<number, (r: WireResult & Record<string, unknown>) => void>();
+  /** Handlers of streamed ports' notify frames, by port handle. */
+  readonly streams = new Map<string, (f: NotifyFrame) => void>();
+  private constructor(private readonly ws: WebSocket) {
+    ws.on('message', (d) => {
+      const f = JSON.parse((d as Buffer).toString('utf8')) as ServerFrame;
+      if (f.t === 'result') {
+        this.pending.get(f.id)?.(f.r as WireResult & Record<string, unknown>);
+        this.pending.delete(f.id);
+      } else if (f.t === 'notify') this.streams.get(f.h)?.(f);
+    });
+  }
+  ack(h: string, n: number): void {
+    this.ws.send(JSON.stringify({ t: 'ack', h, n }));
+  }
+  static async open(url: string, token: string): Promise<Peer> {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const welcome = new Promise((resolve) => ws.once('message', resolve));
+    ws.send(JSON.stringify({ t: 'hello', v: 1, token, client: 'bench' }));
+    await welcome;
+    return new Peer(ws);
+  }
+  call(m: string, p: unknown = {}): Promise<WireResult & Record<string, unknown>> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.ws.send(JSON.stringify({ t: 'call', id, m, p }));
+    });
+  }
+  close(): void {
+    this.ws.close();
+  }
+}
+
+/** A v2 port that matches every change of every object type. */
+export async function watchEverything(peer: Peer): Promise<string> {
+  const hc = (await peer.call('openCluster')).handle as string;
+  const p = (await peer.call('createNotifyV2')).handle as string;
+  for (const t of [
+    T.CLUSTER,
+    T.GROUP,
+    T.RESOURCE,
+    T.RESOURCE_TYPE,
+    T.NETWORK_INTERFACE,
+    T.NETWORK,
+    T.NODE,
+    T.REGISTRY,
+    T.QUORUM,
+  ]) {
+    const fam = V2_FAMILIES[t as keyof typeof V2_FAMILIES];
+    if (fam === undefined) continue;
+    const r = await peer.call('addNotifyV2', {
+      hNotify: p,
+      hObject: hc,
+      filter: { objectType: t, filterFlags: (fam.all & ~fam.clientOnly) >>> 0 },
+      notifyKey: t,
+      version: 2,
+      isTargetedAtObject: false,
+    });
+    if (r.type !== 'ok') throw new Error(JSON.stringify(r));
+  }
+  return p;
+}
+
+/**
+ * A time per revision, in a growable array indexed by revision: the latency run keeps ~1,000
+ * revisions for each of 100 readers, and as `Map`s they were garbage the bench's own scavenges
+ * copied and promoted while the measured frames arrived (its pauses add to the figure).
+ */
+export class RevisionTimes {
+  private times = new Float64Array(1 << 10).fill(NaN);
+  /** Records `at` for `revision` unless it has a time already. */
+  setFirst(revision: number, at: number): void {
+    if (revision >= this.times.length) {
+      const next = new Float64Array(Math.max(this.times.length * 2, revision + 1)).fill(NaN);
+      next.set(this.times);
+      this.times = next;
+    }
+    if (Number.isNaN(this.times[revision])) this.times[revision] = at;
+  }
+  get(revision: number): number | undefined {
+    const t = this.times[revision];
+    return t === undefined || Number.isNaN(t) ? undefined : t;
+  }
+  /** [revision, time] of every revision with a time, in revision order. */
+  *entries(): IterableIterator<[number, number]> {
+    for (let rev = 0; rev < this.times.length; rev++) {
+      const t = this.times[rev] as number;
+      if (!Number.isNaN(t)) yield [rev, t];
+    }
+  }
+}
+
+export interface Reader {
+  count: number;
+  /** Newest revision received. */
+  last: number;
+  readonly firstSeen: RevisionTimes;
+  stop(): void;
+  done: Promise<void>;
+}
+
+/** How readers take indications: `stream` (streamNotify + acks, the default) or `poll` (gets). */
+export const READ_MODE = process.env.WIRE_BENCH_READ === 'poll' ? 'poll' : 'stream';
+const WINDOW = 4096;
+
+/**
+ * Reads a port — streamed (notify frames, acked every half window) or with one get in flight —
+ * and counts indications and first arrival per revision.
+ */
+export function read(peer: Peer, port: string, track: boolean): Reader {
+  let stopped = false;
+  const r: Reader = {
+    count: 0,
+    last: 0,
+    firstSeen: new RevisionTimes(),
+    stop: () => (stopped = true),
+    done: Promise.resolve(),
+  };
+  if (READ_MODE === 'stream') {
+    let unacked = 0;
+    peer.streams.set(port, (f) => {
+      if (stopped) return;
+      const list = f.n as { revision: number }[];
+      r.count += list.length;
+      r.last = Math.max(r.last, list.at(-1)?.revision ?? 0);
+      if (track) {
+        const now = clockMs();
+        for (const n of list) r.firstSeen.setFirst(n.revision, now);
+      }
+      unacked += list.length;
+      if (unacked >= WINDOW / 2) {
+        peer.ack(port, unacked);
+        unacked = 0;
+      }
+    });
+    r.done = peer.call('streamNotify', { hNotify: port, window: WINDOW }).then((res) => {
+      if (res.type !== 'ok') throw new Error(JSON.stringify(res));
+    });
+    return r;
+  }
+  r.done = (async () => {
+    while (!stopped) {
+      const res = await peer.call('getNotifyV2', { hNotify: port, max: 4096, timeoutMs: 200 });
+      if (res.type !== 'ok') continue;
+      const list = res.notifications as { revision: number }[];
+      r.count += list.length;
+      r.last = Math.max(r.last, list.at(-1)?.revision ?? 0);
+      if (track) {
+        const now = clockMs();
+        for (const n of list) r.firstSeen.setFirst(n.revision, now);
+      }
+    }
+  })();
+  return r;
+}
