@@ -169,6 +169,31 @@ async function spawnServer(
 }
 
 /**
+ * Starts `floor-server.js` (`net` or `ws`) with the node flags of the `clusnotify` bin: the memory
+ * a Node server spends per connection before any of clusnotify's own.
+ */
+export async function startFloorServer(
+  kind: 'net' | 'ws',
+): Promise<{ pid: number; port: number; rssKiB: () => number; stop: () => Promise<void> }> {
+  const dir = trackDir(mkdtempSync(join(tmpdir(), `bench-floor-${kind}-`)));
+  const script = fileURLToPath(new URL('./floor-server.js', import.meta.url));
+  const proc = await spawnServer(
+    { command: process.execPath, args: [...SERVE_NODE_ARGS, script, kind], ready: /listening \d+/ },
+    dir,
+  );
+  const port = Number(/listening (\d+)/.exec(proc.log())?.[1]);
+  return {
+    pid: proc.pid,
+    port,
+    rssKiB: () => rssKiB(proc.pid),
+    stop: async () => {
+      await proc.stop();
+      removeDir(dir);
+    },
+  };
+}
+
+/**
  * Starts the server of `system` on loopback with a fresh temp data dir. A clusnotify server runs
  * with the flags of the `clusnotify` bin, then `nodeArgs` (later flags win).
  */
