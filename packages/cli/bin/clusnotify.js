@@ -1,6 +1,7 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S node --expose-gc
 // The `clusnotify` command: the built entry point (run `npm run build` first).
-// --max-semi-space-size=2 caps V8's young generation at 2 MiB per semi-space: a server holding
-// thousands of idle ports then keeps its resident memory near what the ports retain instead of
-// tens of MiB of young-generation growth (docs/benchmarks.md, "memory per idle port").
+// --expose-gc lets `serve` collect the young generation once it goes idle, so V8 gives back what
+// a burst grew it to: a server holding thousands of idle ports keeps its resident memory near
+// what the ports retain, while a busy one runs with V8's full young generation (decision D50,
+// docs/benchmarks.md "memory per idle port").
 import '../dist/src/main.js';

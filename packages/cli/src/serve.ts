@@ -16,6 +16,7 @@ import {
   startClusterService,
   startDemo,
   startMembership,
+  startIdleCollector,
   startWsServer,
 } from '@clusnotify/server';
 import type { Membership } from '@clusnotify/server';
@@ -148,6 +149,10 @@ export async function serve(o: ServeOptions): Promise<void> {
         : { maxConnectionsPerAddress: o.maxConnectionsPerIp }),
     },
   });
+  // Gives the young generation back when idle (D50); needs node --expose-gc, as the bin runs.
+  const idle = startIdleCollector();
+  if (idle === undefined)
+    log.debug('node runs without --expose-gc: an idle server keeps its young generation (D50)');
   const demo = o.demo
     ? startDemo(service, {
         rate: o.demoRate,
@@ -191,6 +196,7 @@ export async function serve(o: ServeOptions): Promise<void> {
   out.write(`  health: ${httpBase}/healthz, metrics: /metrics\n`);
 
   await stopped;
+  idle?.stop();
   demo?.stop();
   await server.close();
   await membership?.close();

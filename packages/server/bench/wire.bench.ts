@@ -473,6 +473,16 @@ async function latency(rate: number): Promise<{
   }
 }
 
+/** The lowest of `srv`'s RSS readings (KiB), one a second over `seconds`. */
+async function lowestRss(srv: Server, seconds: number): Promise<number> {
+  let low = srv.rssKiB();
+  for (let i = 0; i < seconds; i++) {
+    await settle(1000);
+    low = Math.min(low, srv.rssKiB());
+  }
+  return low;
+}
+
 // ----- 5. memory per idle port ----------------------------------------------------------------------
 async function idlePorts(nodeArgs: string[] = SERVE_NODE_ARGS): Promise<number> {
   const srv = await startServer('memory', [], nodeArgs);
@@ -480,13 +490,10 @@ async function idlePorts(nodeArgs: string[] = SERVE_NODE_ARGS): Promise<number> 
     const peers: Peer[] = [];
     // 100 connections first, so the figure is ports, not connections.
     for (let i = 0; i < 100; i++) peers.push(await Peer.open(srv.url, srv.token));
-    // The lowest reading over 5 s of idle, as for `after`: one reading taken while garbage of
-    // the 100 handshakes was still held made the figure swing by 2 KB per port.
-    let before = srv.rssKiB();
-    for (let i = 0; i < 5; i++) {
-      await settle(1000);
-      before = Math.min(before, srv.rssKiB());
-    }
+    // The lowest reading over 15 s of idle, as for `after`: one reading taken while garbage of
+    // the 100 handshakes was still held made the figure swing by 2 KB per port, and an idle
+    // server gives back its young generation over several seconds (D50).
+    const before = await lowestRss(srv, 15);
     await Promise.all(
       peers.map(async (p, i) => {
         const hc = (await p.call('openCluster')).handle as string;
@@ -505,11 +512,7 @@ async function idlePorts(nodeArgs: string[] = SERVE_NODE_ARGS): Promise<number> 
     );
     // Let the server go idle long enough for V8's memory reducer to give back the garbage of the
     // 20,000 calls that made the ports, so the figure is what the ports keep.
-    let after = srv.rssKiB();
-    for (let i = 0; i < 15; i++) {
-      await settle(1000);
-      after = Math.min(after, srv.rssKiB());
-    }
+    const after = await lowestRss(srv, 15);
     for (const p of peers) p.close();
     return ((after - before) * 1024) / 10_000;
   } finally {

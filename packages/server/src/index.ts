@@ -26,3 +26,5 @@ export { startDemo } from './demo.js';
 export { MembershipError, startMembership } from './membership.js';
 export type { Membership, MembershipEvent, MembershipOptions } from './membership.js';
 export type { Demo, DemoOptions } from './demo.js';
+export { startIdleCollector } from './idle-collector.js';
+export type { IdleCollector, IdleCollectorOptions } from './idle-collector.js';

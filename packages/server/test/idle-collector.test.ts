@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { EventLoopUtilization } from 'node:perf_hooks';
+import { startIdleCollector } from '@clusnotify/server';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+test('an idle process with a grown young generation collects it; a busy or small one does not (D50)', async () => {
+  let busy = 0.01;
+  let young = 32 * 1024 * 1024;
+  let collected = 0;
+  let ticks = 0;
+  /** Waits for `n` more looks of the collector (each interval reads the utilisation twice). */
+  const looks = async (n: number): Promise<void> => {
+    const until = ticks + 2 * n;
+    while (ticks < until) await sleep(5);
+  };
+  const c = startIdleCollector({
+    intervalMs: 10,
+    collect: () => {
+      collected++;
+      young = 1024 * 1024; // V8 gave the space back
+    },
+    youngBytes: () => young,
+    utilization: (last?: EventLoopUtilization): EventLoopUtilization => {
+      ticks++;
+      return { idle: 0, active: 0, utilization: last === undefined ? 0 : busy };
+    },
+  });
+  assert.ok(c !== undefined);
+  try {
+    await looks(3);
+    assert.equal(collected, 1, 'collected once, then the space was small');
+    assert.equal(c.collections, 1);
+    busy = 0.5;
+    young = 32 * 1024 * 1024;
+    await looks(3);
+    assert.equal(collected, 1, 'not while the event loop is busy');
+    busy = 0.01;
+    await looks(3);
+    assert.equal(collected, 2, 'again once idle');
+  } finally {
+    c.stop();
+  }
+  const stoppedAt = ticks;
+  young = 32 * 1024 * 1024;
+  await sleep(50);
+  assert.equal(ticks, stoppedAt, 'no look after stop');
+  assert.equal(collected, 2);
+});
+
+test('without an exposed collector nothing starts', () => {
+  assert.equal(
+    typeof (globalThis as { gc?: unknown }).gc,
+    'undefined',
+    'tests run without --expose-gc',
+  );
+  assert.equal(startIdleCollector(), undefined);
+});
+
+test('in node with --expose-gc, the young generation grown by a burst is given back once idle', () => {
+  const entry = fileURLToPath(new URL('../src/index.js', import.meta.url));
+  const script = `
+    import { getHeapSpaceStatistics } from 'node:v8';
+    const { startIdleCollector } = await import(${JSON.stringify(entry)});
+    const young = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').physical_space_size;
+    let keep = [];
+    for (let i = 0; i < 200; i++) {
+      for (let j = 0; j < 20000; j++) keep.push({ a: j, b: 'x' + j });
+      if (keep.length > 200000) keep = keep.slice(100000);
+    }
+    keep = null;
+    const grown = young();
+    const c = startIdleCollector({ intervalMs: 100 });
+    const t0 = Date.now();
+    while (young() > 4 * 1024 * 1024 && Date.now() - t0 < 15000) await new Promise((r) => setTimeout(r, 100));
+    c.stop();
+    console.log(JSON.stringify({ grown, after: young(), collections: c.collections }));
+  `;
+  const out = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  const r = JSON.parse(out) as { grown: number; after: number; collections: number };
+  assert.ok(r.grown > 8 * 1024 * 1024, `the burst grew the young generation: ${JSON.stringify(r)}`);
+  assert.ok(r.after <= 4 * 1024 * 1024, `given back: ${JSON.stringify(r)}`);
+  assert.ok(r.collections >= 1);
+});
