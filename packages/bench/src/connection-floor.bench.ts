@@ -4,14 +4,15 @@
  * what Node itself costs. Each server runs with the node flags of the `clusnotify` bin; the
  * figure is its `VmRSS` with `--connections` idle connections (3,000: with 1,000 or fewer the
  * heap's growth steps swing it by kilobytes) minus before, divided by
- * their number (the lowest reading over 2 s before and 3 s after, as `bench:peers` does):
+ * their number (the lowest reading over `--settle-seconds`, 12, before and after):
  *
  *  - `net`: a bare TCP server holding its sockets;
  *  - `ws`: an HTTP server with `ws` on it, set up as clusnotify's (no per-message deflate);
  *  - `clusnotify session`: `clusnotify serve` (memory store), each client connected (hello done);
  *  - `clusnotify watcher`: as `bench:peers` watches: a session and a streamed version-2 port.
  *
- * Options: `--runs N` (3, the figure is the median), `--connections N` (3000).
+ * Options: `--runs N` (3, the figure is the median), `--connections N` (3000),
+ * `--settle-seconds N` (12).
  */
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
@@ -27,10 +28,13 @@ const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
     connections: { type: 'string', default: '3000' },
+    'settle-seconds': { type: 'string', default: '12' },
   },
 });
 const RUNS = Number(args.runs);
 const CONNECTIONS = Number(args.connections);
+/** How long each reading settles: an idle server gives back its young generation over seconds (D50). */
+const SETTLE_MS = Number(args['settle-seconds']) * 1000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -97,9 +101,9 @@ async function measure(kind: Kind): Promise<number> {
   if (kind === 'net' || kind === 'ws') {
     const srv = await startFloorServer(kind);
     try {
-      const before = await settled(srv.rssKiB, 2000);
+      const before = await settled(srv.rssKiB, SETTLE_MS);
       const close = await openIdle(kind, { port: srv.port });
-      const after = await settled(srv.rssKiB, 3000);
+      const after = await settled(srv.rssKiB, SETTLE_MS);
       await close();
       return ((after - before) * 1024) / CONNECTIONS;
     } finally {
@@ -108,9 +112,9 @@ async function measure(kind: Kind): Promise<number> {
   }
   const srv = await startServer('clusnotify');
   try {
-    const before = await settled(() => srv.rssKiB(), 2000);
+    const before = await settled(() => srv.rssKiB(), SETTLE_MS);
     const close = await openIdle(kind, srv.endpoint);
-    const after = await settled(() => srv.rssKiB(), 3000);
+    const after = await settled(() => srv.rssKiB(), SETTLE_MS);
     await close();
     return ((after - before) * 1024) / CONNECTIONS;
   } finally {

@@ -4,7 +4,8 @@
  * writer, 1 / 100 / 1,000 watchers whose filter matches every write, 120-byte payloads
  * (systems.ts says what "write" and "watch" are on each). Per system and run, on a fresh server:
  *
- *  1. memory per idle watcher: server VmRSS with 1,000 idle watchers minus before, ÷ 1,000;
+ *  1. memory per idle watcher: server VmRSS with 1,000 idle watchers minus before, ÷ 1,000 (each
+ *     the lowest reading over 10 s);
  *  2. for 1, 100 and 1,000 watchers: delivered events/s with the writer flat out (64 writes in
  *     flight), then write→delivery latency p50/p99/p99.9 at a fixed moderate rate;
  *  3. slow consumer (a fresh server): one healthy and one stalled watcher (its process stopped
@@ -150,6 +151,13 @@ async function drain(
   return last;
 }
 
+/**
+ * How long the idle readings settle, before and after the idle watchers connect: an idle
+ * clusnotify server gives back the young generation its handshakes grew over several seconds
+ * (D50); 2 and 3 s caught it before that.
+ */
+const IDLE_SETTLE_MS = 10_000;
+
 /** Lowest server RSS (KiB) sampled every 250 ms over `ms`: what the process keeps. */
 async function settledRss(server: RunningServer, ms: number): Promise<number> {
   let low = server.rssKiB();
@@ -171,11 +179,11 @@ async function watcherPhases(
   const name = SYSTEM_LABELS[server.endpoint.system];
   const ep = server.endpoint;
   let idleBase = NaN;
-  if (watchers === IDLE_WATCHERS) idleBase = await settledRss(server, 2000);
+  if (watchers === IDLE_WATCHERS) idleBase = await settledRss(server, IDLE_SETTLE_MS);
   const pool = await WatcherPool.open(ep, watchers, workersFor(watchers));
   try {
     if (watchers === IDLE_WATCHERS) {
-      const idle = await settledRss(server, 3000);
+      const idle = await settledRss(server, IDLE_SETTLE_MS);
       const each = ((idle - idleBase) * 1024) / watchers;
       fig['idle bytes/watcher'] = each;
       log(`${name}: ${watchers} idle watchers: ${formatShort(each)} B each`);
