@@ -53,6 +53,7 @@ export {
   defaultClusterCommands,
   DEFAULT_CLUSTER,
   RegistryValueType,
+  ObjectRefSet,
 } from './model/index.js';
 export type {
   Applied,

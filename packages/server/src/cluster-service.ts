@@ -16,6 +16,7 @@ import {
   allDocuments,
   emptyClusterState,
   stateFromDocuments,
+  ObjectRefSet,
 } from '@clusnotify/core';
 import type { Change, ClusterState, Command, EngineOptions, ObjectRef } from '@clusnotify/core';
 import { failure } from '@clusnotify/protocol';
@@ -52,14 +53,10 @@ export interface ClusterServiceOptions {
 }
 
 /** The distinct references of `refs`, first occurrence first. */
-function uniqueRefs(refs: readonly ObjectRef[]): ObjectRef[] {
-  const seen = new Set<string>();
-  return refs.filter((r) => {
-    const k = `${r.kind}\0${r.id}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+function uniqueRefs(refs: readonly ObjectRef[]): readonly ObjectRef[] {
+  const set = new ObjectRefSet();
+  for (const r of refs) set.add(r);
+  return set.values();
 }
 
 /** A command that was committed. */
@@ -160,7 +157,7 @@ function refused(e: unknown): Failure {
  * one serialisation of each document they touch and one publish.
  */
 class Batch {
-  readonly touched = new Map<string, ObjectRef>();
+  readonly touched = new ObjectRefSet();
   readonly changes: Change[] = [];
   error: unknown = undefined;
   readonly done: Promise<void>;
@@ -177,7 +174,7 @@ class Batch {
 
   add(state: ClusterState, touched: readonly ObjectRef[], changes: readonly Change[]): void {
     this.state = state;
-    for (const t of touched) this.touched.set(`${t.kind}\0${t.id}`, t);
+    for (const t of touched) this.touched.add(t);
     for (const c of changes) this.changes.push(c);
   }
 
@@ -309,7 +306,7 @@ export class ClusterService {
   /** Commits the commands of batch `b` as one commit and publishes it (see {@link execute}). */
   private async commitBatch(b: Batch): Promise<void> {
     if (this.open === b) this.open = undefined;
-    const { puts, deletes } = documentWrites(b.state, [...b.touched.values()]);
+    const { puts, deletes } = documentWrites(b.state, b.touched.values());
     const entry: InFlight = {
       revision: b.revision,
       state: b.state,

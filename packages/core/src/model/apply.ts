@@ -36,6 +36,8 @@ import type {
 } from './types.js';
 import { RegistryValueType } from './types.js';
 import { RelationIndex, TrackedRelation } from './relation-index.js';
+import type { Relation } from './relation-index.js';
+import { ObjectRefSet } from './object-ref-set.js';
 
 /** What a successful apply returns. */
 export interface Applied {
@@ -102,7 +104,7 @@ export function apply(state: ClusterState, command: Command): Applied | Failure 
     status: 0,
     state: tx.result(),
     changes: tx.changes,
-    touched: [...tx.touched.values()],
+    touched: tx.touched.values(),
   };
 }
 
@@ -132,6 +134,18 @@ const DEPENDENTS = new RelationIndex<ResourceObject>((r) => r.dependencies);
 /** Node id → ids of the groups it owns. */
 const GROUPS_BY_OWNER = new RelationIndex<GroupObject>((g) => [g.ownerNodeId]);
 
+/** The relation indices of a state, as far as they were built. */
+interface Relations {
+  byGroup?: Relation;
+  dependents?: Relation;
+  byOwner?: Relation;
+}
+/**
+ * The indices of the states `apply` made (and of others once a lookup built them), one entry per
+ * state: they go from state to state with the writes of each apply.
+ */
+const RELATIONS = new WeakMap<ClusterState, Relations>();
+
 /** Work area of one apply: persistent maps reassigned as the command proceeds. */
 class Tx {
   cluster: ClusterInfo;
@@ -144,7 +158,7 @@ class Tx {
   registry: IMap<string, RegistryKey>;
   names: { -readonly [K in keyof ClusterState['names']]: ClusterState['names'][K] };
   readonly changes: Change[] = [];
-  readonly touched = new Map<string, ObjectRef>();
+  readonly touched = new ObjectRefSet();
   private readonly byGroup: TrackedRelation<ResourceObject>;
   private readonly dependents: TrackedRelation<ResourceObject>;
   private readonly byOwner: TrackedRelation<GroupObject>;
@@ -159,17 +173,28 @@ class Tx {
     this.netInterfaces = s.netInterfaces;
     this.registry = s.registry;
     this.names = { ...s.names };
-    this.byGroup = new TrackedRelation(RESOURCES_BY_GROUP, s.resources);
-    this.dependents = new TrackedRelation(DEPENDENTS, s.resources);
-    this.byOwner = new TrackedRelation(GROUPS_BY_OWNER, s.groups);
+    let known = RELATIONS.get(s);
+    const from = (): Relations => {
+      if (known === undefined) {
+        known = {};
+        RELATIONS.set(s, known);
+      }
+      return known;
+    };
+    this.byGroup = new TrackedRelation(RESOURCES_BY_GROUP, s.resources, known?.byGroup, (r) => {
+      from().byGroup = r;
+    });
+    this.dependents = new TrackedRelation(DEPENDENTS, s.resources, known?.dependents, (r) => {
+      from().dependents = r;
+    });
+    this.byOwner = new TrackedRelation(GROUPS_BY_OWNER, s.groups, known?.byOwner, (r) => {
+      from().byOwner = r;
+    });
   }
 
   /** The new state; its relation indices are handed on with it. */
   result(): ClusterState {
-    this.byGroup.commit();
-    this.dependents.commit();
-    this.byOwner.commit();
-    return {
+    const state: ClusterState = {
       cluster: this.cluster,
       nodes: this.nodes,
       groups: this.groups,
@@ -180,10 +205,19 @@ class Tx {
       registry: this.registry,
       names: this.names,
     };
+    const relations: Relations = {};
+    const byGroup = this.byGroup.relation();
+    const dependents = this.dependents.relation();
+    const byOwner = this.byOwner.relation();
+    if (byGroup !== undefined) relations.byGroup = byGroup;
+    if (dependents !== undefined) relations.dependents = dependents;
+    if (byOwner !== undefined) relations.byOwner = byOwner;
+    RELATIONS.set(state, relations);
+    return state;
   }
 
   private touch(kind: ObjectKind, id: string): void {
-    this.touched.set(`${kind}\u0000${id}`, { kind, id });
+    this.touched.addKey(kind, id);
   }
   private emit(c: Change): void {
     this.changes.push(c);
@@ -1006,16 +1040,27 @@ class Tx {
   private deriveGroupState(groupId: string): void {
     const g = this.groups.get(groupId);
     if (g === undefined) return;
-    const states = this.resourcesIn(groupId).map((r) => r.state);
+    // One pass over the group's resources (this runs on every resource state step).
+    let count = 0;
+    let failed = false;
+    let pending = false;
+    let allOnline = true;
+    let allOffline = true;
+    for (const id of this.byGroup.ids(groupId)) {
+      const s = (this.resources.get(id) as ResourceObject).state;
+      count++;
+      if (s === RS.FAILED) failed = true;
+      else if (s === RS.ONLINE_PENDING || s === RS.OFFLINE_PENDING || s === RS.PENDING)
+        pending = true;
+      if (s !== RS.ONLINE) allOnline = false;
+      if (s !== RS.OFFLINE) allOffline = false;
+    }
     let to: number;
-    if (states.length === 0) to = GS.OFFLINE;
-    else if (states.includes(RS.FAILED)) to = GS.FAILED;
-    else if (
-      states.some((s) => s === RS.ONLINE_PENDING || s === RS.OFFLINE_PENDING || s === RS.PENDING)
-    )
-      to = GS.PENDING;
-    else if (states.every((s) => s === RS.ONLINE)) to = GS.ONLINE;
-    else if (states.every((s) => s === RS.OFFLINE)) to = GS.OFFLINE;
+    if (count === 0) to = GS.OFFLINE;
+    else if (failed) to = GS.FAILED;
+    else if (pending) to = GS.PENDING;
+    else if (allOnline) to = GS.ONLINE;
+    else if (allOffline) to = GS.OFFLINE;
     else to = GS.PARTIAL_ONLINE;
     if (to === g.state) return;
     const next = { ...g, state: to, stateSequence: seqNext(g.stateSequence) };

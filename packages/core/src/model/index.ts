@@ -22,6 +22,7 @@ export {
 export type { ModelDocument } from './persist.js';
 export { defaultClusterCommands, DEFAULT_CLUSTER } from './bootstrap.js';
 export { RegistryValueType } from './types.js';
+export { ObjectRefSet } from './object-ref-set.js';
 export type {
   ClusterInfo,
   ClusterState,

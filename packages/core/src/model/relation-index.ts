@@ -1,10 +1,10 @@
 /**
  * Relation indices of the cluster model: which resources a group holds, which groups a node
  * owns, which resources depend on a resource (§3.1.1.1.1, §3.1.1.1.4). An index is derived from
- * one persistent object map, remembered per map instance, and carried forward by `apply` write
- * by write, so a lookup costs the size of its answer instead of a scan of the cluster. States
- * the model never saw (loaded from the store, built by hand) get theirs from one scan, on the
- * first lookup.
+ * one persistent object map and carried forward by `apply` write by write (apply.ts keeps the
+ * indices of each state it made), so a lookup costs the size of its answer instead of a scan of
+ * the cluster. States the model never saw (loaded from the store, built by hand) get theirs from
+ * one scan, on the first lookup.
  */
 import { Map as IMap, Set as ISet } from 'immutable';
 
@@ -13,43 +13,23 @@ export type Relation = IMap<string, ISet<string>>;
 
 const NO_IDS: ISet<string> = ISet();
 
-/**
- * How one relation is derived from a map of objects: `keysOf` lists the keys an object is filed
- * under. Remembers the relation of every map instance it was told about (weakly).
- */
+/** How one relation is derived from a map of objects: `keysOf` lists the keys an object is filed under. */
 export class RelationIndex<V> {
-  private readonly memo = new WeakMap<IMap<string, V>, Relation>();
-
   constructor(private readonly keysOf: (v: V) => readonly string[]) {}
 
-  /** The relation of `map` if it is remembered. */
-  known(map: IMap<string, V>): Relation | undefined {
-    return this.memo.get(map);
-  }
-
-  /** The relation of `map`: remembered, else built by one scan (and remembered). */
-  of(map: IMap<string, V>): Relation {
-    let rel = this.memo.get(map);
-    if (rel === undefined) {
-      rel = IMap<string, ISet<string>>().withMutations((m) => {
-        for (const [id, v] of map)
-          for (const k of this.keysOf(v)) m.set(k, (m.get(k) ?? NO_IDS).add(id));
-      });
-      this.memo.set(map, rel);
-    }
-    return rel;
-  }
-
-  /** Records that `rel` is the relation of `map`. */
-  remember(map: IMap<string, V>, rel: Relation): void {
-    this.memo.set(map, rel);
+  /** The relation of `map`, by one scan. */
+  build(map: IMap<string, V>): Relation {
+    return IMap<string, ISet<string>>().withMutations((m) => {
+      for (const [id, v] of map)
+        for (const k of this.keysOf(v)) m.set(k, (m.get(k) ?? NO_IDS).add(id));
+    });
   }
 
   /** `rel` after object `id` changed from `prev` to `next` (either absent: created, deleted). */
   update(rel: Relation, id: string, prev: V | undefined, next: V | undefined): Relation {
-    const before = prev === undefined ? [] : this.keysOf(prev);
-    const after = next === undefined ? [] : this.keysOf(next);
-    if (before === after) return rel;
+    const before = prev === undefined ? NO_KEYS : this.keysOf(prev);
+    const after = next === undefined ? NO_KEYS : this.keysOf(next);
+    if (sameKeys(before, after)) return rel;
     let out = rel;
     for (const k of before) {
       if (after.includes(k)) continue;
@@ -62,19 +42,32 @@ export class RelationIndex<V> {
   }
 }
 
+const NO_KEYS: readonly string[] = [];
+
+/** Whether two key lists are equal (a state step keeps an object's keys: no work then). */
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
- * One relation followed through the writes of one apply. A remembered relation is carried
- * along from the start, so that it reaches the next state even when this apply never asks it;
- * one that is not is built only when first asked (until then writes just move the map along).
+ * One relation followed through the writes of one apply, from the relation of the state it
+ * started from (`rel`, when known). One that is not known is built only when first asked (until
+ * then writes just move the map along); built from the starting map, it is handed to `built` so
+ * that the starting state keeps it too.
  */
 export class TrackedRelation<V extends { readonly name: string }> {
-  private rel: Relation | undefined;
+  private readonly start: IMap<string, V>;
 
   constructor(
     private readonly index: RelationIndex<V>,
     private map: IMap<string, V>,
+    private rel: Relation | undefined,
+    private readonly built: (rel: Relation) => void,
   ) {
-    this.rel = index.known(map);
+    this.start = map;
   }
 
   /** Call after `map` was made from the previous map by writing object `id`. */
@@ -85,7 +78,10 @@ export class TrackedRelation<V extends { readonly name: string }> {
 
   /** Ids filed under `key`, in no particular order. */
   ids(key: string): ISet<string> {
-    this.rel ??= this.index.of(this.map);
+    if (this.rel === undefined) {
+      this.rel = this.index.build(this.map);
+      if (this.map === this.start) this.built(this.rel);
+    }
     return this.rel.get(key) ?? NO_IDS;
   }
 
@@ -95,8 +91,8 @@ export class TrackedRelation<V extends { readonly name: string }> {
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Hands the relation on to the states made from the final map. */
-  commit(): void {
-    if (this.rel !== undefined) this.index.remember(this.map, this.rel);
+  /** The relation of the final map, for the state made from it (undefined: never built). */
+  relation(): Relation | undefined {
+    return this.rel;
   }
 }
