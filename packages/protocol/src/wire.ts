@@ -314,12 +314,44 @@ export function parseClientFrame(data: string): ClientFrame | { readonly malform
   } catch {
     return { malformed: 'the frame is not JSON' };
   }
+  return wellFormedCall(json) ?? checkClientFrame(json);
+}
+
+/** `parseClientFrame` after JSON.parse, by the schema alone (tests compare the two). */
+export function checkClientFrame(json: unknown): ClientFrame | { readonly malformed: string } {
   const r = clientFrameSchema.safeParse(json);
   if (!r.success)
     return {
       malformed: `the frame does not match the protocol: ${z.prettifyError(r.error).slice(0, 500)}`,
     };
   return r.data;
+}
+
+/**
+ * A call frame as the schema accepts it, checked by hand: `json` itself when it is one, else
+ * undefined (the schema then decides, and words the error). Every call passes here; the schema
+ * copies the frame and its parameters, about 1 % of a busy server's time.
+ */
+export function wellFormedCall(json: unknown): CallFrame | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const f = json as { t?: unknown; id?: unknown; m?: unknown; p?: unknown };
+  if (f.t !== 'call') return undefined;
+  let keys = 0;
+  for (const k in f) {
+    if (k !== 't' && k !== 'id' && k !== 'm' && k !== 'p') return undefined;
+    keys++;
+  }
+  const { id, m, p } = f;
+  if (
+    !Number.isSafeInteger(id) ||
+    (id as number) < 0 ||
+    typeof m !== 'string' ||
+    m.length > 64 ||
+    (p !== undefined && (typeof p !== 'object' || p === null || Array.isArray(p))) ||
+    keys !== (p === undefined ? 3 : 4)
+  )
+    return undefined;
+  return f as CallFrame;
 }
 
 /** Validates the parameters of a call; the parsed parameters, or a message naming what is wrong. */

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { fromWireNotification, toWireNotification } from '@clusnotify/protocol';
+import { checkClientFrame, wellFormedCall } from '../src/wire.js';
 import type { IndicationV2, WireNotificationV2 } from '@clusnotify/protocol';
 
 // Spread into plain objects: fast-check may make null-prototype records, a frame's JSON does not.
@@ -61,4 +62,47 @@ test('fromWireNotification puts the given notify key in place of the wire one', 
   assert.equal(i.lost, undefined);
   // Unchecked, an undecodable buffer becomes empty (the client checks first and refuses it, D39).
   assert.deepEqual(fromWireNotification({ ...w, buffer: 'AQI' }, 99).buffer, new Uint8Array(0));
+});
+
+test('a call frame checked by hand is one the schema accepts, unchanged; every call the schema accepts passes by hand', () => {
+  const anything = fc.oneof(
+    fc.integer(),
+    fc.double(),
+    fc.string(),
+    fc.constant(null),
+    fc.boolean(),
+    fc.array(fc.integer(), { maxLength: 2 }),
+    fc.dictionary(fc.string({ maxLength: 4 }), fc.integer(), { maxKeys: 3 }),
+  );
+  const frame = fc.record(
+    {
+      t: fc.oneof(fc.constant('call'), fc.constant('hello'), fc.constant('ack'), fc.string()),
+      id: fc.oneof(
+        fc.integer({ min: 0, max: 1000 }),
+        fc.constant(Number.MAX_SAFE_INTEGER),
+        fc.constant(Number.MAX_SAFE_INTEGER + 1),
+        fc.integer({ min: -5, max: -1 }),
+        fc.double(),
+        anything,
+      ),
+      m: fc.oneof(fc.string({ maxLength: 70 }), anything),
+      p: fc.oneof(fc.dictionary(fc.string({ maxLength: 6 }), anything, { maxKeys: 4 }), anything),
+      extra: anything,
+    },
+    { requiredKeys: ['t'] },
+  );
+  fc.assert(
+    fc.property(frame, (f) => {
+      const json: unknown = JSON.parse(JSON.stringify(f));
+      const quick = wellFormedCall(json);
+      const checked = checkClientFrame(json);
+      if (quick !== undefined) {
+        assert.ok(!('malformed' in checked), JSON.stringify(checked));
+        assert.deepEqual(quick, checked);
+      } else if (!('malformed' in checked)) assert.notEqual(checked.t, 'call', JSON.stringify(f));
+    }),
+    { numRuns: 5000 },
+  );
+  const call = { t: 'call', id: 7, m: 'execute', p: { command: { type: 'node.pause' } } };
+  assert.equal(wellFormedCall(call), call, 'the frame itself, not a copy');
 });

@@ -623,7 +623,12 @@ class Connection {
         'binary frames are not part of the protocol',
         CloseCode.MALFORMED_FRAME,
       );
-    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    // Text frames arrive as one Buffer (ws's default binary type); `Buffer.from` of a Buffer copies.
+    const buf = Buffer.isBuffer(data)
+      ? data
+      : Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.from(data);
     if (buf.length > limits.maxFrameBytes) {
       return this.refuse(
         'FRAME_TOO_LARGE',
