@@ -328,7 +328,7 @@ class Tx {
   }
   /** Resources of a group where order does not matter. */
   private resourcesIn(groupId: string): ResourceObject[] {
-    return [...this.byGroup.ids(groupId)].map((id) => this.resources.get(id) as ResourceObject);
+    return this.byGroup.ids(groupId).map((id) => this.resources.get(id) as ResourceObject);
   }
   /** Groups a node owns, by name (D48). */
   private groupsOn(nodeId: string): GroupObject[] {
@@ -447,7 +447,7 @@ class Tx {
         return this.createGroup(c);
       case 'group.delete': {
         const g = this.group(c.group);
-        if (this.byGroup.ids(g.id).size > 0)
+        if (this.byGroup.ids(g.id).length > 0)
           reject('GROUP_NOT_EMPTY', `group ${g.name} contains resources`);
         this.writeGroup(g.id, undefined);
         this.releaseName('group', g.name);
@@ -863,7 +863,7 @@ class Tx {
   }
 
   private deleteNode(n: NodeObject): void {
-    if (this.byOwner.ids(n.id).size > 0) reject('NODE_OWNS_GROUPS', `node ${n.name} owns groups`);
+    if (this.byOwner.ids(n.id).length > 0) reject('NODE_OWNS_GROUPS', `node ${n.name} owns groups`);
     for (const i of [...this.netInterfaces.values()].filter((x) => x.nodeId === n.id)) {
       this.deleteNetInterface(i);
       this.deriveNetworkState(i.networkId);
@@ -967,7 +967,7 @@ class Tx {
       const n = this.nodes.get(id);
       if (ok(n)) return n;
     }
-    const load = (n: NodeObject): number => this.byOwner.ids(n.id).size;
+    const load = (n: NodeObject): number => this.byOwner.ids(n.id).length;
     return [...this.nodes.values()]
       .filter(ok)
       .sort((a, b) => load(a) - load(b) || a.name.localeCompare(b.name))[0];
@@ -1276,7 +1276,7 @@ class Tx {
       reject('QUORUM_RESOURCE', `resource ${r.name} is the quorum resource`);
     if (r.state !== RS.OFFLINE && r.state !== RS.FAILED)
       reject('RESOURCE_ONLINE', `resource ${r.name} is not offline`);
-    if (this.dependents.ids(r.id).size > 0)
+    if (this.dependents.ids(r.id).length > 0)
       reject('DEPENDENT_RESOURCE_EXISTS', `other resources depend on ${r.name}`);
     const g = this.groups.get(r.groupId) as GroupObject;
     this.writeResource(r.id, undefined);
@@ -1381,7 +1381,7 @@ class Tx {
    */
   private moveResource(r: ResourceObject, to: GroupObject): void {
     if (r.groupId === to.id) return;
-    if (r.dependencies.length > 0 || this.dependents.ids(r.id).size > 0) {
+    if (r.dependencies.length > 0 || this.dependents.ids(r.id).length > 0) {
       reject(
         'DEPENDENCY_NOT_ALLOWED',
         `resource ${r.name} has dependencies; move its whole group instead`,
