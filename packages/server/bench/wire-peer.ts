@@ -54,21 +54,24 @@ export class Peer {
   }
 }
 
+/** The object types a port that matches every change registers for. */
+export const EVERY_OBJECT_TYPE: readonly number[] = [
+  T.CLUSTER,
+  T.GROUP,
+  T.RESOURCE,
+  T.RESOURCE_TYPE,
+  T.NETWORK_INTERFACE,
+  T.NETWORK,
+  T.NODE,
+  T.REGISTRY,
+  T.QUORUM,
+];
+
 /** A v2 port that matches every change of every object type. */
 export async function watchEverything(peer: Peer): Promise<string> {
   const hc = (await peer.call('openCluster')).handle as string;
   const p = (await peer.call('createNotifyV2')).handle as string;
-  for (const t of [
-    T.CLUSTER,
-    T.GROUP,
-    T.RESOURCE,
-    T.RESOURCE_TYPE,
-    T.NETWORK_INTERFACE,
-    T.NETWORK,
-    T.NODE,
-    T.REGISTRY,
-    T.QUORUM,
-  ]) {
+  for (const t of EVERY_OBJECT_TYPE) {
     const fam = V2_FAMILIES[t as keyof typeof V2_FAMILIES];
     if (fam === undefined) continue;
     const r = await peer.call('addNotifyV2', {

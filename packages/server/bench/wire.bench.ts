@@ -30,7 +30,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { ClusterObjectType as T, V2_FAMILIES } from '@clusnotify/protocol';
-import { clockMs, Peer, read, READ_MODE, RevisionTimes, watchEverything } from './wire-peer.js';
+import {
+  clockMs,
+  EVERY_OBJECT_TYPE,
+  Peer,
+  read,
+  READ_MODE,
+  RevisionTimes,
+  watchEverything,
+} from './wire-peer.js';
 import type { Reader } from './wire-peer.js';
 import type { ReaderThreadData, ReaderThreadReport } from './wire-readers.js';
 
@@ -270,17 +278,7 @@ async function replay(): Promise<{ indications: number; perSec: number }> {
     await write(writer, { count: HISTORY, inflight: 256 });
     const end = (await writer.call('getServerInfo')).revision as number;
     const reader = await Peer.open(srv.url, srv.token);
-    const filters = [
-      T.CLUSTER,
-      T.GROUP,
-      T.RESOURCE,
-      T.RESOURCE_TYPE,
-      T.NETWORK_INTERFACE,
-      T.NETWORK,
-      T.NODE,
-      T.REGISTRY,
-      T.QUORUM,
-    ].flatMap((t) => {
+    const filters = EVERY_OBJECT_TYPE.flatMap((t) => {
       const fam = V2_FAMILIES[t as keyof typeof V2_FAMILIES];
       return fam === undefined
         ? []
