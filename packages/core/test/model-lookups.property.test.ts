@@ -242,3 +242,24 @@ test('a group emptied by moving its resources out can be deleted; its node can t
   s = ok(s, { type: 'node.delete', node: 'NODE4' }).state;
   assert.equal(s.nodes.size, 3);
 });
+
+test('a stored resource that lists a dependency twice is one dependent of it', () => {
+  const s = start(false);
+  const base = named(s.resources, 'Base');
+  const twin1 = named(s.resources, 'Twin1');
+  const twin2 = named(s.resources, 'Twin2');
+  assert.ok(twin1.dependencies.includes(base.id) && twin2.dependencies.includes(base.id));
+  // A document edited by hand: the model itself keeps dependency lists unique.
+  const docs = allDocuments(s).map((d) =>
+    d.kind === 'resource' && d.id === twin1.id
+      ? { ...d, value: { ...(d.value as object), dependencies: [base.id, base.id] } }
+      : d,
+  );
+  const loaded = stateFromDocuments(docs);
+  assert.ok(loaded !== undefined);
+  // Twin2 stops depending on Base: Base's dependents record lists what is left.
+  const r = ok(loaded, { type: 'resource.set-dependencies', resource: twin2.id, dependencies: [] });
+  const record = r.changes.find((c) => c.type === 'resource-dependents' && c.id === base.id);
+  assert.ok(record?.type === 'resource-dependents', JSON.stringify(r.changes));
+  assert.deepEqual(record.dependents, [twin1.id]);
+});

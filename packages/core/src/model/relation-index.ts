@@ -29,7 +29,9 @@ export class RelationIndex<V> {
       for (const k of this.keysOf(v)) {
         const ids = lists.get(k);
         if (ids === undefined) lists.set(k, [id]);
-        else ids.push(id);
+        // An object lists a key once (the model makes dependency lists unique; a document
+        // edited by hand may not): its id is then the last one filed under that key.
+        else if (ids[ids.length - 1] !== id) ids.push(id);
       }
     return IMap(lists);
   }
