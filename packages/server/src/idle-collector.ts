@@ -5,12 +5,13 @@
  * until a collection finds the allocation rate low: a server that goes idle after a burst never
  * collects again, so it keeps those pages resident. Capping the young generation
  * (`--max-semi-space-size=2`, the bin's flag until D50) kept a server with 10,000 idle ports near
- * what the ports retain, but made a busy server collect eight times as often (the live benchmark:
- * 36–42 against 31–32 µs of server CPU per command, docs/benchmarks.md).
+ * what the ports retain, but made a busy server collect more than five times as often (162
+ * against 29 scavenges in a latency run at 200 changes/s; live, 33–35 against 30–31 µs of server
+ * CPU per command, docs/benchmarks.md).
  *
  * Instead, once a second, when the event loop was busy less than `idleBelow` of that second and
- * the young generation holds more than `keepBytes`, this runs a young-generation collection. An
- * empty one costs well under a millisecond; after a few of them V8 sees the low allocation rate
+ * the young generation holds more than `keepBytes`, this runs a young-generation collection of
+ * what is by then mostly garbage; after a few of them V8 sees the low allocation rate
  * and shrinks the space, and collections stop until it grows again. It needs the collector
  * exposed (`node --expose-gc`, as the `clusnotify` bin runs); without it nothing is started.
  */
