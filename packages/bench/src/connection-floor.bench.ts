@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import { connect as clusnotifyConnect } from '@clusnotify/client';
 import { installCleanup, stopAll } from './processes.js';
-import { startFloorServer, startServer } from './servers.js';
+import { lowestRssKiB, startFloorServer, startServer } from './servers.js';
 import { median } from './stats.js';
 import { openWatcher } from './systems.js';
 
@@ -35,18 +35,6 @@ const RUNS = Number(args.runs);
 const CONNECTIONS = Number(args.connections);
 /** How long each reading settles: an idle server gives back its young generation over seconds (D50). */
 const SETTLE_MS = Number(args['settle-seconds']) * 1000;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Lowest of `rss()` sampled every 250 ms over `ms`. */
-async function settled(rss: () => number, ms: number): Promise<number> {
-  let low = rss();
-  for (let t = 0; t < ms; t += 250) {
-    await sleep(250);
-    low = Math.min(low, rss());
-  }
-  return low;
-}
 
 type Kind = 'net' | 'ws' | 'clusnotify session' | 'clusnotify watcher';
 const KINDS: readonly Kind[] = ['net', 'ws', 'clusnotify session', 'clusnotify watcher'];
@@ -98,23 +86,14 @@ async function openIdle(
 }
 
 async function measure(kind: Kind): Promise<number> {
-  if (kind === 'net' || kind === 'ws') {
-    const srv = await startFloorServer(kind);
-    try {
-      const before = await settled(srv.rssKiB, SETTLE_MS);
-      const close = await openIdle(kind, { port: srv.port });
-      const after = await settled(srv.rssKiB, SETTLE_MS);
-      await close();
-      return ((after - before) * 1024) / CONNECTIONS;
-    } finally {
-      await srv.stop();
-    }
-  }
-  const srv = await startServer('clusnotify');
+  const srv =
+    kind === 'net' || kind === 'ws'
+      ? await startFloorServer(kind)
+      : await startServer('clusnotify');
   try {
-    const before = await settled(() => srv.rssKiB(), SETTLE_MS);
-    const close = await openIdle(kind, srv.endpoint);
-    const after = await settled(() => srv.rssKiB(), SETTLE_MS);
+    const before = await lowestRssKiB(srv.pid, SETTLE_MS);
+    const close = await openIdle(kind, 'endpoint' in srv ? srv.endpoint : { port: srv.port });
+    const after = await lowestRssKiB(srv.pid, SETTLE_MS);
     await close();
     return ((after - before) * 1024) / CONNECTIONS;
   } finally {

@@ -25,7 +25,13 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { installCleanup, stopAll } from './processes.js';
 import { makePayload } from './payload.js';
-import { cpuSeconds, ensureInstalled, serverVersion, startServer } from './servers.js';
+import {
+  cpuSeconds,
+  ensureInstalled,
+  lowestRssKiB,
+  serverVersion,
+  startServer,
+} from './servers.js';
 import type { RunningServer } from './servers.js';
 import { median } from './stats.js';
 import { barChartSvg, formatShort } from './svg-chart.js';
@@ -158,16 +164,6 @@ async function drain(
  */
 const IDLE_SETTLE_MS = 10_000;
 
-/** Lowest server RSS (KiB) sampled every 250 ms over `ms`: what the process keeps. */
-async function settledRss(server: RunningServer, ms: number): Promise<number> {
-  let low = server.rssKiB();
-  for (let t = 0; t < ms; t += 250) {
-    await sleep(250);
-    low = Math.min(low, server.rssKiB());
-  }
-  return low;
-}
-
 type Figures = Record<string, number>;
 
 async function watcherPhases(
@@ -179,11 +175,11 @@ async function watcherPhases(
   const name = SYSTEM_LABELS[server.endpoint.system];
   const ep = server.endpoint;
   let idleBase = NaN;
-  if (watchers === IDLE_WATCHERS) idleBase = await settledRss(server, IDLE_SETTLE_MS);
+  if (watchers === IDLE_WATCHERS) idleBase = await lowestRssKiB(server.pid, IDLE_SETTLE_MS);
   const pool = await WatcherPool.open(ep, watchers, workersFor(watchers));
   try {
     if (watchers === IDLE_WATCHERS) {
-      const idle = await settledRss(server, IDLE_SETTLE_MS);
+      const idle = await lowestRssKiB(server.pid, IDLE_SETTLE_MS);
       const each = ((idle - idleBase) * 1024) / watchers;
       fig['idle bytes/watcher'] = each;
       log(`${name}: ${watchers} idle watchers: ${formatShort(each)} B each`);
@@ -265,7 +261,7 @@ async function slowConsumer(system: SystemName, fig: Figures): Promise<void> {
       const before = await drain(healthy, b.writes, 3000, 20_000);
       await drain(stalled, b.writes, 3000, 20_000);
       fig['slow: healthy p99 ms, both reading'] = before.histogram.percentile(99) / 1000;
-      const rssBefore = await settledRss(server, 1000);
+      const rssBefore = await lowestRssKiB(server.pid, 1000);
       // One stalled.
       await healthy.reset(0, 0, driver.seq + 1);
       await stalled.reset(0, 0, driver.seq + 1);

@@ -95,6 +95,16 @@ export function rssKiB(pid: number): number {
   }
 }
 
+/** The lowest VmRSS of `pid` (KiB) sampled every 250 ms over `ms`: what the process keeps. */
+export async function lowestRssKiB(pid: number, ms: number): Promise<number> {
+  let low = rssKiB(pid);
+  for (let t = 0; t < ms; t += 250) {
+    await new Promise((r) => setTimeout(r, 250));
+    low = Math.min(low, rssKiB(pid));
+  }
+  return low;
+}
+
 /**
  * CPU time `pid` has used so far (user + system), in seconds; NaN when it is gone. Linux's
  * clock tick is 100 Hz on every architecture Node runs on.
@@ -174,7 +184,7 @@ async function spawnServer(
  */
 export async function startFloorServer(
   kind: 'net' | 'ws',
-): Promise<{ pid: number; port: number; rssKiB: () => number; stop: () => Promise<void> }> {
+): Promise<{ pid: number; port: number; stop: () => Promise<void> }> {
   const dir = trackDir(mkdtempSync(join(tmpdir(), `bench-floor-${kind}-`)));
   const script = fileURLToPath(new URL('./floor-server.js', import.meta.url));
   const proc = await spawnServer(
@@ -185,7 +195,6 @@ export async function startFloorServer(
   return {
     pid: proc.pid,
     port,
-    rssKiB: () => rssKiB(proc.pid),
     stop: async () => {
       await proc.stop();
       removeDir(dir);

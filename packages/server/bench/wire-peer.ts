@@ -142,17 +142,21 @@ export function read(peer: Peer, port: string, track: boolean): Reader {
     stop: () => (stopped = true),
     done: Promise.resolve(),
   };
+  /** Counts a batch read, and with `track` the first arrival of each revision in it. */
+  const took = (list: readonly { revision: number }[]): void => {
+    r.count += list.length;
+    r.last = Math.max(r.last, list.at(-1)?.revision ?? 0);
+    if (track) {
+      const now = clockMs();
+      for (const n of list) r.firstSeen.setFirst(n.revision, now);
+    }
+  };
   if (READ_MODE === 'stream') {
     let unacked = 0;
     peer.streams.set(port, (f) => {
       if (stopped) return;
       const list = f.n as { revision: number }[];
-      r.count += list.length;
-      r.last = Math.max(r.last, list.at(-1)?.revision ?? 0);
-      if (track) {
-        const now = clockMs();
-        for (const n of list) r.firstSeen.setFirst(n.revision, now);
-      }
+      took(list);
       unacked += list.length;
       if (unacked >= WINDOW / 2) {
         peer.ack(port, unacked);
@@ -168,14 +172,39 @@ export function read(peer: Peer, port: string, track: boolean): Reader {
     while (!stopped) {
       const res = await peer.call('getNotifyV2', { hNotify: port, max: 4096, timeoutMs: 200 });
       if (res.type !== 'ok') continue;
-      const list = res.notifications as { revision: number }[];
-      r.count += list.length;
-      r.last = Math.max(r.last, list.at(-1)?.revision ?? 0);
-      if (track) {
-        const now = clockMs();
-        for (const n of list) r.firstSeen.setFirst(n.revision, now);
-      }
+      took(res.notifications as { revision: number }[]);
     }
   })();
   return r;
+}
+
+/** `count` peers, each reading a port that matches everything (see {@link read}). */
+export interface Readers {
+  readonly readers: readonly Reader[];
+  /** Stops the readers, waits for their last reads and closes their connections. */
+  close(): Promise<void>;
+}
+
+/** Opens `count` peers on `url`, one after another, each reading its own match-everything port. */
+export async function openReaders(
+  url: string,
+  token: string,
+  count: number,
+  track: boolean,
+): Promise<Readers> {
+  const peers: Peer[] = [];
+  const readers: Reader[] = [];
+  for (let i = 0; i < count; i++) {
+    const p = await Peer.open(url, token);
+    peers.push(p);
+    readers.push(read(p, await watchEverything(p), track));
+  }
+  return {
+    readers,
+    async close() {
+      for (const r of readers) r.stop();
+      await Promise.all(readers.map((r) => r.done));
+      for (const p of peers) p.close();
+    },
+  };
 }

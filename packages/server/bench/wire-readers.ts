@@ -5,8 +5,7 @@
  * closes them and answers with the first arrival of each revision per reader (on `clockMs`).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Peer, read, watchEverything } from './wire-peer.js';
-import type { Reader } from './wire-peer.js';
+import { openReaders } from './wire-peer.js';
 
 /** What the latency run gives each thread. */
 export interface ReaderThreadData {
@@ -24,22 +23,14 @@ export interface ReaderThreadReport {
 const port = parentPort;
 if (port === null) throw new Error('wire-readers runs as a worker thread');
 const data = workerData as ReaderThreadData;
-const peers: Peer[] = [];
-const readers: Reader[] = [];
-for (let i = 0; i < data.count; i++) {
-  const p = await Peer.open(data.url, data.token);
-  peers.push(p);
-  readers.push(read(p, await watchEverything(p), true));
-}
+const open = await openReaders(data.url, data.token, data.count, true);
 port.postMessage({ type: 'ready' });
 port.once('message', () => {
   void (async () => {
-    for (const r of readers) r.stop();
-    await Promise.all(readers.map((r) => r.done));
-    for (const p of peers) p.close();
+    await open.close();
     const report: ReaderThreadReport = {
       type: 'report',
-      readers: readers.map((r) => {
+      readers: open.readers.map((r) => {
         const seen = [...r.firstSeen.entries()];
         return {
           revisions: Float64Array.from(seen, ([rev]) => rev),

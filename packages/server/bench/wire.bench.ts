@@ -34,12 +34,11 @@ import {
   clockMs,
   EVERY_OBJECT_TYPE,
   Peer,
+  openReaders,
   read,
   READ_MODE,
   RevisionTimes,
-  watchEverything,
 } from './wire-peer.js';
-import type { Reader } from './wire-peer.js';
 import type { ReaderThreadData, ReaderThreadReport } from './wire-readers.js';
 
 const { values: args } = parseArgs({
@@ -216,13 +215,8 @@ async function liveOne(
   const srv = await startServer(store);
   try {
     const writer = await Peer.open(srv.url, srv.token);
-    const readers: Reader[] = [];
-    const peers: Peer[] = [];
-    for (let i = 0; i < clients; i++) {
-      const p = await Peer.open(srv.url, srv.token);
-      peers.push(p);
-      readers.push(read(p, await watchEverything(p), false));
-    }
+    const open = await openReaders(srv.url, srv.token, clients, false);
+    const { readers } = open;
     // Client lag: how many commits the slowest reader is behind the writer, sampled every 50 ms.
     let committed = (await writer.call('getServerInfo')).revision as number;
     for (const r of readers) r.last = Math.max(r.last, committed);
@@ -244,10 +238,9 @@ async function liveOne(
       await settle(2);
     const drainMs = performance.now() - stopped;
     await settle(100);
-    for (const r of readers) r.stop();
-    await Promise.all(readers.map((r) => r.done));
+    await open.close();
     const delivered = readers.reduce((a, r) => a + r.count, 0);
-    for (const p of [writer, ...peers]) p.close();
+    writer.close();
     return {
       changesPerSec: w.commands / w.seconds,
       // Over the writer's time plus the drain: every indication delivered, over the time it took.
@@ -355,19 +348,11 @@ async function openLatencyReaders(
   threads: number,
 ): Promise<LatencyReaders> {
   if (threads === 0) {
-    const peers: Peer[] = [];
-    const readers: Reader[] = [];
-    for (let i = 0; i < count; i++) {
-      const p = await Peer.open(srv.url, srv.token);
-      peers.push(p);
-      readers.push(read(p, await watchEverything(p), true));
-    }
+    const open = await openReaders(srv.url, srv.token, count, true);
     return {
       async stop() {
-        for (const r of readers) r.stop();
-        await Promise.all(readers.map((r) => r.done));
-        for (const p of peers) p.close();
-        return readers.map((r) => [...r.firstSeen.entries()]);
+        await open.close();
+        return open.readers.map((r) => [...r.firstSeen.entries()]);
       },
     };
   }
