@@ -134,11 +134,11 @@ const DEPENDENTS = new RelationIndex<ResourceObject>((r) => r.dependencies);
 /** Node id → ids of the groups it owns. */
 const GROUPS_BY_OWNER = new RelationIndex<GroupObject>((g) => [g.ownerNodeId]);
 
-/** The relation indices of a state, as far as they were built. */
+/** The relation indices of a state, as far as they were built (undefined: not built). */
 interface Relations {
-  byGroup?: Relation;
-  dependents?: Relation;
-  byOwner?: Relation;
+  byGroup: Relation | undefined;
+  dependents: Relation | undefined;
+  byOwner: Relation | undefined;
 }
 /**
  * The indices of the states `apply` made (and of others once a lookup built them), one entry per
@@ -176,7 +176,7 @@ class Tx {
     let known = RELATIONS.get(s);
     const from = (): Relations => {
       if (known === undefined) {
-        known = {};
+        known = { byGroup: undefined, dependents: undefined, byOwner: undefined };
         RELATIONS.set(s, known);
       }
       return known;
@@ -205,14 +205,11 @@ class Tx {
       registry: this.registry,
       names: this.names,
     };
-    const relations: Relations = {};
-    const byGroup = this.byGroup.relation();
-    const dependents = this.dependents.relation();
-    const byOwner = this.byOwner.relation();
-    if (byGroup !== undefined) relations.byGroup = byGroup;
-    if (dependents !== undefined) relations.dependents = dependents;
-    if (byOwner !== undefined) relations.byOwner = byOwner;
-    RELATIONS.set(state, relations);
+    RELATIONS.set(state, {
+      byGroup: this.byGroup.relation(),
+      dependents: this.dependents.relation(),
+      byOwner: this.byOwner.relation(),
+    });
     return state;
   }
 

@@ -28,10 +28,6 @@ export class ObjectRefSet {
     this.add({ kind, id });
   }
 
-  get size(): number {
-    return this.list.length;
-  }
-
   /** The references, in the order first added (a view: do not keep it past further adds). */
   values(): readonly ObjectRef[] {
     return this.list;
