@@ -23,6 +23,12 @@ const HEADER_ROOM = 10;
 
 /** Slots of the cache of serialised events (a power of two). */
 const TAIL_SLOTS = 1024;
+/**
+ * Bytes of the arena the cached events' bytes are kept in, written round and round: room for
+ * every slot's event at a few hundred bytes each. An event larger than a quarter of it is not
+ * cached.
+ */
+const ARENA_BYTES = 512 * 1024;
 /** Bytes the scratch buffer starts with, and is cut back to after a frame that grew it past {@link SCRATCH_KEEP}. */
 const SCRATCH_START = 64 * 1024;
 const SCRATCH_KEEP = 1024 * 1024;
@@ -46,7 +52,7 @@ const EQUALS = 0x3d;
 
 /**
  * Where the serialised rest of one event (everything after its notify key) was written: the
- * fields it was made from, and its bytes in a frame sent earlier (or, while `gen` is the
+ * fields it was made from, and its bytes in the encoder's cache arena (or, while `gen` is the
  * current frame's, in the scratch buffer). Slots are reused, so caching allocates nothing.
  */
 class TailSlot {
@@ -58,11 +64,11 @@ class TailSlot {
   type = '';
   buffer: Uint8Array | undefined = undefined;
   revision = -1;
-  /** The sent frame holding the bytes; undefined while they are in the scratch buffer. */
-  frame: Buffer | undefined = undefined;
+  /** The arena lap the bytes were copied in; -1 while they are in the scratch buffer only. */
+  lap = -1;
   start = 0;
   end = 0;
-  /** The frame number the bytes were written in (see `frame`). */
+  /** The frame number the bytes were written in (see `lap`). */
   gen = -1;
 }
 
@@ -76,6 +82,16 @@ export class NotifyFrameEncoder {
   #scratch = Buffer.allocUnsafeSlow(SCRATCH_START);
   #pos = 0;
   #gen = 0;
+  /**
+   * The cached events' bytes, copied out of each frame as it is made (see {@link TailSlot}).
+   * Kept apart from the frames so that a sent frame is garbage once written: frames the cache
+   * pointed at lived for a quarter of a second at 1,000 changes/s, past two young-generation
+   * collections, and their promotion kept the server in full collections every ~100 ms
+   * (docs/benchmarks.md, "frames no longer held by the event cache").
+   */
+  readonly #arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
+  #arenaAt = 0;
+  #lap = 0;
   readonly #slots: TailSlot[] = Array.from({ length: TAIL_SLOTS }, () => new TailSlot());
   /** Slots written in the current frame, pointed at the sent frame once it exists. */
   readonly #pending: TailSlot[] = [];
@@ -128,14 +144,29 @@ export class NotifyFrameEncoder {
     const from = writeHeader(this.#scratch, HEADER_ROOM, this.#pos - HEADER_ROOM);
     const frame = Buffer.allocUnsafe(this.#pos - from);
     this.#scratch.copy(frame, 0, from, this.#pos);
-    for (const slot of this.#pending) {
-      slot.frame = frame;
-      slot.start -= from;
-      slot.end -= from;
-    }
+    for (const slot of this.#pending) this.#keep(slot);
     this.#pending.length = 0;
     if (this.#scratch.length > SCRATCH_KEEP) this.#scratch = Buffer.allocUnsafeSlow(SCRATCH_START);
     return frame;
+  }
+
+  /** Copies the bytes of `slot` (in the scratch buffer) into the arena, or forgets them. */
+  #keep(slot: TailSlot): void {
+    const n = slot.end - slot.start;
+    if (n > ARENA_BYTES / 4) {
+      slot.gen = -1;
+      slot.lap = -1;
+      return;
+    }
+    if (this.#arenaAt + n > ARENA_BYTES) {
+      this.#arenaAt = 0;
+      this.#lap++;
+    }
+    this.#scratch.copy(this.#arena, this.#arenaAt, slot.start, slot.end);
+    slot.lap = this.#lap;
+    slot.start = this.#arenaAt;
+    slot.end = this.#arenaAt + n;
+    this.#arenaAt += n;
   }
 
   #entries(list: readonly IndicationV2[]): void {
@@ -192,8 +223,13 @@ export class NotifyFrameEncoder {
       return false;
     const n = slot.end - slot.start;
     this.#room(n);
-    if (slot.frame !== undefined) slot.frame.copy(this.#scratch, this.#pos, slot.start, slot.end);
-    else if (slot.gen === this.#gen) this.#scratch.copyWithin(this.#pos, slot.start, slot.end);
+    if (slot.gen === this.#gen) this.#scratch.copyWithin(this.#pos, slot.start, slot.end);
+    else if (
+      // Still in the arena: written this lap, or last lap beyond what this lap has overwritten.
+      slot.lap >= 0 &&
+      (slot.lap === this.#lap || (slot.lap === this.#lap - 1 && slot.start >= this.#arenaAt))
+    )
+      this.#arena.copy(this.#scratch, this.#pos, slot.start, slot.end);
     else return false;
     this.#pos += n;
     this.#copies++;
@@ -232,7 +268,7 @@ export class NotifyFrameEncoder {
     slot.type = i.type;
     slot.buffer = i.buffer;
     slot.revision = i.revision;
-    slot.frame = undefined;
+    slot.lap = -1;
     slot.start = start;
     slot.end = this.#pos;
     slot.gen = this.#gen;

@@ -196,3 +196,35 @@ test('the states one resource passes through in one commit are each serialised o
   }
   assert.deepEqual(encoder.counts, { written: 2, copied: 98 });
 });
+
+test('cached events stay exact as their bytes are overwritten lap after lap, and a huge event is written each time', () => {
+  const encoder = new NotifyFrameEncoder();
+  const event = (revision: number, name: string): IndicationV2 => ({
+    version: 2,
+    notifyKey: 1,
+    filterAndType: { objectType: 4, filterFlags: 4 },
+    objectId: 'r-1',
+    parentId: 'g-1',
+    name,
+    type: 'Physical Disk',
+    buffer: payloads[1] as Uint8Array,
+    revision,
+    lost: undefined,
+  });
+  // Events of ~1 KB, each sent to two ports; 3,000 distinct ones are several laps of the
+  // cache's bytes. Every tenth frame also repeats an event from long ago, whose slot may still
+  // hold its fields while its bytes were overwritten.
+  const pad = 'n'.repeat(1000);
+  for (let r = 0; r < 3000; r++) {
+    const list = [event(r, pad)];
+    if (r % 10 === 0 && r >= 700) list.push(event(r - 700, pad));
+    assert.equal(payloadOf(encoder.frameV2('p1', list, true)), reference('p1', list, true));
+    assert.equal(payloadOf(encoder.frameV2('p2', list, false)), reference('p2', list, false));
+  }
+  const huge = event(1, 'h'.repeat(200_000));
+  for (const h of ['p1', 'p2', 'p3'])
+    assert.equal(payloadOf(encoder.frameV2(h, [huge], true)), reference(h, [huge], true));
+  const written = encoder.counts.written;
+  encoder.frameV2('p4', [huge], true);
+  assert.equal(encoder.counts.written, written + 1, 'too large to cache: serialised again');
+});
