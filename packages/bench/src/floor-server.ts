@@ -1,36 +1,104 @@
 /**
- * The floor under a server's memory per connection (`connection-floor.bench.ts`): a Node server
- * that only holds its connections, as a bare TCP server (`net`) or a WebSocket server the way
- * clusnotify's is set up (`ws`: an HTTP server with `ws` on it, no per-message deflate). Prints
- * `listening PORT` once it accepts connections on 127.0.0.1. Run with `--expose-gc` (the bin's
- * flags), it collects the young generation once a second, as an idle `clusnotify serve` does
- * (D50), so what the handshakes grew it to is given back here too.
+ * The floors under clusnotify's server (`connection-floor.bench.ts`, `latency-floor.bench.ts`):
+ * Node servers that do nothing of clusnotify's, over a bare TCP server (`net`) or a WebSocket
+ * server set up as clusnotify's (`ws`: an HTTP server with `ws` on it, no per-message deflate).
+ *
+ * - `net`, `ws`: hold their connections and nothing more (memory per idle connection). Run with
+ *   `--expose-gc` (the bin's flags), they collect the young generation once a second, as an idle
+ *   `clusnotify serve` does (D50), so what the handshakes grew is given back here too.
+ * - `net-relay`, `ws-relay`: relay a writer's calls to readers, the least a change-notification
+ *   server can do per change. A connection's first message says what it is (`R` a reader, `W` a
+ *   writer; on `net` a line each, newline-delimited). Each writer call `{"id":N}` is answered
+ *   `{"id":N}` and then one frame `{"t":"notify","seq":N,"pad":"xx…"}` of about `FRAME_BYTES`
+ *   (the third argument, default 1,000) is written to every reader.
+ *
+ * Prints `listening PORT` once it accepts connections on 127.0.0.1.
  */
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
-import type { AddressInfo, Server } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
 
 const kind = process.argv[2];
-let server: Server;
-if (kind === 'net') {
-  server = createNetServer((socket) => {
-    socket.on('data', () => undefined);
-    socket.on('error', () => undefined);
+const FRAME_BYTES = Number(process.argv[3] ?? 1000);
+const PAD = 'x'.repeat(Math.max(0, FRAME_BYTES - 40));
+
+/** What a relay sends for the writer's call `text` (`{"id":N}`): the answer and the frame. */
+function relayed(text: string): { answer: string; frame: string } {
+  const { id } = JSON.parse(text) as { id: number };
+  return { answer: `{"id":${id}}`, frame: `{"t":"notify","seq":${id},"pad":"${PAD}"}` };
+}
+
+/** Calls the callback with each newline-terminated line `socket` reads. */
+function onLines(socket: Socket, line: (text: string) => void): void {
+  let rest = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    rest += chunk;
+    let nl: number;
+    while ((nl = rest.indexOf('\n')) >= 0) {
+      line(rest.slice(0, nl));
+      rest = rest.slice(nl + 1);
+    }
   });
-} else if (kind === 'ws') {
+}
+
+let server: Server;
+if (kind === 'net' || kind === 'net-relay') {
+  const readers: Socket[] = [];
+  server = createNetServer((socket) => {
+    socket.on('error', () => undefined);
+    if (kind === 'net') {
+      socket.on('data', () => undefined);
+      return;
+    }
+    socket.setNoDelay(true);
+    let role: string | undefined;
+    onLines(socket, (text) => {
+      if (role === undefined) {
+        role = text;
+        if (role === 'R') readers.push(socket);
+        return;
+      }
+      const { answer, frame } = relayed(text);
+      socket.write(`${answer}\n`);
+      const line = `${frame}\n`;
+      for (const r of readers) r.write(line);
+    });
+  });
+} else if (kind === 'ws' || kind === 'ws-relay') {
   const http = createHttpServer();
   server = http;
   const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
+  const readers: WebSocket[] = [];
   wss.on('connection', (ws) => {
-    ws.on('message', () => undefined);
     ws.on('error', () => undefined);
+    if (kind === 'ws') {
+      ws.on('message', () => undefined);
+      return;
+    }
+    let role: string | undefined;
+    ws.on('message', (data: Buffer) => {
+      const text = data.toString('utf8');
+      if (role === undefined) {
+        role = text;
+        if (role === 'R') readers.push(ws);
+        return;
+      }
+      const { answer, frame } = relayed(text);
+      ws.send(answer);
+      for (const r of readers) r.send(frame);
+    });
   });
 } else {
-  throw new Error(`floor-server: kind must be net or ws (got ${String(kind)})`);
+  throw new Error(
+    `floor-server: kind must be net, ws, net-relay or ws-relay (got ${String(kind)})`,
+  );
 }
 const gc = (globalThis as { gc?: (o: { type: 'minor' }) => void }).gc;
-if (gc !== undefined) setInterval(() => gc({ type: 'minor' }), 1000).unref();
+if (gc !== undefined && (kind === 'net' || kind === 'ws'))
+  setInterval(() => gc({ type: 'minor' }), 1000).unref();
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`);
 });

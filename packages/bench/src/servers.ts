@@ -179,16 +179,22 @@ async function spawnServer(
 }
 
 /**
- * Starts `floor-server.js` (`net` or `ws`) with the node flags of the `clusnotify` bin: the memory
- * a Node server spends per connection before any of clusnotify's own.
+ * Starts `floor-server.js` with the node flags of the `clusnotify` bin: `net` or `ws` hold idle
+ * connections (the memory a Node server spends per connection before any of clusnotify's own),
+ * `net-relay` or `ws-relay` relay a writer's calls to readers in frames of `frameBytes`.
  */
 export async function startFloorServer(
-  kind: 'net' | 'ws',
+  kind: 'net' | 'ws' | 'net-relay' | 'ws-relay',
+  frameBytes = 1000,
 ): Promise<{ pid: number; port: number; stop: () => Promise<void> }> {
   const dir = trackDir(mkdtempSync(join(tmpdir(), `bench-floor-${kind}-`)));
   const script = fileURLToPath(new URL('./floor-server.js', import.meta.url));
   const proc = await spawnServer(
-    { command: process.execPath, args: [...SERVE_NODE_ARGS, script, kind], ready: /listening \d+/ },
+    {
+      command: process.execPath,
+      args: [...SERVE_NODE_ARGS, script, kind, String(frameBytes)],
+      ready: /listening \d+/,
+    },
     dir,
   );
   const port = Number(/listening (\d+)/.exec(proc.log())?.[1]);
