@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createMemoryStore } from '@clusnotify/store';
 import { createTokenStore, startClusterService, startWsServer } from '@clusnotify/server';
@@ -197,4 +198,19 @@ test('watch stops cleanly on SIGTERM', async () => {
     child.kill('SIGTERM');
   });
   assert.equal(code, 0, stderr);
+});
+
+test('the clusnotify bin starts under the node flags of its first line', () => {
+  // The shebang's flags are passed to node as they are: one it does not know would stop every
+  // start of the command, so they are run here through the bin itself.
+  const bin = fileURLToPath(new URL('../../bin/clusnotify.js', import.meta.url));
+  const first = readFileSync(bin, 'utf8').split('\n')[0] ?? '';
+  const flags = /^#!\/usr\/bin\/env -S node( .*)?$/.exec(first);
+  assert.ok(flags, `the bin's first line runs node through env -S: ${first}`);
+  const out = execFileSync(
+    process.execPath,
+    [...(flags[1] ?? '').split(' ').filter(Boolean), bin, '--version'],
+    { encoding: 'utf8' },
+  );
+  assert.match(out, /\d+\.\d+\.\d+/);
 });
