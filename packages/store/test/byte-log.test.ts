@@ -80,6 +80,33 @@ describe('ByteLog', () => {
     assert.equal(log.firstBytes(0).toString(), 'kept');
   });
 
+  test('records written into a reused or prepared chunk read back exactly, not what it held before', async () => {
+    const log = new ByteLog();
+    const record = (i: number): [string, string] => [
+      `${i}:`,
+      String.fromCharCode(97 + (i % 26)).repeat(90_000),
+    ];
+    /** Every held record is `record(first + k)`. */
+    const check = (first: number): void => {
+      for (let k = 0; k < log.length; k++) {
+        const [a, b] = record(first + k);
+        assert.equal(log.firstBytes(k).toString(), a);
+        assert.equal(log.second(k), b);
+      }
+    };
+    // Fill several chunks, let the thread pool prepare a spare, then forget all but the newest:
+    // the released chunks hold old bytes, and the next chunks are a released one or the spare.
+    for (let i = 0; i < 150; i++) log.append(...record(i));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    log.dropFirst(149);
+    for (let i = 150; i < 400; i++) log.append(...record(i));
+    assert.equal(log.length, 251);
+    check(149);
+    log.dropFirst(51);
+    for (let i = 400; i < 600; i++) log.append(...record(i));
+    check(200);
+  });
+
   test('a record that is not held is a RangeError', () => {
     const log = new ByteLog();
     log.append('a', 'b');
