@@ -19,6 +19,7 @@ import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
+import { onLines } from './lines.js';
 
 const kind = process.argv[2];
 const FRAME_BYTES = Number(process.argv[3] ?? 1000);
@@ -28,20 +29,6 @@ const PAD = 'x'.repeat(Math.max(0, FRAME_BYTES - 40));
 function relayed(text: string): { answer: string; frame: string } {
   const { id } = JSON.parse(text) as { id: number };
   return { answer: `{"id":${id}}`, frame: `{"t":"notify","seq":${id},"pad":"${PAD}"}` };
-}
-
-/** Calls the callback with each newline-terminated line `socket` reads. */
-function onLines(socket: Socket, line: (text: string) => void): void {
-  let rest = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => {
-    rest += chunk;
-    let nl: number;
-    while ((nl = rest.indexOf('\n')) >= 0) {
-      line(rest.slice(0, nl));
-      rest = rest.slice(nl + 1);
-    }
-  });
 }
 
 let server: Server;

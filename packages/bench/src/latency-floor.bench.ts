@@ -20,6 +20,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
+import { onLines } from './lines.js';
 import { installCleanup, stopAll } from './processes.js';
 import { cpuSeconds, startFloorServer } from './servers.js';
 import { median } from './stats.js';
@@ -60,21 +61,10 @@ async function netLink(port: number, role: 'R' | 'W'): Promise<Link> {
     s.once('error', reject);
   });
   socket.setNoDelay(true);
-  socket.setEncoding('utf8');
   socket.write(`${role}\n`);
   return {
     send: (text) => socket.write(`${text}\n`),
-    onText(handler) {
-      let rest = '';
-      socket.on('data', (chunk: string) => {
-        rest += chunk;
-        let nl: number;
-        while ((nl = rest.indexOf('\n')) >= 0) {
-          handler(rest.slice(0, nl));
-          rest = rest.slice(nl + 1);
-        }
-      });
-    },
+    onText: (handler) => onLines(socket, handler),
     close: () => socket.destroy(),
   };
 }
