@@ -87,13 +87,13 @@ export class NotifyFrameEncoder {
    * Kept apart from the frames so that a sent frame is garbage once written: frames the cache
    * pointed at lived for a quarter of a second at 1,000 changes/s, past two young-generation
    * collections, and their promotion kept the server in full collections every ~100 ms
-   * (docs/benchmarks.md, "frames no longer held by the event cache").
+   * (docs/benchmarks.md, "The frame cache keeps its own bytes").
    */
   readonly #arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
   #arenaAt = 0;
   #lap = 0;
   readonly #slots: TailSlot[] = Array.from({ length: TAIL_SLOTS }, () => new TailSlot());
-  /** Slots written in the current frame, pointed at the sent frame once it exists. */
+  /** Slots written in the current frame, their bytes copied into the arena once it is made. */
   readonly #pending: TailSlot[] = [];
   #writes = 0;
   #copies = 0;
