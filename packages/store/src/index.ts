@@ -20,6 +20,7 @@ export { StoreError } from './state-store.js';
 export { MemoryStore, createMemoryStore } from './memory-store.js';
 export type { MemoryStoreOptions } from './memory-store.js';
 export { BYTE_LOG_CHUNK_BYTES, ByteLog } from './byte-log.js';
+export type { ByteLogOptions } from './byte-log.js';
 export { SqliteStore, openSqliteStore } from './sqlite-store.js';
 export type { SqliteStoreOptions } from './sqlite-store.js';
 export { EtcdStore, openEtcdStore } from './etcd-store.js';

@@ -38,15 +38,16 @@ export interface MemoryStoreOptions {
    */
   readonly retainCommits?: number;
   /**
-   * Bytes of history (UTF-8 JSON of the commits) the log keeps at most; the oldest commits are
-   * forgotten beyond it, the newest always kept. A positive integer; default
+   * Bytes of memory the history takes at most; the oldest commits are forgotten beyond it, the
+   * newest always kept. The newest half of it is UTF-8 JSON as committed; older history is
+   * packed with Brotli (decision D52), at its packed size. A positive integer; default
    * `DEFAULT_MEMORY_RETAIN_BYTES` (256 MiB).
    */
   readonly retainBytes?: number;
 }
 
-/** A settled promise from a synchronous body: its value, or its exception as a rejection. */
-function settle<T>(body: () => T): Promise<T> {
+/** A promise of what `body` returns (a value or a promise), or of its exception as a rejection. */
+function settle<T>(body: () => T | Promise<T>): Promise<T> {
   return new Promise<T>((resolve) => {
     resolve(body());
   });
@@ -61,7 +62,8 @@ function settle<T>(body: () => T): Promise<T> {
  * Values handed out (commits, documents) are deep-frozen copies of what was committed, parsed
  * from their JSON on first use. The log holds each commit as UTF-8 JSON outside the JS heap (a
  * {@link ByteLog}), so a long history costs the garbage collector nothing; a reader's parsed
- * copy is the reader's, and goes when the reader drops it.
+ * copy is the reader's, and goes when the reader drops it. Past half of `retainBytes` the
+ * older history is packed, so the bound holds several times more of it (decision D52).
  * Create one with {@link createMemoryStore}.
  */
 export class MemoryStore implements StateStore {
@@ -86,7 +88,7 @@ export class MemoryStore implements StateStore {
    * commit's JSON split where its change records start, so readers of the log (resume, the
    * follower) parse only those.
    */
-  #log = new ByteLog();
+  #log: ByteLog;
 
   /** See {@link createMemoryStore}. Throws `STORE_INVALID` for a bad option. */
   constructor(options: MemoryStoreOptions = {}) {
@@ -96,22 +98,43 @@ export class MemoryStore implements StateStore {
       options.retainBytes,
       DEFAULT_MEMORY_RETAIN_BYTES,
     );
+    this.#log = new ByteLog({ packAbove: Math.floor(this.#retainBytes / 2) });
   }
 
   #assertOpen(what: string): void {
     if (this.#closed) throw closedError(this.kind, what);
   }
 
-  #readLog(after: number, limit: number): ReadSinceResult {
+  /**
+   * Up to `limit` commits after `after`. A page ends before a packed chunk of the log that is not
+   * unpacked at hand; when the first commit lies in one, it is unpacked on the thread pool first.
+   */
+  #readLog(after: number, limit: number): ReadSinceResult | Promise<ReadSinceResult> {
+    const page = this.#readPage(after, limit, false);
+    if (page !== undefined) return page;
+    const log = this.#log;
+    return log.unpack(after + 1 - this.#oldest()).then(() => {
+      this.#assertOpen('readSince');
+      return this.#readPage(after, limit, true) as ReadSinceResult;
+    });
+  }
+
+  /**
+   * {@link MemoryStore.#readLog} without waiting: undefined when the first commit needs
+   * unpacking, unless `unpackFirst` (then it is unpacked on the spot if it has to be).
+   */
+  #readPage(after: number, limit: number, unpackFirst: boolean): ReadSinceResult | undefined {
     const oldest = this.#oldest();
     if (after > this.#revision)
       invalid(`readSince(after) is ${after}, beyond the current revision ${this.#revision}`);
     if (after === this.#revision) return { type: 'commits', commits: [] };
     if (after + 1 < oldest) return { type: 'compacted', oldestRevision: oldest };
     const start = after + 1 - oldest;
+    if (!unpackFirst && !this.#log.readable(start)) return undefined;
     const count = Math.min(limit, this.#revision - after);
     const commits: Commit[] = [];
     for (let i = 0; i < count; i++) {
+      if (i > 0 && !this.#log.readable(start + i)) break;
       // Taken now, as the record may be forgotten before the reader looks at the commit: the
       // change records decoded (every reader of history wants them), the documents as bytes.
       const head = this.#log.firstBytes(start + i);

@@ -107,6 +107,74 @@ describe('ByteLog', () => {
     check(200);
   });
 
+  /** Record `i` of the packing tests: JSON-like text that differs from record to record. */
+  const packRecord = (i: number): [string, string] => [
+    `{"revision":${i},"puts":[{"id":"${(i * 7919) % 1000}"}],`,
+    `"changes":[{"type":"resource-state","name":"Disk ${i % 13}","note":"ü€ ${i}","state":${i % 5}}]}`,
+  ];
+
+  test('packs the sealed chunks beyond packAbove, and every record reads back exactly', async () => {
+    const log = new ByteLog({ chunkBytes: 16 * 1024, packAbove: 48 * 1024 });
+    let raw = 0;
+    for (let i = 0; i < 4000; i++) {
+      const [a, b] = packRecord(i);
+      log.append(a, b);
+      raw += Buffer.byteLength(a) + Buffer.byteLength(b);
+    }
+    await log.packed();
+    // ~480 kB in 16 kB chunks: all but the newest ~48 kB packed.
+    assert.ok(log.packedChunks >= 20, `${log.packedChunks} chunks packed`);
+    assert.ok(log.bytes < raw / 2, `${log.bytes} of ${raw} bytes`);
+    assert.ok(log.chunkBytes < raw / 2, `${log.chunkBytes} bytes of chunks`);
+    assert.equal(log.readable(0), false);
+    assert.equal(log.readable(log.length - 1), true);
+    await log.unpack(0);
+    assert.equal(log.readable(0), true);
+    for (let i = 0; i < 4000; i++) {
+      const [a, b] = packRecord(i);
+      assert.equal(log.firstBytes(i).toString(), a);
+      assert.equal(log.second(i), b);
+    }
+  });
+
+  test('a byte budget counts packed chunks at their packed size', async () => {
+    const plain = new ByteLog({ chunkBytes: 16 * 1024 });
+    const packing = new ByteLog({ chunkBytes: 16 * 1024, packAbove: 32 * 1024 });
+    for (let i = 0; i < 4000; i++) {
+      plain.append(...packRecord(i));
+      packing.append(...packRecord(i));
+    }
+    await packing.packed();
+    const budget = 128 * 1024;
+    plain.dropToBytes(budget, 1);
+    packing.dropToBytes(budget, 1);
+    assert.ok(plain.bytes <= budget && packing.bytes <= budget);
+    // The same budget holds several times the history once it is packed.
+    assert.ok(packing.length > 2 * plain.length, `${packing.length} vs ${plain.length} records`);
+    const first = 4000 - packing.length;
+    assert.equal(packing.firstBytes(0).toString(), packRecord(first)[0]);
+    // Forgetting everything leaves no fraction of a packed chunk counted.
+    packing.dropFirst(packing.length);
+    assert.equal(packing.bytes, 0);
+  });
+
+  test('records stay exact when chunks are forgotten while they are being packed', async () => {
+    const log = new ByteLog({ chunkBytes: 16 * 1024, packAbove: 0 });
+    for (let i = 0; i < 200; i++) log.append(...packRecord(i));
+    // The first chunk is sealed and on the thread pool now; forget it and write more chunks.
+    log.dropFirst(log.length);
+    for (let i = 200; i < 1200; i++) log.append(...packRecord(i));
+    await log.packed();
+    for (let i = 1200; i < 2400; i++) log.append(...packRecord(i));
+    await log.packed();
+    assert.equal(log.length, 2200);
+    for (let k = 0; k < log.length; k++) {
+      const [a, b] = packRecord(200 + k);
+      assert.equal(log.firstBytes(k).toString(), a);
+      assert.equal(log.second(k), b);
+    }
+  });
+
   test('a record that is not held is a RangeError', () => {
     const log = new ByteLog();
     log.append('a', 'b');
@@ -142,6 +210,47 @@ describe('MemoryStore history', () => {
         (e: unknown) =>
           e instanceof StoreError && e.code === 'STORE_INVALID' && /retainBytes/.test(e.message),
       );
+  });
+
+  test('past half of retainBytes the history is packed: the bound holds more of it, read back exactly', async () => {
+    // 16 MiB of memory for ~25 MiB of commit JSON: without packing a third would be forgotten.
+    await using store = createMemoryStore({ retainBytes: 16 * 1024 * 1024 });
+    const N = 5000;
+    const value = (i: number) => ({
+      i,
+      text: `${i}:`.padEnd(5000, String.fromCharCode(97 + (i % 26))),
+    });
+    for (let i = 1; i <= N; i++) {
+      await store.commit({
+        puts: [{ kind: 'doc', id: String(i % 9), value: value(i) }],
+        deletes: [],
+        changes: [{ i }],
+      });
+      // Let the thread pool pack as the history grows, as it does under a live server.
+      if (i % 200 === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(await store.oldestRevision(), 1);
+    // Every page of readSince, packed chunks included, in order and complete.
+    let after = 0;
+    while (after < N) {
+      const r = await store.readSince(after, 700);
+      assert.equal(r.type, 'commits');
+      if (r.type !== 'commits') return;
+      assert.ok(r.commits.length > 0);
+      for (const c of r.commits) {
+        assert.equal(c.revision, ++after);
+        assert.deepEqual(c.changes, [{ i: after }]);
+        assert.deepEqual(c.puts, [{ kind: 'doc', id: String(after % 9), value: value(after) }]);
+      }
+    }
+    // A follower from the start reads the same.
+    let seen = 0;
+    const stop = new AbortController();
+    for await (const c of store.follow(0, { signal: stop.signal })) {
+      assert.deepEqual(c.changes, [{ i: ++seen }]);
+      if (seen === N) stop.abort();
+    }
+    assert.equal(seen, N);
   });
 
   test('commits spanning many chunks read back exactly, and retention releases them', async () => {
