@@ -113,10 +113,19 @@ export class MemoryStore implements StateStore {
     const page = this.#readPage(after, limit, false);
     if (page !== undefined) return page;
     const log = this.#log;
-    return log.unpack(after + 1 - this.#oldest()).then(() => {
-      this.#assertOpen('readSince');
-      return this.#readPage(after, limit, true) as ReadSinceResult;
-    });
+    return log.unpack(after + 1 - this.#oldest()).then(
+      () => {
+        this.#assertOpen('readSince');
+        return this.#readPage(after, limit, true) as ReadSinceResult;
+      },
+      (cause: unknown) => {
+        throw new StoreError(
+          'STORE_UNAVAILABLE',
+          `the history after revision ${after} could not be unpacked: ${cause instanceof Error ? cause.message : String(cause)}`,
+          { cause },
+        );
+      },
+    );
   }
 
   /**
