@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics of a server (`/metrics`): sessions, ports, queued, delivered and dropped
- * indications, revision, connections, calls, and commit latency.
+ * indications, revision and the oldest revision still held, connections, calls, and commit
+ * latency.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ClusterService } from './cluster-service.js';
@@ -44,6 +45,18 @@ export function createMetrics(service: ClusterService): ServerMetrics {
     () => service.engine.stats().queued,
   );
   gauge('clusnotify_revision', 'Revision of the last durable commit.', () => service.revision);
+  new Gauge({
+    name: 'clusnotify_history_oldest_revision',
+    help: 'Oldest revision the store still holds: a client resuming from before it cannot get everything (its port gets a lost-events indication).',
+    registers: [registry],
+    async collect() {
+      try {
+        this.set(await service.store.oldestRevision());
+      } catch {
+        // A closing or unreachable store: the gauge keeps its last reading.
+      }
+    },
+  });
   new Counter({
     name: 'clusnotify_indications_queued_total',
     help: 'Indications queued on ports.',

@@ -290,6 +290,10 @@ describe('the WebSocket server (docs/protocol.md)', () => {
     ]) {
       assert.ok(m.includes(name), name);
     }
+    // The resume window: from the oldest revision held to the current one.
+    const oldest = Number(/^clusnotify_history_oldest_revision (\d+)$/m.exec(m)?.[1]);
+    const current = Number(/^clusnotify_revision (\d+)$/m.exec(m)?.[1]);
+    assert.ok(oldest >= 1 && oldest <= current, `oldest ${oldest}, current ${current}`);
     // Earlier tests of this server made calls: counted by method and result type.
     assert.match(m, /clusnotify_calls_total\{method="openCluster",result="ok"\} [1-9]/);
     assert.equal((await fetch(`${base}/nope`)).status, 404);
