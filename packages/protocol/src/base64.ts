@@ -1,4 +1,7 @@
-/** Standard base64 (RFC 4648 §4) without host APIs, for `buffer` payloads on the wire. */
+/**
+ * Standard base64 (RFC 4648 §4) for `buffer` payloads on the wire: portable code, with Node.js's
+ * native decoder used for longer text where it is at hand.
+ */
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 /** Encodes bytes as base64 with padding. */
@@ -55,7 +58,9 @@ export function fromBase64(text: string): Uint8Array | undefined {
       : text.charCodeAt(length - 2) !== PAD
         ? 1
         : 2;
-  const out = allocate((length / 4) * 3 - pad);
+  const bytes = (length / 4) * 3 - pad;
+  if (nodeBuffer !== undefined && length >= NATIVE_FROM) return fromBase64Native(text, bytes);
+  const out = allocate(bytes);
   // Quads without padding; the padded last quad is decoded after the loop.
   const whole = pad === 0 ? length : length - 4;
   let o = 0;
@@ -86,6 +91,32 @@ export function fromBase64(text: string): Uint8Array | undefined {
     if (pad === 1) out[o + 1] = (n >> 8) & 255;
   }
   return out;
+}
+
+/** Node.js's `Buffer` where there is one (the protocol package also runs in browsers). */
+const nodeBuffer = (
+  globalThis as { Buffer?: { from(text: string, encoding: 'base64'): Uint8Array } }
+).Buffer;
+
+/** Base64 text from this length on is decoded natively where Node.js's `Buffer` is at hand. */
+const NATIVE_FROM = 32;
+
+/**
+ * {@link fromBase64} by Node.js's native decoder: ~140 ns against ~560 ns in JS for a 344-character
+ * payload, a seventh of a watcher's work per indication (docs/benchmarks.md). The native decoder
+ * is lenient — it skips characters outside the alphabet and whitespace, stops at `=`, and takes
+ * the URL-safe `-` and `_` too — so the text is valid exactly when no `-` or `_` is in it and it
+ * decodes to the `bytes` its length and padding call for: every skipped or early-ending
+ * character leaves fewer sextets, hence fewer bytes. Returns a plain `Uint8Array` view (cut from
+ * Node's shared pool, as small Buffers are), not the Buffer itself.
+ */
+function fromBase64Native(text: string, bytes: number): Uint8Array | undefined {
+  if (text.includes('-') || text.includes('_')) return undefined;
+  const b = (nodeBuffer as { from(text: string, encoding: 'base64'): Uint8Array }).from(
+    text,
+    'base64',
+  );
+  return b.length === bytes ? new Uint8Array(b.buffer, b.byteOffset, b.length) : undefined;
 }
 
 /** The decoded form of an empty `buffer` (no payload), shared: it has no bytes to change. */
