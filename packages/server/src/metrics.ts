@@ -47,7 +47,7 @@ export function createMetrics(service: ClusterService): ServerMetrics {
   gauge('clusnotify_revision', 'Revision of the last durable commit.', () => service.revision);
   new Gauge({
     name: 'clusnotify_history_oldest_revision',
-    help: 'Oldest revision the store still holds: a client resuming from before it cannot get everything (its port gets a lost-events indication).',
+    help: 'Oldest revision the store still holds: how far back a reconnecting client can resume without loss.',
     registers: [registry],
     async collect() {
       try {

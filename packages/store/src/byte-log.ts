@@ -287,7 +287,7 @@ export class ByteLog {
     const dropped = this.#chunks.splice(0, drop);
     this.#firstChunk = chunkNo;
     this.#unpacked = this.#unpacked.filter((u) => u.no >= chunkNo);
-    // A chunk being packed is still read on the thread pool: the packing hands it on when done.
+    // A chunk being packed is still read on the thread pool: never a spare (the collector takes it).
     this.#spare ??= dropped.find(
       (c) => (c.state === 'raw' || c.state === 'kept') && c.data.length === this.#chunkBytes,
     )?.data;
