@@ -98,8 +98,6 @@ export class ByteLog {
   /** Chunks from chunk number `#firstChunk` on; the last one is being filled. */
   #chunks: Chunk[] = [];
   #firstChunk = 0;
-  /** Bytes used in the last chunk. */
-  #used = 0;
   /** `SLOTS` int32 per held record, the oldest at slot `#head * SLOTS`. */
   #index = new Int32Array(1024 * SLOTS);
   #head = 0;
@@ -153,24 +151,22 @@ export class ByteLog {
 
   /** Appends the record `first + second`. */
   append(first: string, second: string): void {
-    let chunk = this.#chunks[this.#chunks.length - 1]?.data;
+    let last = this.#chunks[this.#chunks.length - 1];
     // A UTF-16 code unit takes at most 3 bytes of UTF-8: most records need no count.
-    if (chunk === undefined || this.#used + (first.length + second.length) * 3 > chunk.length) {
+    if (last === undefined || last.used + (first.length + second.length) * 3 > last.data.length) {
       const bytes = Buffer.byteLength(first) + Buffer.byteLength(second);
-      if (chunk === undefined || this.#used + bytes > chunk.length) {
-        const last = this.#chunks[this.#chunks.length - 1];
-        if (last !== undefined) last.used = this.#used;
-        chunk = this.#newChunk(bytes);
-        this.#chunks.push({ data: chunk, used: 0, state: 'raw' });
-        this.#used = 0;
-        if (last !== undefined) this.#pack();
+      if (last === undefined || last.used + bytes > last.data.length) {
+        const sealed = last;
+        last = { data: this.#newChunk(bytes), used: 0, state: 'raw' };
+        this.#chunks.push(last);
+        if (sealed !== undefined) this.#pack();
       }
     }
-    const start = this.#used;
+    const chunk = last.data;
+    const start = last.used;
     const split = start + chunk.write(first, start, 'utf8');
     const end = split + chunk.write(second, split, 'utf8');
-    this.#used = end;
-    (this.#chunks[this.#chunks.length - 1] as Chunk).used = end;
+    last.used = end;
     this.#bytes += end - start;
     let at = (this.#head + this.#count) * SLOTS;
     if (at + SLOTS > this.#index.length) {
@@ -206,7 +202,7 @@ export class ByteLog {
   /** Whether held record `i` reads without unpacking (its chunk is raw, or unpacked at hand). */
   readable(i: number): boolean {
     const no = this.#index[this.#at(i)] as number;
-    const chunk = this.#chunks[no - this.#firstChunk] as Chunk;
+    const chunk = this.#chunkNo(no);
     return chunk.state !== 'packed' || this.#unpacked.some((u) => u.no === no);
   }
 
@@ -216,7 +212,7 @@ export class ByteLog {
    */
   unpack(i: number): Promise<void> {
     const no = this.#index[this.#at(i)] as number;
-    const chunk = this.#chunks[no - this.#firstChunk] as Chunk;
+    const chunk = this.#chunkNo(no);
     if (chunk.state !== 'packed') return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       brotliDecompress(chunk.data, { chunkSize: unpackOutputBytes(chunk) }, (error, raw) => {
@@ -261,7 +257,7 @@ export class ByteLog {
   #recordBytes(i: number): number {
     const at = (this.#head + i) * SLOTS;
     const raw = (this.#index[at + 3] as number) - (this.#index[at + 1] as number);
-    const chunk = this.#chunks[(this.#index[at] as number) - this.#firstChunk] as Chunk;
+    const chunk = this.#chunkNo(this.#index[at] as number);
     return chunk.state === 'packed' ? (raw * chunk.data.length) / chunk.used : raw;
   }
 
@@ -299,7 +295,7 @@ export class ByteLog {
    */
   #pack(): void {
     if (this.#packing || this.#packAbove === Infinity) return;
-    let raw = this.#used;
+    let raw = this.#chunks[this.#chunks.length - 1]?.used ?? 0;
     let oldest = -1;
     for (let c = this.#chunks.length - 2; c >= 0; c--) {
       const chunk = this.#chunks[c] as Chunk;
@@ -388,10 +384,15 @@ export class ByteLog {
     return (this.#head + i) * SLOTS;
   }
 
+  /** Held chunk number `no`. */
+  #chunkNo(no: number): Chunk {
+    return this.#chunks[no - this.#firstChunk] as Chunk;
+  }
+
   /** The raw bytes of the chunk of the record at index slot `at`, unpacked if need be. */
   #raw(at: number): Buffer {
     const no = this.#index[at] as number;
-    const chunk = this.#chunks[no - this.#firstChunk] as Chunk;
+    const chunk = this.#chunkNo(no);
     if (chunk.state !== 'packed') return chunk.data;
     const cached = this.#unpacked.find((u) => u.no === no);
     if (cached !== undefined) {
