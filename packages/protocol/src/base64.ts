@@ -93,10 +93,13 @@ export function fromBase64(text: string): Uint8Array | undefined {
   return out;
 }
 
+/** The part of Node.js's `Buffer` the decoder uses. */
+interface NodeBuffer {
+  from(text: string, encoding: 'base64'): Uint8Array;
+}
+
 /** Node.js's `Buffer` where there is one (the protocol package also runs in browsers). */
-const nodeBuffer = (
-  globalThis as { Buffer?: { from(text: string, encoding: 'base64'): Uint8Array } }
-).Buffer;
+const nodeBuffer = (globalThis as { Buffer?: NodeBuffer }).Buffer;
 
 /** Base64 text from this length on is decoded natively where Node.js's `Buffer` is at hand. */
 const NATIVE_FROM = 32;
@@ -112,10 +115,7 @@ const NATIVE_FROM = 32;
  */
 function fromBase64Native(text: string, bytes: number): Uint8Array | undefined {
   if (text.includes('-') || text.includes('_')) return undefined;
-  const b = (nodeBuffer as { from(text: string, encoding: 'base64'): Uint8Array }).from(
-    text,
-    'base64',
-  );
+  const b = (nodeBuffer as NodeBuffer).from(text, 'base64');
   return b.length === bytes ? new Uint8Array(b.buffer, b.byteOffset, b.length) : undefined;
 }
 

@@ -26,13 +26,17 @@ export interface ServerMetrics {
 /** Creates the registry; gauges read the service when scraped. */
 export function createMetrics(service: ClusterService): ServerMetrics {
   const registry = new Registry();
-  const gauge = (name: string, help: string, read: () => number): void => {
+  const gauge = (name: string, help: string, read: () => number | Promise<number>): void => {
     new Gauge({
       name,
       help,
       registers: [registry],
-      collect() {
-        this.set(read());
+      async collect() {
+        try {
+          this.set(await read());
+        } catch {
+          // A closing or unreachable store: the gauge keeps its last reading.
+        }
       },
     });
   };
@@ -45,18 +49,11 @@ export function createMetrics(service: ClusterService): ServerMetrics {
     () => service.engine.stats().queued,
   );
   gauge('clusnotify_revision', 'Revision of the last durable commit.', () => service.revision);
-  new Gauge({
-    name: 'clusnotify_history_oldest_revision',
-    help: 'Oldest revision the store still holds: how far back a reconnecting client can resume without loss.',
-    registers: [registry],
-    async collect() {
-      try {
-        this.set(await service.store.oldestRevision());
-      } catch {
-        // A closing or unreachable store: the gauge keeps its last reading.
-      }
-    },
-  });
+  gauge(
+    'clusnotify_history_oldest_revision',
+    'Oldest revision the store still holds: how far back a reconnecting client can resume without loss.',
+    () => service.store.oldestRevision(),
+  );
   new Counter({
     name: 'clusnotify_indications_queued_total',
     help: 'Indications queued on ports.',
