@@ -38,6 +38,7 @@ import { RegistryValueType } from './types.js';
 import { RelationIndex, TrackedRelation } from './relation-index.js';
 import type { Relation } from './relation-index.js';
 import { ObjectRefSet } from './object-ref-set.js';
+import { groupWith, netInterfaceWith, networkWith, nodeWith, resourceWith } from './copy.js';
 
 /** What a successful apply returns. */
 export interface Applied {
@@ -405,7 +406,7 @@ class Tx {
         const n = this.node(c.node);
         const name = this.claimName('node', c.name, n.id, n.name);
         if (name === n.name) return;
-        this.putNode({ ...n, name });
+        this.putNode(nodeWith(n, { name }));
         this.emit({ type: 'node-properties', id: n.id, ...renamed(name, n.stateSequence) });
         return;
       }
@@ -430,7 +431,7 @@ class Tx {
         const n = this.node(c.node);
         const r = updateProperties(n, c.scope, c.properties);
         if (r === undefined) return;
-        this.putNode({ ...n, ...r.sets });
+        this.putNode(nodeWith(n, r.sets));
         this.emit({
           type: 'node-properties',
           id: n.id,
@@ -462,7 +463,7 @@ class Tx {
         const g = this.group(c.group);
         const name = this.claimName('group', c.name, g.id, g.name);
         if (name === g.name) return;
-        this.putGroup({ ...g, name });
+        this.putGroup(groupWith(g, { name }));
         this.emit({
           type: 'group-properties',
           id: g.id,
@@ -507,7 +508,7 @@ class Tx {
           reject('INVALID_COMMAND', 'nodes must be a list of node ids or names');
         const owners = uniqueIds(c.nodes.map((n) => this.node(n).id));
         if (sameList(owners, g.preferredOwners)) return;
-        this.putGroup({ ...g, preferredOwners: owners });
+        this.putGroup(groupWith(g, { preferredOwners: owners }));
         this.emit({
           type: 'group-preferred-owners',
           id: g.id,
@@ -522,7 +523,7 @@ class Tx {
         const g = this.group(c.group);
         const r = updateProperties(g, c.scope, c.properties);
         if (r === undefined) return;
-        this.putGroup({ ...g, ...r.sets });
+        this.putGroup(groupWith(g, r.sets));
         this.emit({
           type: 'group-properties',
           id: g.id,
@@ -541,7 +542,7 @@ class Tx {
         const r = this.resource(c.resource);
         const name = this.claimName('resource', c.name, r.id, r.name);
         if (name === r.name) return;
-        this.putResource({ ...r, name });
+        this.putResource(resourceWith(r, { name }));
         this.emit({
           type: 'resource-properties',
           id: r.id,
@@ -573,7 +574,7 @@ class Tx {
           reject('INVALID_COMMAND', 'nodes must be a list of node ids or names');
         const owners = uniqueIds(c.nodes.map((n) => this.node(n).id));
         if (sameList(owners, r.possibleOwners)) return;
-        this.putResource({ ...r, possibleOwners: owners });
+        this.putResource(resourceWith(r, { possibleOwners: owners }));
         this.emit({
           type: 'resource-possible-owners',
           id: r.id,
@@ -591,7 +592,7 @@ class Tx {
           checkResourceProperty(name, v),
         );
         if (u === undefined) return;
-        this.putResource({ ...r, ...u.sets });
+        this.putResource(resourceWith(r, u.sets));
         this.emit({
           type: 'resource-properties',
           id: r.id,
@@ -642,7 +643,8 @@ class Tx {
         this.touch('resource-type', lower(t.name));
         this.touch('resource-type', lower(name));
         for (const r of this.resources.values()) {
-          if (lower(r.typeName) === lower(t.name)) this.putResource({ ...r, typeName: name });
+          if (lower(r.typeName) === lower(t.name))
+            this.putResource(resourceWith(r, { typeName: name }));
         }
         this.emit({
           type: 'restype-properties',
@@ -689,7 +691,7 @@ class Tx {
         const n = this.network(c.network);
         const name = this.claimName('network', c.name, n.id, n.name);
         if (name === n.name) return;
-        this.putNetwork({ ...n, name });
+        this.putNetwork(networkWith(n, { name }));
         this.emit({ type: 'network-properties', id: n.id, ...renamed(name, n.stateSequence) });
         return;
       }
@@ -702,7 +704,7 @@ class Tx {
         const n = this.network(c.network);
         const r = updateProperties(n, c.scope, c.properties);
         if (r === undefined) return;
-        this.putNetwork({ ...n, ...r.sets });
+        this.putNetwork(networkWith(n, r.sets));
         this.emit({
           type: 'network-properties',
           id: n.id,
@@ -760,7 +762,7 @@ class Tx {
         const i = this.netInterface(c.netInterface);
         const name = this.claimName('netInterface', c.name, i.id, i.name);
         if (name === i.name) return;
-        this.putNetInterface({ ...i, name });
+        this.putNetInterface(netInterfaceWith(i, { name }));
         this.emit({
           type: 'netif-properties',
           id: i.id,
@@ -779,7 +781,7 @@ class Tx {
         const i = this.netInterface(c.netInterface);
         const r = updateProperties(i, c.scope, c.properties);
         if (r === undefined) return;
-        this.putNetInterface({ ...i, ...r.sets });
+        this.putNetInterface(netInterfaceWith(i, r.sets));
         this.emit({
           type: 'netif-properties',
           id: i.id,
@@ -842,11 +844,10 @@ class Tx {
 
   // ----- nodes ------------------------------------------------------------------------------
   private setNodeState(n: NodeObject, to: number): NodeObject {
-    const next = {
-      ...(this.nodes.get(n.id) as NodeObject),
+    const next = nodeWith(this.nodes.get(n.id) as NodeObject, {
       state: to,
       stateSequence: seqNext(n.stateSequence),
-    };
+    });
     this.putNode(next);
     this.emit({
       type: 'node-state',
@@ -868,7 +869,7 @@ class Tx {
     for (const g of this.groups.values()) {
       if (g.preferredOwners.includes(n.id)) {
         const owners = g.preferredOwners.filter((x) => x !== n.id);
-        this.putGroup({ ...g, preferredOwners: owners });
+        this.putGroup(groupWith(g, { preferredOwners: owners }));
         this.emit({
           type: 'group-preferred-owners',
           id: g.id,
@@ -882,7 +883,7 @@ class Tx {
     for (const r of this.resources.values()) {
       if (r.possibleOwners.includes(n.id)) {
         const owners = r.possibleOwners.filter((x) => x !== n.id);
-        this.putResource({ ...r, possibleOwners: owners });
+        this.putResource(resourceWith(r, { possibleOwners: owners }));
         this.emit({
           type: 'resource-possible-owners',
           id: r.id,
@@ -1060,7 +1061,7 @@ class Tx {
     else if (allOffline) to = GS.OFFLINE;
     else to = GS.PARTIAL_ONLINE;
     if (to === g.state) return;
-    const next = { ...g, state: to, stateSequence: seqNext(g.stateSequence) };
+    const next = groupWith(g, { state: to, stateSequence: seqNext(g.stateSequence) });
     this.putGroup(next);
     this.emit({
       type: 'group-state',
@@ -1097,7 +1098,7 @@ class Tx {
       if (ownerDied || r.state === RS.FAILED) this.setResourceState(r.id, RS.OFFLINE);
       else this.resourceOffline(r.id);
     }
-    const moved = { ...(this.groups.get(groupId) as GroupObject), ownerNodeId: targetId };
+    const moved = groupWith(this.groups.get(groupId) as GroupObject, { ownerNodeId: targetId });
     this.putGroup(moved);
     this.emit({
       type: 'group-owner',
@@ -1111,7 +1112,9 @@ class Tx {
     });
     for (const r of this.dependencyOrder(groupId)) {
       if (!active.has(r.id)) continue;
-      this.putResource({ ...(this.resources.get(r.id) as ResourceObject), restartCount: 0 });
+      this.putResource(
+        resourceWith(this.resources.get(r.id) as ResourceObject, { restartCount: 0 }),
+      );
       this.resourceOnline(r.id);
     }
   }
@@ -1121,7 +1124,7 @@ class Tx {
   private setResourceState(id: string, to: number): void {
     const r = this.resources.get(id) as ResourceObject;
     if (r.state === to) return;
-    const next = { ...r, state: to, stateSequence: seqNext(r.stateSequence) };
+    const next = resourceWith(r, { state: to, stateSequence: seqNext(r.stateSequence) });
     this.putResource(next);
     this.emit({
       type: 'resource-state',
@@ -1153,7 +1156,8 @@ class Tx {
     for (const d of r.dependencies) this.resourceOnline(d, byCommand);
     const cur = this.resources.get(id) as ResourceObject;
     if (cur.state === RS.ONLINE) return;
-    if (byCommand && cur.restartCount !== 0) this.putResource({ ...cur, restartCount: 0 });
+    if (byCommand && cur.restartCount !== 0)
+      this.putResource(resourceWith(cur, { restartCount: 0 }));
     if (cur.state !== RS.ONLINE_PENDING) this.setResourceState(id, RS.ONLINE_PENDING);
     this.setResourceState(id, RS.ONLINE);
   }
@@ -1333,7 +1337,7 @@ class Tx {
     const deps = this.checkDependencies(r.id, r.groupId, list);
     if (sameList(deps, r.dependencies)) return;
     const before = r.dependencies;
-    const next = { ...r, dependencies: deps };
+    const next = resourceWith(r, { dependencies: deps });
     this.putResource(next);
     this.emitDependencies(next, before);
   }
@@ -1398,7 +1402,7 @@ class Tx {
       if (wasActive) this.resourceOffline(r.id);
     }
     const cur = this.resources.get(r.id) as ResourceObject;
-    const next = { ...cur, groupId: to.id, stateSequence: seqNext(cur.stateSequence) };
+    const next = resourceWith(cur, { groupId: to.id, stateSequence: seqNext(cur.stateSequence) });
     this.putResource(next);
     this.emit({
       type: 'resource-group',
@@ -1424,7 +1428,7 @@ class Tx {
   private setNetworkState(n: NetworkObject, to: number): void {
     const cur = this.networks.get(n.id) as NetworkObject;
     if (cur.state === to) return;
-    const next = { ...cur, state: to, stateSequence: seqNext(cur.stateSequence) };
+    const next = networkWith(cur, { state: to, stateSequence: seqNext(cur.stateSequence) });
     this.putNetwork(next);
     this.emit({
       type: 'network-state',
@@ -1439,7 +1443,7 @@ class Tx {
   private setNetInterfaceState(i: NetInterfaceObject, to: number): void {
     const cur = this.netInterfaces.get(i.id) as NetInterfaceObject;
     if (cur.state === to) return;
-    const next = { ...cur, state: to, stateSequence: seqNext(cur.stateSequence) };
+    const next = netInterfaceWith(cur, { state: to, stateSequence: seqNext(cur.stateSequence) });
     this.putNetInterface(next);
     this.emit({
       type: 'netif-state',
