@@ -17,7 +17,7 @@
  * rate, `WIRE_BENCH_NODE_ARGS` adds node flags to the server (`--cpu-prof …`), and
  * `WIRE_BENCH_BIN_NODE_ARGS` replaces the bin's node flags, `WIRE_BENCH_SERVE_ARGS` adds `clusnotify serve` options (`--retain-commits 1000`), and
  * `WIRE_BENCH_DEBUG=1` prints the slowest revisions of a latency run, `WIRE_BENCH_DUMP=FILE` writes
- * its samples (`[revision, reader, sent, received]`), `WIRE_BENCH_READER_THREADS=N` puts its
+ * its samples (`[revision, reader, sent, received]`) to FILE.RATE (the last run's), `WIRE_BENCH_READER_THREADS=N` puts its
  * readers in N threads.
  */
 import { spawn } from 'node:child_process';
@@ -388,6 +388,10 @@ async function openLatencyReaders(
     },
   };
 }
+/** Unmeasured changes before a latency run's measured seconds, and their rate (per second). */
+const WARMUP_CHANGES = 3000;
+const WARMUP_RATE = 1000;
+
 async function latency(rate: number): Promise<{
   p50: number;
   p99: number;
@@ -401,9 +405,11 @@ async function latency(rate: number): Promise<{
     const writer = await Peer.open(srv.url, srv.token);
     const readers = await openLatencyReaders(srv, 100, READER_THREADS);
     await settle(200);
-    // One second at the rate first, not measured: the first changes through a fresh server
-    // run code not yet optimised (10–20 ms each), which is start-up, not delivery latency.
-    await write(writer, { count: Math.round(rate), inflight: 16, rate });
+    // Changes first, not measured: the first changes through a fresh server run code not yet
+    // optimised (10–20 ms each), which is start-up, not delivery latency. As many for every
+    // rate: V8 optimises by call counts, so one second at 200 changes/s left optimisations and
+    // their stalls (~3 ms, all 100 readers late) in the measured seconds.
+    await write(writer, { count: WARMUP_CHANGES, inflight: 16, rate: WARMUP_RATE });
     await settle(200);
     const sent = new RevisionTimes();
     const cpu0 = srv.cpuMs();
@@ -429,7 +435,7 @@ async function latency(rate: number): Promise<{
           if (s !== undefined) rows.push([rev, i, s, at]);
         }
       });
-      writeFileSync(process.env.WIRE_BENCH_DUMP, JSON.stringify(rows));
+      writeFileSync(`${process.env.WIRE_BENCH_DUMP}.${rate}`, JSON.stringify(rows));
     }
     if (process.env.WIRE_BENCH_DEBUG !== undefined) {
       let t0 = 0;
