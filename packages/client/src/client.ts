@@ -104,6 +104,12 @@ export interface ConnectOptions {
    */
   readonly streamWindow?: number;
   /**
+   * How a streamed version-2 port's batches travel: `'binary'` (default) in binary frames when
+   * the server offers them (docs/protocol.md §5 "Binary notify frames", decisions D53; they
+   * decode in about a third of the time), `'json'` always in JSON text frames.
+   */
+  readonly streamEncoding?: 'binary' | 'json';
+  /**
    * Liveness of a quiet connection (default 20 000 ms; 0: off): after this long with nothing
    * from the server the client sends a cheap call, and if that is not answered within the same
    * time it takes the server for gone and reconnects — a half-open TCP connection (a server
@@ -250,6 +256,7 @@ interface ResolvedOptions {
   readonly batchMax: number;
   readonly delivery: 'stream' | 'poll';
   readonly streamWindow: number;
+  readonly streamEncoding: 'binary' | 'json';
   readonly heartbeatMs: number;
 }
 
@@ -924,6 +931,7 @@ export class Client {
       resume: this.#options.resume,
       stream: this.#options.delivery === 'stream',
       streamWindow: this.#options.streamWindow,
+      binary: this.#options.streamEncoding === 'binary',
       cluster: () => ({ id: this.clusterId, name: this.clusterName }),
       onClosed: (p) => {
         this.#ports.delete(p);
@@ -1442,6 +1450,7 @@ export async function connect(
       MAX_STREAM_WINDOW,
       Math.floor(positive(options.streamWindow, 'streamWindow', DEFAULT_STREAM_WINDOW)),
     ),
+    streamEncoding: streamEncodingOption(options.streamEncoding),
     heartbeatMs:
       options.heartbeatMs === 0 ? 0 : positive(options.heartbeatMs, 'heartbeatMs', 20_000),
   };
@@ -1596,5 +1605,13 @@ function deliveryOption(value: unknown): 'stream' | 'poll' {
   throw new ClusnotifyError(
     'INVALID_ARGUMENT',
     `options.delivery must be 'stream' or 'poll' (got ${JSON.stringify(value)})`,
+  );
+}
+
+function streamEncodingOption(value: unknown): 'binary' | 'json' {
+  if (value === undefined || value === 'binary' || value === 'json') return value ?? 'binary';
+  throw new ClusnotifyError(
+    'INVALID_ARGUMENT',
+    `options.streamEncoding must be 'binary' or 'json' (got ${JSON.stringify(value)})`,
   );
 }

@@ -4,7 +4,13 @@
  * in flight when the socket goes away, and a server that breaks the protocol (decisions D39).
  * Reconnecting is the client's business, not this file's.
  */
-import { ClusnotifyError, WIRE_VERSION, WireFeature, parseServerFrame } from '@clusnotify/protocol';
+import {
+  ClusnotifyError,
+  WIRE_VERSION,
+  WireFeature,
+  parseBinaryNotifyFrame,
+  parseServerFrame,
+} from '@clusnotify/protocol';
 import type { WireLimits, WireResult } from '@clusnotify/protocol';
 import { PortFeed } from './port-feed.js';
 import { errorCode } from './errors.js';
@@ -31,6 +37,8 @@ export interface Welcome {
   readonly limits: WireLimits;
   /** Whether the server streams ports (`streamNotify`, docs/protocol.md "Streams"). */
   readonly streams: boolean;
+  /** Whether it sends a streamed version-2 port's batches in binary frames when asked (D53). */
+  readonly binaryNotify: boolean;
 }
 
 /** Options of {@link Connection.open}. */
@@ -152,6 +160,9 @@ export class Connection {
     // The `ws` package (Node.js) names its TCP socket in the upgrade response: calls are corked
     // on it (see #send). Browsers and Node's own WebSocket have no such event.
     const node = ws as Partial<NodeWebSocket>;
+    // Binary frames as bytes at hand: browsers and Node's own WebSocket default to Blobs. The
+    // `ws` package hands out Buffers (Uint8Arrays) by default, with no copy.
+    if (typeof node.on !== 'function') ws.binaryType = 'arraybuffer';
     if (typeof node.on === 'function')
       node.on('upgrade', (res) => {
         const socket = res.socket as Partial<CorkableSocket> | undefined;
@@ -384,7 +395,7 @@ export class Connection {
     if (this.#phase === 'closed') return;
     this.#heard = true;
     if (typeof data !== 'string') {
-      this.protocolViolation('a binary frame (the protocol uses text frames only)');
+      this.#onBinary(data);
       return;
     }
     const f = parseServerFrame(data);
@@ -407,6 +418,7 @@ export class Connection {
           revision: f.revision,
           limits: f.limits,
           streams: f.features?.includes(WireFeature.STREAM) === true,
+          binaryNotify: f.features?.includes(WireFeature.BINARY_NOTIFY) === true,
         };
         this.#phase = 'open';
         this.#openTimer?.cancel();
@@ -441,6 +453,31 @@ export class Connection {
         return;
       }
     }
+  }
+
+  /** A binary frame: a streamed port's batch (docs/protocol.md §5, D53), or a violation. */
+  #onBinary(data: unknown): void {
+    // The payloads stay views into the frame's bytes. The `ws` package may hand out a view into
+    // the whole socket read (up to 64 KiB): a copy of the frame keeps an indication an
+    // application holds on to from pinning more than its own frame.
+    const bytes =
+      data instanceof ArrayBuffer
+        ? new Uint8Array(data)
+        : data instanceof Uint8Array
+          ? data.byteLength === data.buffer.byteLength
+            ? data
+            : Uint8Array.prototype.slice.call(data) // a copy (Buffer's own slice is a view)
+          : undefined;
+    if (bytes === undefined || this.#phase !== 'open') {
+      this.protocolViolation('a binary frame where the protocol has none');
+      return;
+    }
+    const f = parseBinaryNotifyFrame(bytes);
+    if ('malformed' in f) {
+      this.protocolViolation(f.malformed);
+      return;
+    }
+    this.#feeds.get(f.h)?.push(f);
   }
 
   #onClose(code: number, reason: string): void {

@@ -130,6 +130,8 @@ export interface PortCoreOptions {
   readonly stream: boolean;
   /** Window of a streamed port: most indications unacknowledged at once. */
   readonly streamWindow: number;
+  /** Ask for binary frames for a streamed version-2 port where the server offers them (D53). */
+  readonly binary: boolean;
   readonly cluster: () => { readonly id: string; readonly name: string };
   /** Runs after the port closed (the client forgets it, closes its internal handles). */
   readonly onClosed: (port: PortCore) => Promise<void>;
@@ -626,7 +628,11 @@ export class PortCore {
         this.#overrun(s, b.n.length, feed.unacked);
         continue;
       }
-      const batch = this.#checked(s.conn, s.handle, b.n, 'notify frame', 'n');
+      // A binary frame was checked whole as it was read, its payloads decoded on the way.
+      const batch =
+        b.buffers === undefined
+          ? this.#checked(s.conn, s.handle, b.n, 'notify frame', 'n')
+          : { list: b.n, buffers: b.buffers };
       if (batch === undefined) continue;
       if (b.end !== undefined) {
         // The server port was unblocked or closed under a live connection.
@@ -672,9 +678,12 @@ export class PortCore {
     const feed = s.conn.openFeed(s.handle);
     let r: CallResult;
     try {
+      const binary = this.version === 2 && this.#options.binary && s.conn.welcome.binaryNotify;
       r = await s.conn.call(
         'streamNotify',
-        { hNotify: s.handle, window: this.#options.streamWindow },
+        binary
+          ? { hNotify: s.handle, window: this.#options.streamWindow, encoding: 'binary' }
+          : { hNotify: s.handle, window: this.#options.streamWindow },
         { signal: this.#stop.signal },
       );
     } catch {

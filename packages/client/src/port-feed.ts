@@ -6,8 +6,13 @@ import type { ClusnotifyError, NotifyFrame } from '@clusnotify/protocol';
 import { reasonOf } from './host.js';
 import type { AbortSignalLike } from './host.js';
 
-/** One pushed batch: what a get would have returned, and whether the server port was drained. */
-export type FeedBatch = Pick<NotifyFrame, 'n' | 'drained' | 'end'>;
+/**
+ * One pushed batch: what a get would have returned, and whether the server port was drained.
+ * From a binary frame (D53) it comes checked, with each entry's payload in `buffers`.
+ */
+export type FeedBatch = Pick<NotifyFrame, 'n' | 'drained' | 'end'> & {
+  readonly buffers?: readonly Uint8Array[];
+};
 
 /**
  * Batches of one streamed port. The queue is bounded by the stream window: the server sends at

@@ -12,10 +12,12 @@ export interface WebSocketEvents {
   error: unknown;
 }
 
-/** The part of a WebSocket the client uses (text frames only). */
+/** The part of a WebSocket the client uses (it sends text frames; it reads text and binary). */
 export interface WebSocketLike {
   /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
   readonly readyState: number;
+  /** How binary messages arrive; the client sets `'arraybuffer'` where the default is Blobs. */
+  binaryType?: string;
   send(data: string): void;
   close(code?: number, reason?: string): void;
   addEventListener<K extends keyof WebSocketEvents>(

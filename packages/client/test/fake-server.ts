@@ -32,7 +32,7 @@ export interface Round {
 }
 
 /** A frame as the fake server sends it: text, bytes (a binary frame), or made from the port handle. */
-export type RawFrame = string | Uint8Array | ((h: string) => string);
+export type RawFrame = string | Uint8Array | ((h: string) => string | Uint8Array);
 
 export interface FakeServer {
   readonly url: string;
@@ -139,7 +139,7 @@ function sendThen(ws: WebSocket, round: Round, h: string): void {
   const then = round.then;
   if (then === undefined) return;
   for (const frame of Array.isArray(then) ? (then as readonly RawFrame[]) : [then as RawFrame]) {
-    if (typeof frame === 'function') ws.send(frame(h));
-    else ws.send(frame, { binary: typeof frame !== 'string' });
+    const data = typeof frame === 'function' ? frame(h) : frame;
+    ws.send(data, { binary: typeof data !== 'string' });
   }
 }

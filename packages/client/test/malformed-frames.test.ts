@@ -13,7 +13,8 @@ import {
   ClusterChangeResourceV2,
   ClusterObjectType,
 } from '@clusnotify/protocol';
-import type { ClusnotifyError, Indication } from '@clusnotify/protocol';
+import { encodeBinaryNotifyFrame } from '@clusnotify/protocol';
+import type { BinaryNotifyEntry, ClusnotifyError, Indication } from '@clusnotify/protocol';
 import { startFakeServer, welcomeFrame } from './fake-server.js';
 import type { FakeServer, Round } from './fake-server.js';
 import { quiet, take } from './helpers.js';
@@ -65,6 +66,19 @@ function withField(
 
 const notify = (h: string, n: unknown, extra: Record<string, unknown> = {}): string =>
   JSON.stringify({ t: 'notify', h, n, drained: true, ...extra });
+
+/** A binary notify frame (D53) of port `h` with `v2(revision)`, its bytes then changed by `spoil`. */
+function binary(
+  h: string,
+  revision: number,
+  spoil: (b: Uint8Array, v: DataView) => Uint8Array,
+): Uint8Array {
+  const e = v2(revision) as unknown as BinaryNotifyEntry & { buffer: string };
+  const bytes = encodeBinaryNotifyFrame(h, [{ ...e, buffer: new Uint8Array([2, 0, 0, 0]) }], true);
+  return spoil(bytes, new DataView(bytes.buffer));
+}
+/** Where entry 0's fields start in `binary`'s frame: after the header, the handle and the count. */
+const entryAt = (h: string): number => 4 + h.length + 4;
 
 /** Malformed things a server could send after a well-formed batch, and what the report names. */
 const streamKinds: readonly {
@@ -129,6 +143,35 @@ const streamKinds: readonly {
   { what: 'text that is not JSON', then: '{"t":"notify",', names: /JSON/ },
   { what: 'an unknown frame type', then: JSON.stringify({ t: 'nudge' }), names: /\bt\b/ },
   { what: 'a binary frame', then: new Uint8Array([1, 2, 3]), names: /binary/ },
+  {
+    what: 'a binary frame cut short',
+    then: (h) => binary(h, 99, (b) => b.subarray(0, b.length - 1)),
+    names: /binary notify frame: n\[0\]\.revision runs past the end/,
+  },
+  {
+    what: 'a binary frame with a byte after its last entry',
+    then: (h) => binary(h, 99, (b) => Uint8Array.from([...b, 0])),
+    names: /1 bytes after the last entry/,
+  },
+  {
+    what: 'a binary frame whose name is not UTF-8',
+    // objectId "r-99" (4 + 4 bytes), parentId "g-1" (4 + 3), then the name's length and bytes
+    then: (h) =>
+      binary(h, 99, (b) => {
+        b[entryAt(h) + 5 + 4 + 8 + 8 + 7 + 4] = 0xc3;
+        return b;
+      }),
+    names: /n\[0\]\.name is not well-formed UTF-8/,
+  },
+  {
+    what: 'a binary frame with a negative revision',
+    then: (h) =>
+      binary(h, 99, (b, v) => {
+        v.setFloat64(b.length - 8, -1, true);
+        return b;
+      }),
+    names: /n\[0\]\.revision is -1/,
+  },
   {
     what: 'a result with a string id',
     then: JSON.stringify({ t: 'result', id: 'x', r: { type: 'ok', status: 0 } }),

@@ -102,6 +102,13 @@ export {
 } from './wire.js';
 export { checkNotificationsV1, checkNotificationsV2, parseServerFrame } from './server-frame.js';
 export type { MalformedServerFrame } from './server-frame.js';
+export {
+  BINARY_NOTIFY_V2,
+  encodeBinaryNotifyFrame,
+  parseBinaryNotifyFrame,
+  utf8Exact,
+} from './binary-frame.js';
+export type { BinaryNotifyEntry, BinaryNotifyFrame } from './binary-frame.js';
 export type {
   AckFrame,
   CallFrame,

@@ -22,6 +22,11 @@ export const MAX_STREAM_WINDOW = 65_536;
 export const WireFeature = {
   /** streamNotify: the server pushes a port's indications in `notify` frames under credit. */
   STREAM: 'stream',
+  /**
+   * streamNotify with `encoding: 'binary'`: a version-2 port's batches come as binary frames
+   * (docs/protocol.md §5, decisions D53).
+   */
+  BINARY_NOTIFY: 'binary-notify',
 } as const;
 export type WireFeature = (typeof WireFeature)[keyof typeof WireFeature];
 
@@ -156,6 +161,7 @@ export const WireMethods = {
   streamNotify: z.strictObject({
     hNotify: handle,
     window: z.number().int().min(1).max(MAX_STREAM_WINDOW).optional(),
+    encoding: z.enum(['json', 'binary']).optional(),
   }),
   unblockGetNotifyCall: byNotify,
   closeNotify: byNotify,

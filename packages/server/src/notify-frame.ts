@@ -5,14 +5,15 @@
  * for registry events, its relative name), so the encoder writes the rest of an event once and
  * copies those bytes for every other port it reaches. Each result is a whole WebSocket text
  * frame whose payload is the UTF-8 of exactly the text `JSON.stringify` would write with
- * `toWireNotification` entries.
+ * `toWireNotification` entries — or, from a binary encoder, a WebSocket binary frame of exactly
+ * the bytes `encodeBinaryNotifyFrame` writes (docs/protocol.md §5, D53).
  *
  * Why bytes: a frame built as a string is a tree of concatenations, flattened when it is
  * written; large frames outlived young-generation collections and were most of what the
  * server's collector copied during a replay (docs/benchmarks.md, "frames written as bytes").
  */
 import { Buffer } from 'node:buffer';
-import { toWireNotification } from '@clusnotify/protocol';
+import { BINARY_NOTIFY_V2, toWireNotification, utf8Exact } from '@clusnotify/protocol';
 import type { IndicationV2 } from '@clusnotify/protocol';
 
 /**
@@ -20,6 +21,10 @@ import type { IndicationV2 } from '@clusnotify/protocol';
  * §5.2: 2 bytes, plus 2 or 8 for an extended payload length; a server's frames are not masked).
  */
 const HEADER_ROOM = 10;
+/** First header byte of a final WebSocket frame (FIN) with opcode 1, text (RFC 6455 §5.2). */
+const TEXT_OPCODE = 0x81;
+/** First header byte of a final WebSocket frame (FIN) with opcode 2, binary. */
+const BINARY_OPCODE = 0x82;
 
 /** Slots of the cache of serialised events (a power of two). */
 const TAIL_SLOTS = 1024;
@@ -79,7 +84,15 @@ class TailSlot {
  * still encoded exactly.
  */
 export class NotifyFrameEncoder {
+  /**
+   * @param binary whether `frameV2` writes binary frames (docs/protocol.md §5 "Binary notify
+   * frames", D53) instead of JSON text. One encoder per format: the cached bytes are the format's.
+   */
+  constructor(readonly binary = false) {}
+
   #scratch = Buffer.allocUnsafeSlow(SCRATCH_START);
+  /** Set while a binary frame is written when a string holds text UTF-8 cannot carry. */
+  #inexact = false;
   #pos = 0;
   #gen = 0;
   /**
@@ -108,14 +121,43 @@ export class NotifyFrameEncoder {
 
   /**
    * A WebSocket text frame (header and payload, ready to write to the socket) of
-   * `{ t: 'notify', h, n: list.map(toWireNotification), drained }`.
+   * `{ t: 'notify', h, n: list.map(toWireNotification), drained }`. For a JSON encoder.
    */
   frameV2(h: string, list: readonly IndicationV2[], drained: boolean): Buffer {
+    this.#json();
     this.#begin();
     this.#text(`{"t":"notify","h":${JSON.stringify(h)},"n":[`);
     this.#entries(list);
     this.#text(drained ? '],"drained":true}' : '],"drained":false}');
-    return this.#finish();
+    return this.#finish(TEXT_OPCODE);
+  }
+
+  /**
+   * A WebSocket binary frame of port `h`'s batch (the bytes `encodeBinaryNotifyFrame` writes),
+   * or undefined for a batch with a string UTF-8 cannot carry (a lone surrogate): send that
+   * one as JSON. For a binary encoder.
+   */
+  binaryFrameV2(h: string, list: readonly IndicationV2[], drained: boolean): Buffer | undefined {
+    if (!this.binary) throw new Error('binaryFrameV2 on a JSON encoder');
+    this.#begin();
+    this.#inexact = false;
+    this.#room(4);
+    this.#scratch[this.#pos] = BINARY_NOTIFY_V2;
+    this.#scratch[this.#pos + 1] = drained ? 1 : 0;
+    const at = this.#pos + 2;
+    this.#pos += 4;
+    const start = this.#pos;
+    this.#text(h);
+    this.#scratch.writeUInt16LE(this.#pos - start, at);
+    this.#u32(list.length);
+    this.#binaryEntries(list);
+    if (this.#inexact) {
+      // The slots this frame wrote keep no bytes: they were never copied to the arena, and
+      // their bytes in the scratch buffer belong to this frame's generation only.
+      this.#pending.length = 0;
+      return undefined;
+    }
+    return this.#finish(BINARY_OPCODE);
   }
 
   /**
@@ -124,13 +166,18 @@ export class NotifyFrameEncoder {
    * `{ t: 'result', id, r: { type: 'ok', status: 0, notifications: list.map(toWireNotification) } }`.
    */
   resultV2(id: number, list: readonly IndicationV2[]): Buffer {
+    this.#json();
     this.#begin();
     this.#text(
       `{"t":"result","id":${JSON.stringify(id)},"r":{"type":"ok","status":0,"notifications":[`,
     );
     this.#entries(list);
     this.#text(']}}');
-    return this.#finish();
+    return this.#finish(TEXT_OPCODE);
+  }
+
+  #json(): void {
+    if (this.binary) throw new Error('a JSON frame from a binary encoder');
   }
 
   #begin(): void {
@@ -139,9 +186,9 @@ export class NotifyFrameEncoder {
     this.#pending.length = 0;
   }
 
-  #finish(): Buffer {
+  #finish(opcode: number): Buffer {
     // The header goes right before the payload; `from` is where the frame starts.
-    const from = writeHeader(this.#scratch, HEADER_ROOM, this.#pos - HEADER_ROOM);
+    const from = writeHeader(this.#scratch, HEADER_ROOM, this.#pos - HEADER_ROOM, opcode);
     const frame = Buffer.allocUnsafe(this.#pos - from);
     this.#scratch.copy(frame, 0, from, this.#pos);
     for (const slot of this.#pending) this.#keep(slot);
@@ -180,6 +227,24 @@ export class NotifyFrameEncoder {
       this.#bytes(NOTIFY_KEY);
       this.#number(i.notifyKey);
       this.#tail(i);
+    }
+  }
+
+  /** The entries of a binary frame: per port the notify key and flags, then the event's bytes. */
+  #binaryEntries(list: readonly IndicationV2[]): void {
+    for (let k = 0; k < list.length; k++) {
+      const i = list[k] as IndicationV2;
+      this.#u32(i.notifyKey);
+      if (i.lost === undefined) {
+        this.#byte(0);
+        this.#tail(i);
+        continue;
+      }
+      this.#byte(1);
+      this.#f64(i.lost.count);
+      this.#f64(i.lost.firstRevision);
+      this.#f64(i.lost.lastRevision);
+      this.#binaryFields(i);
     }
   }
 
@@ -239,6 +304,29 @@ export class NotifyFrameEncoder {
   #writeTail(i: IndicationV2, slot: TailSlot): void {
     const { objectType, filterFlags } = i.filterAndType;
     const start = this.#pos;
+    if (this.binary) this.#binaryFields(i);
+    else this.#jsonFields(i);
+    // A slot rewritten within this frame is already pending: listing it twice would move its
+    // offsets twice when the frame is made.
+    if (slot.gen !== this.#gen) this.#pending.push(slot);
+    this.#writes++;
+    slot.objectType = objectType;
+    slot.filterFlags = filterFlags;
+    slot.objectId = i.objectId;
+    slot.parentId = i.parentId;
+    slot.name = i.name;
+    slot.type = i.type;
+    slot.buffer = i.buffer;
+    slot.revision = i.revision;
+    slot.lap = -1;
+    slot.start = start;
+    slot.end = this.#pos;
+    slot.gen = this.#gen;
+  }
+
+  /** An event's fields after its notify key, as JSON (the rest of a `toWireNotification` entry). */
+  #jsonFields(i: IndicationV2): void {
+    const { objectType, filterFlags } = i.filterAndType;
     this.#bytes(FILTER_AND_TYPE);
     this.#number(objectType);
     this.#bytes(FILTER_FLAGS);
@@ -256,22 +344,52 @@ export class NotifyFrameEncoder {
     this.#bytes(REVISION);
     this.#number(i.revision);
     this.#byte(CLOSE_BRACE);
-    // A slot rewritten within this frame is already pending: listing it twice would move its
-    // offsets twice when the frame is made.
-    if (slot.gen !== this.#gen) this.#pending.push(slot);
-    this.#writes++;
-    slot.objectType = objectType;
-    slot.filterFlags = filterFlags;
-    slot.objectId = i.objectId;
-    slot.parentId = i.parentId;
-    slot.name = i.name;
-    slot.type = i.type;
-    slot.buffer = i.buffer;
-    slot.revision = i.revision;
-    slot.lap = -1;
-    slot.start = start;
-    slot.end = this.#pos;
-    slot.gen = this.#gen;
+  }
+
+  /** An event's fields after its notify key and flags, in the binary layout. */
+  #binaryFields(i: IndicationV2): void {
+    this.#u32(i.filterAndType.objectType);
+    this.#f64(i.filterAndType.filterFlags);
+    this.#str(i.objectId);
+    this.#str(i.parentId);
+    this.#str(i.name);
+    this.#str(i.type);
+    this.#u32(i.buffer.length);
+    this.#bytes(i.buffer);
+    this.#f64(i.revision);
+  }
+
+  #u32(n: number): void {
+    this.#room(4);
+    this.#scratch.writeUInt32LE(n, this.#pos);
+    this.#pos += 4;
+  }
+
+  #f64(n: number): void {
+    this.#room(8);
+    this.#scratch.writeDoubleLE(n, this.#pos);
+    this.#pos += 8;
+  }
+
+  /** Writes `s` as a binary `str`: its UTF-8 length, then the UTF-8; ASCII without a byte copy of a string. */
+  #str(s: string): void {
+    const n = s.length;
+    this.#room(4 + n * 3);
+    const b = this.#scratch;
+    const at = this.#pos + 4;
+    let k = 0;
+    for (; k < n; k++) {
+      const c = s.charCodeAt(k);
+      if (c >= 0x80) break;
+      b[at + k] = c;
+    }
+    let length = k;
+    if (k < n) {
+      if (!utf8Exact(s)) this.#inexact = true;
+      length = b.write(s, at, 'utf8');
+    }
+    b.writeUInt32LE(length, this.#pos);
+    this.#pos = at + length;
   }
 
   /** Makes room for `n` more bytes in the scratch buffer. */
@@ -360,23 +478,23 @@ export class NotifyFrameEncoder {
 }
 
 /**
- * Writes the header of an unmasked, final WebSocket text frame whose `length`-byte payload starts
- * at `at` in `b`, right before it (RFC 6455 §5.2); returns where the header starts. `at` must
- * leave room for it ({@link HEADER_ROOM}).
+ * Writes the header of an unmasked, final WebSocket frame (`first`: FIN and opcode) whose
+ * `length`-byte payload starts at `at` in `b`, right before it (RFC 6455 §5.2); returns where
+ * the header starts. `at` must leave room for it ({@link HEADER_ROOM}).
  */
-function writeHeader(b: Buffer, at: number, length: number): number {
+function writeHeader(b: Buffer, at: number, length: number, first = TEXT_OPCODE): number {
   if (length < 126) {
-    b[at - 2] = 0x81; // FIN, opcode 1 (text)
+    b[at - 2] = first;
     b[at - 1] = length;
     return at - 2;
   }
   if (length < 0x10000) {
-    b[at - 4] = 0x81;
+    b[at - 4] = first;
     b[at - 3] = 126;
     b.writeUInt16BE(length, at - 2);
     return at - 4;
   }
-  b[at - 10] = 0x81;
+  b[at - 10] = first;
   b[at - 9] = 127;
   b.writeUInt32BE(Math.floor(length / 0x100000000), at - 8);
   b.writeUInt32BE(length >>> 0, at - 4);

@@ -186,6 +186,7 @@ export async function startWsServer(options: WsServerOptions): Promise<WsServer>
     serverName,
     // One for the server: an event streamed to many connections is serialised once.
     encoder: new NotifyFrameEncoder(),
+    binaryEncoder: new NotifyFrameEncoder(true),
     due: [],
   };
   let onEmpty: (() => void) | undefined;
@@ -346,6 +347,8 @@ class PortStream implements PortReader {
     readonly version: 1 | 2,
     /** Most indications unacknowledged at once. */
     readonly window: number,
+    /** Whether batches go in binary frames (a version-2 port that asked, D53). */
+    readonly binary: boolean,
   ) {
     this.credit = window;
   }
@@ -408,6 +411,8 @@ interface ConnectionContext {
   readonly log: Logger;
   readonly serverName: string;
   readonly encoder: NotifyFrameEncoder;
+  /** The same for streams that asked for binary frames (D53). */
+  readonly binaryEncoder: NotifyFrameEncoder;
   /** Streams whose parked read completed this turn, sent on by one `setImmediate` (see {@link PortStream.complete}). */
   readonly due: PortStream[];
 }
@@ -674,7 +679,7 @@ class Connection {
           cluster: { id: service.state.cluster.id, name: service.state.cluster.name },
           revision: service.revision,
           limits: { maxFrameBytes, maxPortsPerSession, maxFiltersPerPort, maxBatch },
-          features: [WireFeature.STREAM],
+          features: [WireFeature.STREAM, WireFeature.BINARY_NOTIFY],
         });
         return;
       }
@@ -778,7 +783,11 @@ class Connection {
     const drained = this.context.service.engine.queuedOn(st.handle) === 0;
     if (st.version === 2) {
       const n = r.indications as IndicationV2[];
-      this.sendText(this.context.encoder.frameV2(st.handle, n, drained));
+      const { encoder, binaryEncoder } = this.context;
+      this.sendText(
+        (st.binary ? binaryEncoder.binaryFrameV2(st.handle, n, drained) : undefined) ??
+          encoder.frameV2(st.handle, n, drained),
+      );
     } else {
       const n = asyncEntries(r.indications as IndicationV1[]);
       this.send({ t: 'notify', h: st.handle, n, drained });
@@ -1027,10 +1036,17 @@ class Connection {
         const streamed = this.streaming(p.hNotify);
         if (streamed !== undefined) return streamed;
         const window = p.window ?? DEFAULT_STREAM_WINDOW;
-        const st = new PortStream(this, p.hNotify, version, window);
+        // Binary frames carry version-2 batches only; a version-1 port streams JSON (D53).
+        const binary = p.encoding === 'binary' && version === 2;
+        const st = new PortStream(this, p.hNotify, version, window, binary);
         this.addStream(st);
         s.markStreamed(p.hNotify, true);
-        const out: WireResult & { window: number } = { type: 'ok', status: 0, window };
+        const out: WireResult & { window: number; encoding: 'json' | 'binary' } = {
+          type: 'ok',
+          status: 0,
+          window,
+          encoding: binary ? 'binary' : 'json',
+        };
         return out;
       }
       case 'unblockGetNotifyCall':

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { toWireNotification } from '@clusnotify/protocol';
+import { encodeBinaryNotifyFrame, toWireNotification, utf8Exact } from '@clusnotify/protocol';
 import type { IndicationV2 } from '@clusnotify/protocol';
 import { NotifyFrameEncoder, websocketTextFrame } from '../src/notify-frame.js';
 
@@ -15,7 +15,12 @@ const reference = (h: string, list: readonly IndicationV2[], drained: boolean): 
 
 /** The payload of one unmasked, final WebSocket text frame (RFC 6455 §5.2); checks the header. */
 function payloadOf(frame: Buffer): string {
-  assert.equal(frame[0], 0x81, 'FIN and the text opcode');
+  return bytesOf(frame, 0x81).toString('utf8');
+}
+
+/** The payload bytes of one unmasked, final WebSocket frame whose first byte is `first`. */
+function bytesOf(frame: Buffer, first: number): Buffer {
+  assert.equal(frame[0], first, 'FIN and the opcode');
   const len7 = (frame[1] as number) & 0x7f;
   assert.equal((frame[1] as number) & 0x80, 0, 'not masked');
   const [length, at] =
@@ -27,7 +32,7 @@ function payloadOf(frame: Buffer): string {
   if (len7 === 126) assert.ok(length >= 126, 'the shortest length form');
   if (len7 === 127) assert.ok(length >= 0x10000, 'the shortest length form');
   assert.equal(frame.length, at + length, 'the header gives the payload length');
-  return frame.subarray(at).toString('utf8');
+  return frame.subarray(at);
 }
 
 const EMPTY = new Uint8Array(0);
@@ -41,7 +46,11 @@ const indication = fc.record({
   filterFlags: fc.constantFrom(1, 4, 0x80000000),
   objectId: fc.constantFrom('', 'ÿ"\\\n'),
   parentId: fc.constantFrom('', 'p-1'),
-  name: fc.oneof(fc.constantFrom('SQL Disk', 'a\\b'), fc.string({ unit: 'binary', maxLength: 12 })),
+  // 'x\ud800': a lone surrogate, which JSON escapes and a binary frame cannot carry.
+  name: fc.oneof(
+    fc.constantFrom('SQL Disk', 'a\\b', 'x\ud800'),
+    fc.string({ unit: 'binary', maxLength: 12 }),
+  ),
   type: fc.constantFrom('', 'Physical Disk'),
   payload: fc.nat({ max: payloads.length - 1 }),
   revision: fc.nat({ max: 2 }),
@@ -86,6 +95,71 @@ test('frameV2 and resultV2 write exactly the frames JSON.stringify would, cache 
     ),
     { numRuns: 3000 },
   );
+});
+
+test('binaryFrameV2 writes exactly the bytes of encodeBinaryNotifyFrame, cache or not, or nothing for text UTF-8 cannot carry', () => {
+  const encoder = new NotifyFrameEncoder(true);
+  let inexact = 0;
+  fc.assert(
+    fc.property(
+      fc.array(indication, { maxLength: 24 }),
+      fc.string({ maxLength: 8 }),
+      fc.boolean(),
+      (raw, h, drained) => {
+        const list: IndicationV2[] = raw.map((r) => ({
+          version: 2,
+          notifyKey: r.notifyKey,
+          filterAndType: { objectType: r.objectType, filterFlags: r.filterFlags },
+          objectId: r.objectId,
+          parentId: r.parentId,
+          name: r.name,
+          type: r.type,
+          buffer: payloads[r.payload] as Uint8Array,
+          revision: r.revision,
+          lost: r.lost ?? undefined,
+        }));
+        const frame = encoder.binaryFrameV2(h, list, drained);
+        if (list.some((i) => !utf8Exact(i.name))) {
+          // A lone surrogate: this batch goes as JSON, and the cache keeps nothing of it.
+          assert.equal(frame, undefined);
+          inexact++;
+          return;
+        }
+        assert.ok(frame !== undefined);
+        assert.deepEqual(
+          bytesOf(frame, 0x82),
+          Buffer.from(encodeBinaryNotifyFrame(h, list, drained)),
+        );
+      },
+    ),
+    { numRuns: 3000 },
+  );
+  assert.ok(inexact > 0, 'some batches held a lone surrogate');
+  assert.throws(() => encoder.frameV2('h', [], true), /JSON frame from a binary encoder/);
+  assert.throws(() => new NotifyFrameEncoder().binaryFrameV2('h', [], true), /JSON encoder/);
+});
+
+test('a binary frame of any length is one WebSocket binary frame of the reference bytes', () => {
+  const encoder = new NotifyFrameEncoder(true);
+  for (const size of [0, 100, 70_000, 10]) {
+    const list: IndicationV2[] = [
+      {
+        version: 2,
+        notifyKey: 5,
+        filterAndType: { objectType: 4, filterFlags: 4 },
+        objectId: 'r-1',
+        parentId: 'g-1',
+        name: 'Dépôt ☃',
+        type: 'Physical Disk',
+        buffer: new Uint8Array(size).fill(7),
+        revision: 3,
+        lost: undefined,
+      },
+    ];
+    const frame = encoder.binaryFrameV2('p', list, true);
+    assert.ok(frame !== undefined);
+    assert.deepEqual(bytesOf(frame, 0x82), Buffer.from(encodeBinaryNotifyFrame('p', list, true)));
+  }
 });
 
 test('an event reaching many ports is serialised once and differs only by notify key', () => {

@@ -1,0 +1,321 @@
+/**
+ * Binary `notify` frames (docs/protocol.md §5 "Binary notify frames", decisions D53): a
+ * version-2 port streamed with `encoding: 'binary'` gets its batches as WebSocket binary
+ * messages in this layout instead of JSON text. Same content as the JSON `notify` frame
+ * (`h`, `n`, `drained`); the stream's last frame (`end`) stays a JSON text frame.
+ *
+ * Layout, little-endian; `str` is a u32 byte length and that many bytes of UTF-8:
+ *
+ *     u8  kind        1 (a version-2 batch)
+ *     u8  flags       bit 0: drained; the other bits 0
+ *     u16 handle length, then the port handle (UTF-8)
+ *     u32 count       entries that follow
+ *     count × entry:
+ *       u32 notifyKey
+ *       u8  flags     bit 0: lost-events entry; the other bits 0
+ *       (lost only)   f64 count, f64 firstRevision, f64 lastRevision
+ *       u32 objectType
+ *       f64 filterFlags
+ *       str objectId, str parentId, str name, str type
+ *       u32 buffer length, then the payload bytes
+ *       f64 revision
+ *
+ * and nothing after the last entry. The bytes from `objectType` on are the same for every port
+ * an event reaches, so a server writes them once per event. The numbers keep the JSON form's
+ * rules: `filterFlags` an integer, revisions and the lost counts safe integers ≥ 0.
+ */
+import type { LostIndications } from './indication.js';
+import type { MalformedServerFrame } from './server-frame.js';
+import type { WireNotificationV2 } from './wire.js';
+
+/** The kind byte of a binary frame holding a version-2 port's batch. */
+export const BINARY_NOTIFY_V2 = 1;
+/** Frame flag: the port's queue was empty after the batch (the JSON frame's `drained`). */
+const DRAINED = 1;
+/** Entry flag: the lost-events indication (the JSON entry's `lost`). */
+const LOST = 1;
+/** Bytes of the smallest entry: no lost counts, empty strings and payload. */
+const MIN_ENTRY = 4 + 1 + 4 + 8 + 4 * 4 + 4 + 8;
+/** Bytes before the handle, and between it and the first entry. */
+const HEAD = 4;
+const COUNT = 4;
+
+/** A binary `notify` frame, decoded and checked: what the JSON frame would have held. */
+export interface BinaryNotifyFrame {
+  readonly t: 'notify';
+  readonly h: string;
+  /** The entries, as `JSON.parse` would give them but with `buffer` left empty … */
+  readonly n: readonly WireNotificationV2[];
+  /** … and each entry's payload here, at its index (views into the frame's bytes). */
+  readonly buffers: readonly Uint8Array[];
+  readonly drained: boolean;
+}
+
+/** One entry of a binary frame, as the reference encoder takes it. */
+export interface BinaryNotifyEntry {
+  readonly notifyKey: number;
+  readonly filterAndType: { readonly objectType: number; readonly filterFlags: number };
+  readonly objectId: string;
+  readonly parentId: string;
+  readonly name: string;
+  readonly type: string;
+  readonly buffer: Uint8Array;
+  readonly revision: number;
+  readonly lost?: LostIndications | undefined;
+}
+
+/** The host's UTF-8 codecs (Node.js and browsers have both; this package builds without their types). */
+const codecs = globalThis as unknown as {
+  TextEncoder: new () => { encode(text: string): Uint8Array };
+  TextDecoder: new (label: 'utf-8', options: { fatal: true }) => { decode(b: Uint8Array): string };
+};
+const utf8 = new codecs.TextEncoder();
+const strictUtf8 = new codecs.TextDecoder('utf-8', { fatal: true });
+
+// In a `u` regular expression a well-formed surrogate pair is one code point, so this matches
+// lone surrogates only: the UTF-16 that JSON carries and UTF-8 cannot.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Whether UTF-8 carries `text` exactly (it holds no lone surrogate). */
+export function utf8Exact(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+/**
+ * The binary frame of port `h`'s batch `entries` — the layout above written the plain way.
+ * The server writes the same bytes faster (it shares each event's bytes between ports); this
+ * one is the format's reference, for tests and for other implementations to compare with.
+ *
+ * @throws RangeError when a string holds a lone surrogate (see {@link utf8Exact}): such a batch
+ * goes in a JSON frame.
+ */
+export function encodeBinaryNotifyFrame(
+  h: string,
+  entries: readonly BinaryNotifyEntry[],
+  drained: boolean,
+): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const head = new Uint8Array(HEAD);
+  const handle = utf8.encode(h);
+  head[0] = BINARY_NOTIFY_V2;
+  head[1] = drained ? DRAINED : 0;
+  new DataView(head.buffer).setUint16(2, handle.length, true);
+  parts.push(head, handle, u32(entries.length));
+  for (const e of entries) {
+    const fixed = new DataView(new ArrayBuffer(5));
+    fixed.setUint32(0, e.notifyKey, true);
+    fixed.setUint8(4, e.lost === undefined ? 0 : LOST);
+    parts.push(new Uint8Array(fixed.buffer));
+    if (e.lost !== undefined)
+      parts.push(f64(e.lost.count), f64(e.lost.firstRevision), f64(e.lost.lastRevision));
+    parts.push(u32(e.filterAndType.objectType), f64(e.filterAndType.filterFlags));
+    for (const s of [e.objectId, e.parentId, e.name, e.type]) {
+      if (!utf8Exact(s)) throw new RangeError(`${JSON.stringify(s)} holds a lone surrogate`);
+      const b = utf8.encode(s);
+      parts.push(u32(b.length), b);
+    }
+    parts.push(u32(e.buffer.length), e.buffer, f64(e.revision));
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function u32(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n, true);
+  return b;
+}
+
+function f64(n: number): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setFloat64(0, n, true);
+  return b;
+}
+
+/** Thrown inside the decoder only; becomes the `malformed` message. */
+class Malformed {
+  constructor(readonly message: string) {}
+}
+
+/**
+ * Reads a binary `notify` frame and checks all of it: the layout above, nothing missing or left
+ * over, every string well-formed UTF-8, every number within the JSON form's rules. Never throws.
+ * The payloads are views into `bytes`: keep `bytes` unchanged while they are in use.
+ *
+ * @returns the frame, or `{ malformed }` saying what is wrong and at which byte.
+ */
+export function parseBinaryNotifyFrame(
+  bytes: Uint8Array,
+): BinaryNotifyFrame | MalformedServerFrame {
+  try {
+    return new Reader(bytes).frame();
+  } catch (e) {
+    if (e instanceof Malformed) return { malformed: `binary notify frame: ${e.message}` };
+    throw e;
+  }
+}
+
+class Reader {
+  readonly #b: Uint8Array;
+  readonly #v: DataView;
+  #at = 0;
+  /** The last string each field decoded, and where its bytes were: repeats are not decoded again. */
+  readonly #last: { start: number; end: number; text: string }[] = Array.from(
+    { length: 4 },
+    () => ({ start: 0, end: 0, text: '' }),
+  );
+
+  constructor(bytes: Uint8Array) {
+    this.#b = bytes;
+    this.#v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  frame(): BinaryNotifyFrame {
+    this.#need(HEAD, 'the frame header');
+    const kind = this.#b[0] as number;
+    if (kind !== BINARY_NOTIFY_V2) this.#fail(0, `kind is ${kind}, expected ${BINARY_NOTIFY_V2}`);
+    const flags = this.#b[1] as number;
+    if ((flags & ~DRAINED) !== 0) this.#fail(1, `flags are ${flags}, expected 0 or 1`);
+    const handleLength = this.#v.getUint16(2, true);
+    this.#at = HEAD;
+    const h = this.#text(handleLength, 'the port handle');
+    this.#need(COUNT, 'the entry count');
+    const count = this.#v.getUint32(this.#at, true);
+    this.#at += COUNT;
+    if (count > (this.#b.length - this.#at) / MIN_ENTRY)
+      this.#fail(this.#at - COUNT, `count is ${count}, more entries than the frame has bytes for`);
+    const n: WireNotificationV2[] = new Array<WireNotificationV2>(count);
+    const buffers: Uint8Array[] = new Array<Uint8Array>(count);
+    for (let i = 0; i < count; i++) this.#entry(i, n, buffers);
+    if (this.#at !== this.#b.length)
+      this.#fail(this.#at, `${this.#b.length - this.#at} bytes after the last entry`);
+    return { t: 'notify', h, n, buffers, drained: flags === DRAINED };
+  }
+
+  #entry(i: number, n: WireNotificationV2[], buffers: Uint8Array[]): void {
+    const v = this.#v;
+    this.#need(5, `n[${i}]`);
+    const notifyKey = v.getUint32(this.#at, true);
+    const flags = this.#b[this.#at + 4] as number;
+    if ((flags & ~LOST) !== 0)
+      this.#fail(this.#at + 4, `n[${i}] flags are ${flags}, expected 0 or 1`);
+    this.#at += 5;
+    let lost: LostIndications | undefined;
+    if (flags === LOST) {
+      const count = this.#revision(`n[${i}].lost.count`);
+      const firstRevision = this.#revision(`n[${i}].lost.firstRevision`);
+      const lastRevision = this.#revision(`n[${i}].lost.lastRevision`);
+      lost = { count, firstRevision, lastRevision };
+    }
+    this.#need(12, `n[${i}].filterAndType`);
+    const objectType = v.getUint32(this.#at, true);
+    const filterFlags = v.getFloat64(this.#at + 4, true);
+    if (!Number.isInteger(filterFlags))
+      this.#fail(
+        this.#at + 4,
+        `n[${i}].filterAndType.filterFlags is ${filterFlags}, expected an integer`,
+      );
+    this.#at += 12;
+    const objectId = this.#field(0, `n[${i}].objectId`);
+    const parentId = this.#field(1, `n[${i}].parentId`);
+    const name = this.#field(2, `n[${i}].name`);
+    const type = this.#field(3, `n[${i}].type`);
+    this.#need(4, `n[${i}].buffer`);
+    const length = v.getUint32(this.#at, true);
+    this.#at += 4;
+    this.#need(length, `n[${i}].buffer`);
+    buffers[i] = this.#b.subarray(this.#at, this.#at + length);
+    this.#at += length;
+    const revision = this.#revision(`n[${i}].revision`);
+    const w = {
+      notifyKey,
+      filterAndType: { objectType, filterFlags },
+      objectId,
+      parentId,
+      name,
+      type,
+      buffer: '',
+      revision,
+    };
+    n[i] = lost === undefined ? w : { ...w, lost };
+  }
+
+  /** A `str` of field `k` (0 … 3), reusing the string of the previous entry's when the bytes are equal. */
+  #field(k: number, what: string): string {
+    this.#need(4, what);
+    const length = this.#v.getUint32(this.#at, true);
+    this.#at += 4;
+    this.#need(length, what);
+    const start = this.#at;
+    const end = start + length;
+    this.#at = end;
+    const last = this.#last[k] as { start: number; end: number; text: string };
+    if (last.end - last.start === length) {
+      const b = this.#b;
+      let same = true;
+      for (let j = 0; j < length; j++)
+        if (b[start + j] !== b[last.start + j]) {
+          same = false;
+          break;
+        }
+      if (same) return last.text;
+    }
+    const text = this.#decode(start, end, what);
+    last.start = start;
+    last.end = end;
+    last.text = text;
+    return text;
+  }
+
+  /** A string of `length` bytes at the cursor. */
+  #text(length: number, what: string): string {
+    this.#need(length, what);
+    const start = this.#at;
+    this.#at += length;
+    return this.#decode(start, this.#at, what);
+  }
+
+  /** The UTF-8 text of bytes `start` … `end`; ASCII without a decoder. */
+  #decode(start: number, end: number, what: string): string {
+    const b = this.#b;
+    if (end - start <= 64) {
+      let ascii = true;
+      for (let j = start; j < end; j++)
+        if ((b[j] as number) >= 0x80) {
+          ascii = false;
+          break;
+        }
+      if (ascii)
+        return String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]);
+    }
+    try {
+      return strictUtf8.decode(b.subarray(start, end));
+    } catch {
+      return this.#fail(start, `${what} is not well-formed UTF-8`);
+    }
+  }
+
+  #revision(what: string): number {
+    this.#need(8, what);
+    const r = this.#v.getFloat64(this.#at, true);
+    if (!Number.isSafeInteger(r) || r < 0)
+      this.#fail(this.#at, `${what} is ${r}, expected a non-negative integer`);
+    this.#at += 8;
+    return r;
+  }
+
+  #need(n: number, what: string): void {
+    if (this.#b.length - this.#at < n)
+      this.#fail(this.#at, `${what} runs past the end of the frame (${this.#b.length} bytes)`);
+  }
+
+  #fail(at: number, message: string): never {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error
+    throw new Malformed(`${message} (at byte ${at})`);
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * Binary notify frames (docs/protocol.md §5, decisions D53): what the reference encoder writes
+ * the decoder reads back exactly, and anything else — a byte missing or extra, a bad flag, a
+ * number outside the JSON form's rules, text that is not UTF-8 — is malformed, never thrown.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import {
+  BINARY_NOTIFY_V2,
+  encodeBinaryNotifyFrame,
+  parseBinaryNotifyFrame,
+} from '@clusnotify/protocol';
+import type { BinaryNotifyEntry, BinaryNotifyFrame } from '@clusnotify/protocol';
+
+/** Well-formed text (UTF-8 carries no lone surrogate), short and long, ASCII and not. */
+const text = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.string({ unit: 'grapheme', maxLength: 12 }),
+  fc.string({ minLength: 60, maxLength: 90 }),
+  fc.constantFrom('FS Disk', '00000000-0000-4000-8000-000000000021', 'Dépôt ☃ 磁盘'),
+);
+const revision = fc.oneof(fc.nat(), fc.constant(Number.MAX_SAFE_INTEGER));
+const entry: fc.Arbitrary<BinaryNotifyEntry> = fc.record({
+  notifyKey: fc.nat({ max: 0xffffffff }),
+  filterAndType: fc.record({
+    objectType: fc.nat({ max: 0xffffffff }),
+    filterFlags: fc.oneof(fc.integer(), fc.constant(2 ** 53 + 2), fc.constant(-1)),
+  }),
+  objectId: text,
+  parentId: text,
+  name: text,
+  type: text,
+  buffer: fc.uint8Array({ maxLength: 40 }),
+  revision,
+  lost: fc.option(fc.record({ count: revision, firstRevision: revision, lastRevision: revision }), {
+    nil: undefined,
+    freq: 6,
+  }),
+});
+const batch = fc.record({
+  h: fc.oneof(fc.string({ maxLength: 20 }), fc.constant('n_0123456789abcdef')),
+  entries: fc.array(entry, { maxLength: 12 }),
+  drained: fc.boolean(),
+});
+
+function parsed(bytes: Uint8Array): BinaryNotifyFrame {
+  const f = parseBinaryNotifyFrame(bytes);
+  if ('malformed' in f) assert.fail(f.malformed);
+  return f;
+}
+
+test('a frame the reference encoder writes reads back as the same batch', () => {
+  fc.assert(
+    fc.property(batch, ({ h, entries, drained }) => {
+      const f = parsed(encodeBinaryNotifyFrame(h, entries, drained));
+      assert.equal(f.t, 'notify');
+      assert.equal(f.h, h);
+      assert.equal(f.drained, drained);
+      assert.equal(f.n.length, entries.length);
+      entries.forEach((e, i) => {
+        const { buffer, lost, filterAndType, ...rest } = e;
+        // fc.record makes objects without a prototype; the decoder's are plain.
+        assert.deepEqual(f.n[i], {
+          ...rest,
+          filterAndType: { ...filterAndType },
+          buffer: '',
+          ...(lost === undefined ? {} : { lost: { ...lost } }),
+        });
+        assert.deepEqual([...(f.buffers[i] ?? [])], [...buffer]);
+      });
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('a frame with a byte missing or a byte extra is malformed', () => {
+  fc.assert(
+    fc.property(batch, fc.nat(), fc.nat({ max: 255 }), ({ h, entries, drained }, cut, extra) => {
+      const bytes = encodeBinaryNotifyFrame(h, entries, drained);
+      const short = parseBinaryNotifyFrame(bytes.subarray(0, cut % bytes.length));
+      assert.ok('malformed' in short, `prefix of ${cut % bytes.length} of ${bytes.length} bytes`);
+      const long = new Uint8Array(bytes.length + 1);
+      long.set(bytes);
+      long[bytes.length] = extra;
+      const more = parseBinaryNotifyFrame(long);
+      assert.ok('malformed' in more);
+      assert.match(more.malformed, /1 bytes after the last entry/);
+    }),
+    { numRuns: 200 },
+  );
+});
+
+/** One entry's frame, with `patch` applied to its bytes before it is read. */
+function patched(
+  patch: (b: Uint8Array, v: DataView) => void,
+  e: Partial<BinaryNotifyEntry> = {},
+): string {
+  const bytes = encodeBinaryNotifyFrame(
+    'h1',
+    [
+      {
+        notifyKey: 7,
+        filterAndType: { objectType: 3, filterFlags: 4 },
+        objectId: 'abc',
+        parentId: '',
+        name: 'FS Disk',
+        type: '',
+        buffer: new Uint8Array([1, 2]),
+        revision: 9,
+        ...e,
+      },
+    ],
+    true,
+  );
+  patch(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const f = parseBinaryNotifyFrame(bytes);
+  assert.ok('malformed' in f, 'expected a malformed frame');
+  return f.malformed;
+}
+
+// Offsets in the frame of `patched`: header 4, handle 2, count 4, then the entry at 10:
+// notifyKey 10, flags 14, objectType 15, filterFlags 19, objectId length 27, its bytes 31,
+// parentId length 34, name length 38, its bytes 42 … 48, type length 49, buffer length 53,
+// buffer 57, revision 59.
+test('each field outside its rules is named, with the byte where it is', () => {
+  assert.match(
+    patched((b) => (b[0] = 2)),
+    /kind is 2, expected 1 \(at byte 0\)/,
+  );
+  assert.match(
+    patched((b) => (b[1] = 3)),
+    /flags are 3/,
+  );
+  assert.match(
+    patched((b) => (b[14] = 2)),
+    /n\[0\] flags are 2/,
+  );
+  assert.match(
+    patched((_, v) => v.setFloat64(19, 1.5, true)),
+    /n\[0\]\.filterAndType\.filterFlags is 1\.5, expected an integer \(at byte 19\)/,
+  );
+  assert.match(
+    patched((_, v) => v.setFloat64(19, NaN, true)),
+    /filterFlags is NaN/,
+  );
+  assert.match(
+    patched((_, v) => v.setFloat64(59, -1, true)),
+    /n\[0\]\.revision is -1/,
+  );
+  assert.match(
+    patched((_, v) => v.setFloat64(59, 2 ** 53, true)),
+    /n\[0\]\.revision is 9007199254740992/,
+  );
+  assert.match(
+    patched((b) => (b[42] = 0xff)),
+    /n\[0\]\.name is not well-formed UTF-8 \(at byte 42\)/,
+  );
+  assert.match(
+    patched((_, v) => v.setUint32(53, 1000, true)),
+    /n\[0\]\.buffer runs past the end/,
+  );
+  assert.match(
+    patched((_, v) => v.setUint32(6, 0xffffffff, true)),
+    /count is 4294967295, more entries/,
+  );
+  assert.match(
+    patched((_, v) => v.setFloat64(15 + 8, 0.5, true), {
+      lost: { count: 1, firstRevision: 2, lastRevision: 3 },
+    }),
+    /n\[0\]\.lost\.firstRevision is 0\.5/,
+  );
+});
+
+test('non-ASCII and long text, and text repeated from entry to entry, read back exactly', () => {
+  const e = (name: string, objectId: string): BinaryNotifyEntry => ({
+    notifyKey: 1,
+    filterAndType: { objectType: 1, filterFlags: 1 },
+    objectId,
+    parentId: objectId,
+    name,
+    type: 'Physical Disk',
+    buffer: new Uint8Array(0),
+    revision: 1,
+  });
+  const long = 'x'.repeat(200);
+  const names = ['Dépôt', 'Dépôt', 'Depot', long, long, `${long}y`, '', '', '磁盘'];
+  const f = parsed(
+    encodeBinaryNotifyFrame(
+      'h',
+      names.map((n, i) => e(n, i % 2 === 0 ? 'a' : 'b')),
+      false,
+    ),
+  );
+  assert.deepEqual(
+    f.n.map((w) => w.name),
+    names,
+  );
+  assert.deepEqual(
+    f.n.map((w) => w.objectId),
+    names.map((_, i) => (i % 2 === 0 ? 'a' : 'b')),
+  );
+  assert.equal(BINARY_NOTIFY_V2, 1);
+});
+
+test('the reference encoder refuses text UTF-8 cannot carry', () => {
+  assert.throws(
+    () =>
+      encodeBinaryNotifyFrame(
+        'h',
+        [
+          {
+            notifyKey: 1,
+            filterAndType: { objectType: 1, filterFlags: 1 },
+            objectId: '',
+            parentId: '',
+            name: 'a\ud800b',
+            type: '',
+            buffer: new Uint8Array(0),
+            revision: 1,
+          },
+        ],
+        true,
+      ),
+    /lone surrogate/,
+  );
+});
