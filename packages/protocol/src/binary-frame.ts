@@ -153,38 +153,57 @@ export function parseBinaryNotifyFrame(
   bytes: Uint8Array,
 ): BinaryNotifyFrame | MalformedServerFrame {
   try {
-    return new Reader(bytes).frame();
+    return READER.frame(bytes);
   } catch (e) {
     if (e instanceof Malformed) return { malformed: `binary notify frame: ${e.message}` };
     throw e;
   }
 }
 
+/** How a message names field `name` of entry `i` (-1: a part of the frame outside the entries). */
+function what(i: number, name: string): string {
+  if (i < 0) return name;
+  return name === '' ? `n[${i}]` : `n[${i}].${name}`;
+}
+
+/** The last text one string field (or the handle) decoded, and the bytes it came from. */
+class LastText {
+  bytes: Uint8Array = new Uint8Array(0);
+  start = 0;
+  end = 0;
+  text = '';
+}
+
+/** Slot of {@link Reader}'s last texts for the handle; 0 … 3 are the entries' string fields. */
+const HANDLE = 4;
+
+/**
+ * Reads one frame at a time (frames are read synchronously, so one reader serves them all). It
+ * remembers the last text of each string field with the bytes it came from, and a field whose
+ * bytes repeat — the events of one object, frame after frame to every watcher — takes that
+ * text again instead of decoding it.
+ */
 class Reader {
-  readonly #b: Uint8Array;
-  readonly #v: DataView;
+  #b: Uint8Array = new Uint8Array(0);
+  #v: DataView = new DataView(new ArrayBuffer(0));
   #at = 0;
-  /** The last string each field decoded, and where its bytes were: repeats are not decoded again. */
-  readonly #last: { start: number; end: number; text: string }[] = Array.from(
-    { length: 4 },
-    () => ({ start: 0, end: 0, text: '' }),
-  );
+  readonly #last: LastText[] = Array.from({ length: 5 }, () => new LastText());
 
-  constructor(bytes: Uint8Array) {
-    this.#b = bytes;
+  frame(bytes: Uint8Array): BinaryNotifyFrame {
+    // A plain view even of a Node.js Buffer: the payloads are cut with `subarray`, which for a
+    // Buffer makes each one through Buffer's own constructor.
+    this.#b = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.#v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-
-  frame(): BinaryNotifyFrame {
-    this.#need(HEAD, 'the frame header');
+    this.#at = 0;
+    this.#need(HEAD, -1, 'the frame header');
     const kind = this.#b[0] as number;
     if (kind !== BINARY_NOTIFY_V2) this.#fail(0, `kind is ${kind}, expected ${BINARY_NOTIFY_V2}`);
     const flags = this.#b[1] as number;
     if ((flags & ~DRAINED) !== 0) this.#fail(1, `flags are ${flags}, expected 0 or 1`);
     const handleLength = this.#v.getUint16(2, true);
     this.#at = HEAD;
-    const h = this.#text(handleLength, 'the port handle');
-    this.#need(COUNT, 'the entry count');
+    const h = this.#string(HANDLE, handleLength, -1, 'the port handle');
+    this.#need(COUNT, -1, 'the entry count');
     const count = this.#v.getUint32(this.#at, true);
     this.#at += COUNT;
     if (count > (this.#b.length - this.#at) / MIN_ENTRY)
@@ -199,7 +218,7 @@ class Reader {
 
   #entry(i: number, n: WireNotificationV2[], buffers: Uint8Array[]): void {
     const v = this.#v;
-    this.#need(5, `n[${i}]`);
+    this.#need(5, i, '');
     const notifyKey = v.getUint32(this.#at, true);
     const flags = this.#b[this.#at + 4] as number;
     if ((flags & ~LOST) !== 0)
@@ -207,12 +226,12 @@ class Reader {
     this.#at += 5;
     let lost: LostIndications | undefined;
     if (flags === LOST) {
-      const count = this.#revision(`n[${i}].lost.count`);
-      const firstRevision = this.#revision(`n[${i}].lost.firstRevision`);
-      const lastRevision = this.#revision(`n[${i}].lost.lastRevision`);
+      const count = this.#revision(i, 'lost.count');
+      const firstRevision = this.#revision(i, 'lost.firstRevision');
+      const lastRevision = this.#revision(i, 'lost.lastRevision');
       lost = { count, firstRevision, lastRevision };
     }
-    this.#need(12, `n[${i}].filterAndType`);
+    this.#need(12, i, 'filterAndType');
     const objectType = v.getUint32(this.#at, true);
     const filterFlags = v.getFloat64(this.#at + 4, true);
     if (!Number.isInteger(filterFlags))
@@ -221,17 +240,17 @@ class Reader {
         `n[${i}].filterAndType.filterFlags is ${filterFlags}, expected an integer`,
       );
     this.#at += 12;
-    const objectId = this.#field(0, `n[${i}].objectId`);
-    const parentId = this.#field(1, `n[${i}].parentId`);
-    const name = this.#field(2, `n[${i}].name`);
-    const type = this.#field(3, `n[${i}].type`);
-    this.#need(4, `n[${i}].buffer`);
+    const objectId = this.#field(0, i, 'objectId');
+    const parentId = this.#field(1, i, 'parentId');
+    const name = this.#field(2, i, 'name');
+    const type = this.#field(3, i, 'type');
+    this.#need(4, i, 'buffer');
     const length = v.getUint32(this.#at, true);
     this.#at += 4;
-    this.#need(length, `n[${i}].buffer`);
+    this.#need(length, i, 'buffer');
     buffers[i] = this.#b.subarray(this.#at, this.#at + length);
     this.#at += length;
-    const revision = this.#revision(`n[${i}].revision`);
+    const revision = this.#revision(i, 'revision');
     const w = {
       notifyKey,
       filterAndType: { objectType, filterFlags },
@@ -245,43 +264,45 @@ class Reader {
     n[i] = lost === undefined ? w : { ...w, lost };
   }
 
-  /** A `str` of field `k` (0 … 3), reusing the string of the previous entry's when the bytes are equal. */
-  #field(k: number, what: string): string {
-    this.#need(4, what);
+  /** A `str` of field `k` (0 … 3) of entry `i`. */
+  #field(k: number, i: number, name: string): string {
+    this.#need(4, i, name);
     const length = this.#v.getUint32(this.#at, true);
     this.#at += 4;
-    this.#need(length, what);
+    return this.#string(k, length, i, name);
+  }
+
+  /** The text of the `length` bytes at the cursor, for slot `k` of the last texts. */
+  #string(k: number, length: number, i: number, name: string): string {
+    this.#need(length, i, name);
+    const b = this.#b;
     const start = this.#at;
     const end = start + length;
     this.#at = end;
-    const last = this.#last[k] as { start: number; end: number; text: string };
+    const last = this.#last[k] as LastText;
     if (last.end - last.start === length) {
-      const b = this.#b;
-      let same = true;
-      for (let j = 0; j < length; j++)
-        if (b[start + j] !== b[last.start + j]) {
-          same = false;
-          break;
-        }
-      if (same) return last.text;
+      const lb = last.bytes;
+      const ls = last.start;
+      let j = 0;
+      while (j < length && b[start + j] === lb[ls + j]) j++;
+      if (j === length) {
+        // Point at the new bytes, so that an old frame is not kept alive for its text.
+        last.bytes = b;
+        last.start = start;
+        last.end = end;
+        return last.text;
+      }
     }
-    const text = this.#decode(start, end, what);
+    const text = this.#decode(start, end, i, name);
+    last.bytes = b;
     last.start = start;
     last.end = end;
     last.text = text;
     return text;
   }
 
-  /** A string of `length` bytes at the cursor. */
-  #text(length: number, what: string): string {
-    this.#need(length, what);
-    const start = this.#at;
-    this.#at += length;
-    return this.#decode(start, this.#at, what);
-  }
-
   /** The UTF-8 text of bytes `start` … `end`; ASCII without a decoder. */
-  #decode(start: number, end: number, what: string): string {
+  #decode(start: number, end: number, i: number, name: string): string {
     const b = this.#b;
     if (end - start <= 64) {
       let ascii = true;
@@ -296,22 +317,26 @@ class Reader {
     try {
       return strictUtf8.decode(b.subarray(start, end));
     } catch {
-      return this.#fail(start, `${what} is not well-formed UTF-8`);
+      return this.#fail(start, `${what(i, name)} is not well-formed UTF-8`);
     }
   }
 
-  #revision(what: string): number {
-    this.#need(8, what);
+  #revision(i: number, name: string): number {
+    this.#need(8, i, name);
     const r = this.#v.getFloat64(this.#at, true);
     if (!Number.isSafeInteger(r) || r < 0)
-      this.#fail(this.#at, `${what} is ${r}, expected a non-negative integer`);
+      this.#fail(this.#at, `${what(i, name)} is ${r}, expected a non-negative integer`);
     this.#at += 8;
     return r;
   }
 
-  #need(n: number, what: string): void {
+  /** Fails unless `n` more bytes are there for field `name` of entry `i` (-1: of the frame). */
+  #need(n: number, i: number, name: string): void {
     if (this.#b.length - this.#at < n)
-      this.#fail(this.#at, `${what} runs past the end of the frame (${this.#b.length} bytes)`);
+      this.#fail(
+        this.#at,
+        `${what(i, name)} runs past the end of the frame (${this.#b.length} bytes)`,
+      );
   }
 
   #fail(at: number, message: string): never {
@@ -319,3 +344,5 @@ class Reader {
     throw new Malformed(`${message} (at byte ${at})`);
   }
 }
+
+const READER = new Reader();
