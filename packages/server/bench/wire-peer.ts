@@ -4,7 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
-import { ClusterObjectType as T, V2_FAMILIES } from '@clusnotify/protocol';
+import { ClusterObjectType as T, V2_FAMILIES, parseBinaryNotifyFrame } from '@clusnotify/protocol';
 import type { NotifyFrame, ServerFrame, WireResult } from '@clusnotify/protocol';
 
 /**
@@ -18,9 +18,16 @@ export class Peer {
   private nextId = 1;
   private readonly pending = new Map<number, (r: WireResult & Record<string, unknown>) => void>();
   /** Handlers of streamed ports' notify frames, by port handle. */
-  readonly streams = new Map<string, (f: NotifyFrame) => void>();
+  readonly streams = new Map<string, (f: Pick<NotifyFrame, 'n'>) => void>();
   private constructor(private readonly ws: WebSocket) {
-    ws.on('message', (d) => {
+    ws.on('message', (d, isBinary) => {
+      if (isBinary) {
+        // A streamed port's batch in a binary frame (D53), checked whole as the client does.
+        const b = parseBinaryNotifyFrame(d as Buffer);
+        if ('malformed' in b) throw new Error(b.malformed);
+        this.streams.get(b.h)?.(b);
+        return;
+      }
       const f = JSON.parse((d as Buffer).toString('utf8')) as ServerFrame;
       if (f.t === 'result') {
         this.pending.get(f.id)?.(f.r as WireResult & Record<string, unknown>);
@@ -127,6 +134,11 @@ export interface Reader {
 
 /** How readers take indications: `stream` (streamNotify + acks, the default) or `poll` (gets). */
 export const READ_MODE = process.env.WIRE_BENCH_READ === 'poll' ? 'poll' : 'stream';
+/**
+ * How a streamed port's batches travel: `binary` frames (the default, as the client library
+ * asks, D53) or `json` text (`WIRE_BENCH_ENCODING=json`, as until session 9).
+ */
+export const STREAM_ENCODING = process.env.WIRE_BENCH_ENCODING === 'json' ? 'json' : 'binary';
 const WINDOW = 4096;
 
 /**
@@ -163,7 +175,8 @@ export function read(peer: Peer, port: string, track: boolean): Reader {
         unacked = 0;
       }
     });
-    r.done = peer.call('streamNotify', { hNotify: port, window: WINDOW }).then((res) => {
+    const encoding = STREAM_ENCODING;
+    r.done = peer.call('streamNotify', { hNotify: port, window: WINDOW, encoding }).then((res) => {
       if (res.type !== 'ok') throw new Error(JSON.stringify(res));
     });
     return r;

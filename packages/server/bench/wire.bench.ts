@@ -12,7 +12,8 @@
  * Run: `npm run bench:wire`. Options: `--runs N` (3), `--seconds N` (4, per live run),
  * `--history N` (commands committed before the replay run, 1000000), `--json`. The server runs
  * with the node flags of the `clusnotify` bin's shebang. Readers stream their ports
- * (`streamNotify`); `WIRE_BENCH_READ=poll` makes them use gets. For profiling:
+ * (`streamNotify`) in binary frames as the client library does (`WIRE_BENCH_ENCODING=json` for
+ * JSON text); `WIRE_BENCH_READ=poll` makes them use gets. For profiling:
  * `WIRE_BENCH_ONLY=live|sqlite100|replay|latency|idle` runs one figure, `WIRE_BENCH_REPLAY_SIGNAL` (for example SIGUSR2) is sent to the server as the replay starts, `WIRE_BENCH_INFLIGHT` the live runs' calls in flight (256), `WIRE_BENCH_RATE` sets the latency run's
  * rate, `WIRE_BENCH_NODE_ARGS` adds node flags to the server (`--cpu-prof …`), and
  * `WIRE_BENCH_BIN_NODE_ARGS` replaces the bin's node flags, `WIRE_BENCH_SERVE_ARGS` adds `clusnotify serve` options (`--retain-commits 1000`), and
