@@ -628,6 +628,12 @@ export class PortCore {
         this.#overrun(s, b.n.length, feed.unacked);
         continue;
       }
+      if (b.buffers !== undefined && this.version !== 2) {
+        // Binary frames carry version-2 batches only (D53): a protocol violation, as in #checked.
+        s.conn.protocolViolation(`binary notify frame for the version-1 port ${s.handle}`);
+        if (this.#server === s) this.#setServer(undefined);
+        continue;
+      }
       // A binary frame was checked whole as it was read, its payloads decoded on the way.
       const batch =
         b.buffers === undefined

@@ -336,6 +336,11 @@ test('malformed indications on a streamed v1 port are reported and the port resu
       then: (h: string) => notify(h, [withField(v1(99), 'lost', { count: 1 })]),
       names: /n\[0\]\.lost/,
     },
+    {
+      what: 'a well-formed binary frame, which carries version-2 batches only',
+      then: (h: string) => binary(h, 99, (b) => b),
+      names: /binary notify frame for the version-1 port/,
+    },
   ];
   const server = await startFakeServer(
     roundsFor(

@@ -85,8 +85,9 @@ class TailSlot {
  */
 export class NotifyFrameEncoder {
   /**
-   * @param binary whether `frameV2` writes binary frames (docs/protocol.md §5 "Binary notify
-   * frames", D53) instead of JSON text. One encoder per format: the cached bytes are the format's.
+   * @param binary a binary encoder writes `binaryFrameV2` (docs/protocol.md §5 "Binary notify
+   * frames", D53), a JSON one `frameV2` and `resultV2`. One encoder per format: the cached bytes
+   * are the format's.
    */
   constructor(readonly binary = false) {}
 
