@@ -1615,6 +1615,12 @@ function numberProp(v: PropertyValue | undefined, dflt: number): number {
  * Applies a property update to one scope; undefined when nothing changes. The change lists
  * only the properties whose value changed.
  */
+/** Whether two property values are equal (a number, a string, or a list of strings). */
+function samePropertyValue(a: PropertyValue, b: PropertyValue): boolean {
+  if (typeof a !== 'object' || typeof b !== 'object') return a === b;
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 function updateProperties(
   obj: { common: PropertyMap; private: PropertyMap },
   scope: unknown,
@@ -1645,7 +1651,7 @@ function updateProperties(
       continue;
     }
     const v = check(k, checkPropertyValue(k, raw));
-    if (Object.hasOwn(current, k) && JSON.stringify(current[k]) === JSON.stringify(v)) continue;
+    if (Object.hasOwn(current, k) && samePropertyValue(current[k] as PropertyValue, v)) continue;
     next[k] = v;
     changed[k] = v;
   }
