@@ -72,7 +72,11 @@ export interface IndicationV2 {
   readonly name: string;
   /** `Type`; the object-type string (for example a resource type name) or empty. */
   readonly type: string;
-  /** `buffer`; the event payload (may be empty). Shared between readers: do not mutate. */
+  /**
+   * `buffer`; the event payload (may be empty). Shared between readers: do not mutate. The
+   * client hands it out as a view into the bytes it received (D53), which may hold other
+   * indications too: `buffer.slice()` keeps a payload apart from them.
+   */
   readonly buffer: Uint8Array;
   /** Store revision of the change that produced it (beyond the spec; used for resume). */
   readonly revision: number;
