@@ -166,6 +166,8 @@ function what(i: number, name: string): string {
   return name === '' ? `n[${i}]` : `n[${i}].${name}`;
 }
 
+type FilterAndType = WireNotificationV2['filterAndType'];
+
 /** The last text one string field (or the handle) decoded, and the bytes it came from. */
 class LastText {
   bytes: Uint8Array = new Uint8Array(0);
@@ -188,6 +190,7 @@ class Reader {
   #v: DataView = new DataView(new ArrayBuffer(0));
   #at = 0;
   readonly #last: LastText[] = Array.from({ length: 5 }, () => new LastText());
+  #lastFilter: FilterAndType = Object.freeze({ objectType: -1, filterFlags: -1 });
 
   frame(bytes: Uint8Array): BinaryNotifyFrame {
     // A plain view even of a Node.js Buffer: the payloads are cut with `subarray`, which for a
@@ -253,7 +256,7 @@ class Reader {
     const revision = this.#revision(i, 'revision');
     const w = {
       notifyKey,
-      filterAndType: { objectType, filterFlags },
+      filterAndType: this.#filterAndType(objectType, filterFlags),
       objectId,
       parentId,
       name,
@@ -262,6 +265,17 @@ class Reader {
       revision,
     };
     n[i] = lost === undefined ? w : { ...w, lost };
+  }
+
+  /**
+   * `{ objectType, filterFlags }`, the previous entry's object when both are the same: one
+   * frozen object for the run of entries of one filter, not one each.
+   */
+  #filterAndType(objectType: number, filterFlags: number): FilterAndType {
+    const last = this.#lastFilter;
+    if (last.objectType === objectType && last.filterFlags === filterFlags) return last;
+    this.#lastFilter = Object.freeze({ objectType, filterFlags });
+    return this.#lastFilter;
   }
 
   /** A `str` of field `k` (0 … 3) of entry `i`. */
