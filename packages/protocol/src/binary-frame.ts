@@ -24,7 +24,7 @@
  * an event reaches, so a server writes them once per event. The numbers keep the JSON form's
  * rules: `filterFlags` an integer, revisions and the lost counts safe integers ≥ 0.
  */
-import type { LostIndications } from './indication.js';
+import type { IndicationV2, LostIndications } from './indication.js';
 import type { MalformedServerFrame } from './server-frame.js';
 import type { WireNotificationV2 } from './wire.js';
 
@@ -51,18 +51,13 @@ export interface BinaryNotifyFrame {
   readonly drained: boolean;
 }
 
-/** One entry of a binary frame, as the reference encoder takes it. */
-export interface BinaryNotifyEntry {
-  readonly notifyKey: number;
-  readonly filterAndType: { readonly objectType: number; readonly filterFlags: number };
-  readonly objectId: string;
-  readonly parentId: string;
-  readonly name: string;
-  readonly type: string;
-  readonly buffer: Uint8Array;
-  readonly revision: number;
+/**
+ * One entry of a binary frame, as the reference encoder takes it: a version-2 indication's
+ * fields (an `IndicationV2` is one), `lost` optional.
+ */
+export type BinaryNotifyEntry = Omit<IndicationV2, 'version' | 'lost'> & {
   readonly lost?: LostIndications | undefined;
-}
+};
 
 /** The host's UTF-8 codecs (Node.js and browsers have both; this package builds without their types). */
 const codecs = globalThis as unknown as {

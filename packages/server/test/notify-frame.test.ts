@@ -59,6 +59,27 @@ const indication = fc.record({
   }),
 });
 
+type Raw = typeof indication extends fc.Arbitrary<infer T> ? T : never;
+
+/**
+ * The indication of a generated entry. Payload objects are shared between entries on purpose:
+ * the same event reaching several filters, and different events that happen to share one.
+ */
+function toIndication(r: Raw): IndicationV2 {
+  return {
+    version: 2,
+    notifyKey: r.notifyKey,
+    filterAndType: { objectType: r.objectType, filterFlags: r.filterFlags },
+    objectId: r.objectId,
+    parentId: r.parentId,
+    name: r.name,
+    type: r.type,
+    buffer: payloads[r.payload] as Uint8Array,
+    revision: r.revision,
+    lost: r.lost ?? undefined,
+  };
+}
+
 test('frameV2 and resultV2 write exactly the frames JSON.stringify would, cache or not', () => {
   const encoder = new NotifyFrameEncoder();
   fc.assert(
@@ -67,20 +88,7 @@ test('frameV2 and resultV2 write exactly the frames JSON.stringify would, cache 
       fc.string({ maxLength: 8 }),
       fc.boolean(),
       (raw, h, drained) => {
-        // Payload objects are shared between entries on purpose: the same event reaching
-        // several filters, and different events that happen to share one.
-        const list: IndicationV2[] = raw.map((r) => ({
-          version: 2,
-          notifyKey: r.notifyKey,
-          filterAndType: { objectType: r.objectType, filterFlags: r.filterFlags },
-          objectId: r.objectId,
-          parentId: r.parentId,
-          name: r.name,
-          type: r.type,
-          buffer: payloads[r.payload] as Uint8Array,
-          revision: r.revision,
-          lost: r.lost ?? undefined,
-        }));
+        const list = raw.map(toIndication);
         assert.equal(payloadOf(encoder.frameV2(h, list, drained)), reference(h, list, drained));
         const id = raw.length * 7919;
         assert.equal(
@@ -106,18 +114,7 @@ test('binaryFrameV2 writes exactly the bytes of encodeBinaryNotifyFrame, cache o
       fc.string({ maxLength: 8 }),
       fc.boolean(),
       (raw, h, drained) => {
-        const list: IndicationV2[] = raw.map((r) => ({
-          version: 2,
-          notifyKey: r.notifyKey,
-          filterAndType: { objectType: r.objectType, filterFlags: r.filterFlags },
-          objectId: r.objectId,
-          parentId: r.parentId,
-          name: r.name,
-          type: r.type,
-          buffer: payloads[r.payload] as Uint8Array,
-          revision: r.revision,
-          lost: r.lost ?? undefined,
-        }));
+        const list = raw.map(toIndication);
         const frame = encoder.binaryFrameV2(h, list, drained);
         if (list.some((i) => !utf8Exact(i.name))) {
           // A lone surrogate: this batch goes as JSON, and the cache keeps nothing of it.

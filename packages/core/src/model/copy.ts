@@ -48,7 +48,11 @@ export function groupWith(g: GroupObject, p: Partial<GroupObject>): GroupObject 
   };
 }
 
-/** `n` with the fields of `p` replaced (a field of `p` that is undefined keeps `n`'s). */
+/**
+ * `n` with the fields of `p` replaced (a field of `p` that is undefined keeps `n`'s). Nodes and
+ * networks have the same fields, so one helper copies both (a field added to either type makes
+ * `networkWith` below a compile error).
+ */
 export function nodeWith(n: NodeObject, p: Partial<NodeObject>): NodeObject {
   return {
     id: p.id ?? n.id,
@@ -60,17 +64,8 @@ export function nodeWith(n: NodeObject, p: Partial<NodeObject>): NodeObject {
   };
 }
 
-/** `n` with the fields of `p` replaced (a field of `p` that is undefined keeps `n`'s). */
-export function networkWith(n: NetworkObject, p: Partial<NetworkObject>): NetworkObject {
-  return {
-    id: p.id ?? n.id,
-    name: p.name ?? n.name,
-    state: p.state ?? n.state,
-    stateSequence: p.stateSequence ?? n.stateSequence,
-    common: p.common ?? n.common,
-    private: p.private ?? n.private,
-  };
-}
+/** `n` with the fields of `p` replaced: {@link nodeWith}, for a network. */
+export const networkWith: (n: NetworkObject, p: Partial<NetworkObject>) => NetworkObject = nodeWith;
 
 /** `i` with the fields of `p` replaced (a field of `p` that is undefined keeps `i`'s). */
 export function netInterfaceWith(
