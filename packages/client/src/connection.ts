@@ -163,7 +163,7 @@ export class Connection {
     // Binary frames as bytes at hand: browsers and Node's own WebSocket default to Blobs. The
     // `ws` package hands out Buffers (Uint8Arrays) by default, with no copy.
     if (typeof node.on !== 'function') ws.binaryType = 'arraybuffer';
-    if (typeof node.on === 'function')
+    else
       node.on('upgrade', (res) => {
         const socket = res.socket as Partial<CorkableSocket> | undefined;
         if (

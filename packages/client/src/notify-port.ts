@@ -685,11 +685,11 @@ export class PortCore {
     let r: CallResult;
     try {
       const binary = this.version === 2 && this.#options.binary && s.conn.welcome.binaryNotify;
+      // `encoding` only when asking for binary: a server without the feature refuses the field.
+      const encoding = binary ? 'binary' : undefined;
       r = await s.conn.call(
         'streamNotify',
-        binary
-          ? { hNotify: s.handle, window: this.#options.streamWindow, encoding: 'binary' }
-          : { hNotify: s.handle, window: this.#options.streamWindow },
+        { hNotify: s.handle, window: this.#options.streamWindow, encoding },
         { signal: this.#stop.signal },
       );
     } catch {

@@ -220,7 +220,7 @@ class Reader {
     const notifyKey = v.getUint32(this.#at, true);
     const flags = this.#b[this.#at + 4] as number;
     if ((flags & ~LOST) !== 0)
-      this.#fail(this.#at + 4, `n[${i}] flags are ${flags}, expected 0 or 1`);
+      this.#fail(this.#at + 4, `${what(i, '')} flags are ${flags}, expected 0 or 1`);
     this.#at += 5;
     let lost: LostIndications | undefined;
     if (flags === LOST) {
@@ -235,7 +235,7 @@ class Reader {
     if (!Number.isInteger(filterFlags))
       this.#fail(
         this.#at + 4,
-        `n[${i}].filterAndType.filterFlags is ${filterFlags}, expected an integer`,
+        `${what(i, 'filterAndType.filterFlags')} is ${filterFlags}, expected an integer`,
       );
     this.#at += 12;
     const objectId = this.#field(0, i, 'objectId');

@@ -5,8 +5,9 @@ import {
   ClusterChange,
   ClusterChangeResourceV2 as ResV2,
   ClusterObjectType as T,
+  parseBinaryNotifyFrame,
 } from '@clusnotify/protocol';
-import type { NotifyFrame, ServerFrame, WireResult } from '@clusnotify/protocol';
+import type { BinaryNotifyFrame, NotifyFrame, ServerFrame, WireResult } from '@clusnotify/protocol';
 import { createMemoryStore } from '@clusnotify/store';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,9 +27,12 @@ class Peer {
   closeCode: number | undefined;
   private waiters: (() => void)[] = [];
   private nextId = 1;
+  /** Binary notify frames (D53), as read by the protocol's decoder. */
+  readonly binary: (BinaryNotifyFrame | { readonly malformed: string })[] = [];
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (d) => {
-      this.frames.push(JSON.parse((d as Buffer).toString('utf8')) as ServerFrame);
+    ws.on('message', (d, isBinary) => {
+      if (isBinary) this.binary.push(parseBinaryNotifyFrame(d as Buffer));
+      else this.frames.push(JSON.parse((d as Buffer).toString('utf8')) as ServerFrame);
       this.wake();
     });
     ws.on('close', (code) => {
@@ -592,6 +596,57 @@ describe('the WebSocket server (docs/protocol.md)', () => {
       assert.equal(count(pushedTo(peer, b)), bClosed, 'the closed port streams no more');
       const get = await peer.call('getNotifyV2', { hNotify: c, timeoutMs: 0 });
       assert.equal((get as { code?: string }).code, 'PORT_STREAMING', 'c is still streamed');
+      peer.end();
+    });
+
+    test("streamNotify's encoding: binary frames for a version-2 port that asks, JSON for a version-1 port; another encoding is refused", async () => {
+      const peer = await Peer.open(server.url);
+      await peer.hello(read);
+      const hc = (await peer.call('openCluster')).handle as string;
+      const v2 = (await peer.call('createNotifyV2')).handle as string;
+      await peer.call('addNotifyV2', {
+        hNotify: v2,
+        hObject: hc,
+        filter: { objectType: T.RESOURCE, filterFlags: ResV2.STATE },
+        notifyKey: 5,
+        version: 2,
+        isTargetedAtObject: false,
+      });
+      const v1 = (await peer.call('createNotify')).handle as string;
+      await peer.call('addNotifyCluster', {
+        hNotify: v1,
+        hCluster: hc,
+        filter: ClusterChange.RESOURCE_STATE,
+        notifyKey: 7,
+      });
+      const xml = await peer.call('streamNotify', { hNotify: v2, encoding: 'xml' });
+      assert.equal((xml as { code?: string }).code, 'INVALID_ARGUMENT');
+      const r2 = await peer.call('streamNotify', { hNotify: v2, encoding: 'binary' });
+      const r1 = await peer.call('streamNotify', { hNotify: v1, encoding: 'binary' });
+      assert.deepEqual(
+        [r2.type, r2.encoding, r1.type, r1.encoding],
+        ['ok', 'binary', 'ok', 'json'],
+      );
+      const revisions = await toggle(2);
+      const last = revisions.at(-1);
+      const b = await peer.until(() =>
+        peer.binary.find((f) => !('malformed' in f) && f.n.some((n) => n.revision === last)),
+      );
+      assert.ok(!('malformed' in b));
+      assert.equal(b.h, v2);
+      assert.ok(b.n.every((n) => n.notifyKey === 5 && n.filterAndType.objectType === T.RESOURCE));
+      assert.ok(
+        peer.binary.every((f) => !('malformed' in f) && f.h === v2),
+        'no other port',
+      );
+      await peer.until(() =>
+        pushedTo(peer, v1).some((f) =>
+          f.n.some((n) => (n as { revision: number }).revision === last),
+        )
+          ? true
+          : undefined,
+      );
+      assert.equal(pushedTo(peer, v2).length, 0, 'the version-2 port sent no JSON batch');
       peer.end();
     });
 

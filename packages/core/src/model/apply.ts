@@ -1618,7 +1618,7 @@ function numberProp(v: PropertyValue | undefined, dflt: number): number {
 /** Whether two property values are equal (a number, a string, or a list of strings). */
 function samePropertyValue(a: PropertyValue, b: PropertyValue): boolean {
   if (typeof a !== 'object' || typeof b !== 'object') return a === b;
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+  return sameList(a, b);
 }
 
 function updateProperties(
