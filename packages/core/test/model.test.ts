@@ -610,6 +610,27 @@ describe('names and lookups (D22)', () => {
     }
     refused(s, { type: 'node.create', id, name: 'Other' }, 'ID_EXISTS');
     refused(s, { type: 'node.pause', node: 'Node' }, 'NODE_NOT_FOUND');
+    // A name may look like a GUID: an object's id wins over another's name, and a GUID-shaped
+    // name that is no id still finds its object.
+    const other = newId();
+    const lone = newId();
+    const lookalikes = run(s, [
+      { type: 'node.create', id: other, name: upper },
+      { type: 'node.create', id: newId(), name: lone.toUpperCase() },
+    ]).state;
+    assert.equal(
+      ok(lookalikes, { type: 'node.pause', node: upper }).state.nodes.get(id)?.state,
+      ND.PAUSED,
+    );
+    assert.equal(
+      ok(lookalikes, { type: 'node.pause', node: upper }).state.nodes.get(other)?.state,
+      ND.UP,
+    );
+    const byGuidName = ok(lookalikes, { type: 'node.pause', node: lone });
+    assert.equal(
+      [...byGuidName.state.nodes.values()].find((n) => n.name === lone.toUpperCase())?.state,
+      ND.PAUSED,
+    );
     // Dependencies are looked up the same way.
     const rid = newId().toUpperCase();
     const t = run(s, [

@@ -163,6 +163,18 @@ function what(i: number, name: string): string {
 
 type FilterAndType = WireNotificationV2['filterAndType'];
 
+/** A Node.js Buffer's own Latin-1 decoder (this package builds without Node's types). */
+interface Latin1Slicing {
+  latin1Slice(start: number, end: number): string;
+}
+
+/** `bytes` when it can cut Latin-1 text itself (a Node.js Buffer), else undefined. */
+function latin1Slicing(bytes: Uint8Array): Latin1Slicing | undefined {
+  return typeof (bytes as Partial<Latin1Slicing>).latin1Slice === 'function'
+    ? (bytes as unknown as Latin1Slicing)
+    : undefined;
+}
+
 /** The last text one string field (or the handle) decoded, and the bytes it came from. */
 class LastText {
   bytes: Uint8Array = new Uint8Array(0);
@@ -182,6 +194,8 @@ const HANDLE = 4;
  */
 class Reader {
   #b: Uint8Array = new Uint8Array(0);
+  /** The frame as given, when it is a Node.js Buffer (its ASCII text is cut natively). */
+  #node: Latin1Slicing | undefined;
   #v: DataView = new DataView(new ArrayBuffer(0));
   #at = 0;
   readonly #last: LastText[] = Array.from({ length: 5 }, () => new LastText());
@@ -191,6 +205,7 @@ class Reader {
     // A plain view even of a Node.js Buffer: the payloads are cut with `subarray`, which for a
     // Buffer makes each one through Buffer's own constructor.
     this.#b = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#node = latin1Slicing(bytes);
     this.#v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.#at = 0;
     this.#need(HEAD, -1, 'the frame header');
@@ -320,8 +335,12 @@ class Reader {
           ascii = false;
           break;
         }
+      // ASCII is Latin-1 too; a Buffer cuts it ~3x faster than building it from char codes.
       if (ascii)
-        return String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]);
+        return (
+          this.#node?.latin1Slice(start, end) ??
+          String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[])
+        );
     }
     try {
       return strictUtf8.decode(b.subarray(start, end));

@@ -121,6 +121,15 @@ function reject(code: ErrorCode, message: string): never {
 
 const lower = (s: string): string => s.toLowerCase();
 
+/** Whether `s` has a GUID's length and first hyphen (what an id can be; see `checkNewId`). */
+const guidShaped = (s: string): boolean => s.length === 36 && s.charCodeAt(8) === 0x2d;
+
+/** The object named `ref` (any case), or undefined. */
+function byName<T>(map: IMap<string, T>, names: IMap<string, string>, ref: string): T | undefined {
+  const id = names.get(lower(ref));
+  return id === undefined ? undefined : map.get(id);
+}
+
 /** The common fields of the property record a rename produces (`{ Name }` changed, D16). */
 function renamed(name: string, stateSequence: number) {
   return { name, scope: 'common' as const, changed: { Name: name }, removed: [], stateSequence };
@@ -274,13 +283,15 @@ class Tx {
   ): T {
     if (typeof ref !== 'string' || ref === '')
       reject('INVALID_COMMAND', `${what} must be a non-empty id or name`);
-    // Ids are stored lower-case (checkNewId); a GUID names its object in any case.
-    const byId = map.get(ref) ?? map.get(lower(ref));
-    if (byId !== undefined) return byId;
-    const id = names.get(lower(ref));
-    const byName = id === undefined ? undefined : map.get(id);
-    if (byName === undefined) reject(code, `no ${what} ${JSON.stringify(ref)}`);
-    return byName;
+    // Ids are stored lower-case (checkNewId); a GUID names its object in any case. An id wins
+    // over a name. Every id is a GUID, so a reference that cannot be one is looked up by name
+    // first, sparing two misses in the id map on every command that names its object.
+    const guid = guidShaped(ref);
+    let found = guid ? undefined : byName(map, names, ref);
+    found ??= map.get(ref) ?? map.get(lower(ref));
+    if (found === undefined && guid) found = byName(map, names, ref);
+    if (found === undefined) reject(code, `no ${what} ${JSON.stringify(ref)}`);
+    return found;
   }
   node(ref: unknown): NodeObject {
     return this.find(this.nodes, this.names.node, ref, 'node', 'NODE_NOT_FOUND');
