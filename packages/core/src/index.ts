@@ -42,6 +42,8 @@ export {
   RestartAction,
   changeEvents,
   commitEvents,
+  EVENTS_V1,
+  EVENTS_V2,
   COMMAND_CHANGES,
   renderEventsTable,
   allDocuments,

@@ -210,6 +210,9 @@ const OK: Ok = Object.freeze({ type: 'ok', status: 0 });
  */
 export class NotificationEngine {
   private readonly ports = new Map<string, NotifyPort>();
+  /** Open ports of version 1 and of version 2, for {@link NotificationEngine.listening}. */
+  private v1Ports = 0;
+  private v2Ports = 0;
   private readonly v1 = new MatchIndex();
   private readonly v2 = new MatchIndex();
   private readonly clock: Clock;
@@ -261,6 +264,15 @@ export class NotificationEngine {
     this.name = name;
   }
 
+  /**
+   * The versions of the events a port could take now: `EVENTS_V1` (1) when a version-1 port is
+   * open, `EVENTS_V2` (2) when a version-2 port is. Events of another version would match no
+   * filter, so the model need not make them (`commitEvents`).
+   */
+  get listening(): number {
+    return (this.v1Ports === 0 ? 0 : 1) | (this.v2Ports === 0 ? 0 : 2);
+  }
+
   /** Highest revision published so far (0 before the first). */
   get lastRevision(): number {
     return this.lastRev;
@@ -285,6 +297,8 @@ export class NotificationEngine {
     do handle = toHex(this.randomBytes(16));
     while (this.ports.has(handle));
     this.ports.set(handle, new NotifyPort(handle, version, this.maxQueued, this.ready, this.wakes));
+    if (version === 1) this.v1Ports++;
+    else this.v2Ports++;
     return { type: 'ok', status: 0, handle };
   }
 
@@ -315,6 +329,8 @@ export class NotificationEngine {
     const port = this.lookup(handle);
     if (port === undefined) return portNotFound(handle);
     this.ports.delete(handle);
+    if (port.version === 1) this.v1Ports--;
+    else this.v2Ports--;
     if (port.state === 'open') this.retireFilters(port);
     port.state = 'closed';
     this.queuedNow -= port.discard();
@@ -587,9 +603,11 @@ export class NotificationEngine {
    * indications one event produces on one port follow filter-registration order
    * (§3.1.4.2.58 "one indication per matching filter"; docs/decisions.md). Ports whose queue
    * is full get the lost-events indication instead. Events come from the cluster model and
-   * are trusted. Returns how many indications were queued.
+   * are trusted. Returns how many indications were queued. `revision`, when given, is the
+   * commit's: it counts as published even if it brought no event (see {@link listening}).
    */
-  publish(events: readonly ChangeEvent[]): number {
+  publish(events: readonly ChangeEvent[], revision = 0): number {
+    if (revision > this.lastRev) this.lastRev = revision;
     let queued = 0;
     for (const ev of events) {
       if (ev.revision > this.lastRev) this.lastRev = ev.revision;

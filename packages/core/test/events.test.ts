@@ -34,6 +34,8 @@ import type { IndicationV1, IndicationV2, PropertyValue } from '@clusnotify/prot
 import {
   ManualClock,
   NotificationEngine,
+  EVENTS_V1,
+  EVENTS_V2,
   changeEvents,
   commitEvents,
   renderEventsTable,
@@ -1069,6 +1071,22 @@ describe('change records → version-1 bits and version-2 payloads (§3.1, §4.6
     ]);
     assert.ok(events.every((e) => e.revision === 7));
     assert.deepEqual(commitEvents([], 7), []);
+  });
+
+  test('commitEvents with a mask of versions makes exactly the events of those versions, in order', () => {
+    const records = Object.values(TABLE).map((t) => t.record);
+    const all = commitEvents(records, 7);
+    assert.deepEqual(commitEvents(records, 7, EVENTS_V1 | EVENTS_V2), all);
+    assert.deepEqual(
+      commitEvents(records, 7, EVENTS_V1),
+      all.filter((e) => e.version === 1),
+    );
+    assert.deepEqual(
+      commitEvents(records, 7, EVENTS_V2),
+      all.filter((e) => e.version === 2),
+    );
+    assert.deepEqual(commitEvents(records, 7, 0), []);
+    assert.ok(all.some((e) => e.version === 1) && all.some((e) => e.version === 2));
   });
 
   test('the events of real commands decode as the table says (empty strings, never null; D11)', () => {

@@ -30,6 +30,28 @@ describe('port table (§3.1.4.2.56 ApiCreateNotify, §3.1.4.2.136 ApiCreateNotif
     openPort(engine, 1);
   });
 
+  test('listening names the versions of the open ports; a published revision counts without events', () => {
+    const { engine } = setup();
+    assert.equal(engine.listening, 0);
+    const a = openPort(engine, 1);
+    assert.equal(engine.listening, 1);
+    const b = openPort(engine, 2);
+    const c = openPort(engine, 2);
+    assert.equal(engine.listening, 3);
+    assertOk(engine.close(a));
+    assert.equal(engine.listening, 2);
+    assertOk(engine.unblock(b));
+    assertOk(engine.close(b));
+    assert.equal(engine.listening, 2, 'one version-2 port is still open');
+    assertOk(engine.close(c));
+    assertFailure(engine.close(c), 0x6, 'PORT_NOT_FOUND');
+    assert.equal(engine.listening, 0);
+    engine.publish([], 9);
+    assert.equal(engine.lastRevision, 9);
+    engine.publish([], 5);
+    assert.equal(engine.lastRevision, 9, 'never backwards');
+  });
+
   test('nothing is queued before the first filter is registered (§3.1.1.8)', () => {
     const { engine } = setup();
     const h = openPort(engine, 1);

@@ -352,7 +352,7 @@ export class ClusterService {
             this.issued = c.revision;
             if (this.engine.clusterName !== this.state.cluster.name)
               this.engine.setClusterName(this.state.cluster.name);
-            this.engine.publish(commitEvents(c.changes as unknown as Change[], c.revision));
+            this.publish(c.changes as unknown as Change[], c.revision);
             this.wakeRevisionWaiters();
           }
           return;
@@ -378,6 +378,12 @@ export class ClusterService {
         }
       }
     })();
+  }
+
+  /** Publishes the events of a commit, of the versions some port could take. */
+  private publish(changes: readonly Change[], revision: number): void {
+    const engine = this.engine;
+    engine.publish(commitEvents(changes, revision, engine.listening), revision);
   }
 
   private wakeRevisionWaiters(): void {
@@ -511,7 +517,7 @@ export class ClusterService {
       this.revision = e.revision;
       if (this.engine.clusterName !== e.state.cluster.name)
         this.engine.setClusterName(e.state.cluster.name);
-      this.engine.publish(commitEvents(e.changes, e.revision));
+      this.publish(e.changes, e.revision);
     }
   }
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   ClusterChange as C,
   ClusterChangeGroupV2 as GV2,
+  ClusterChangeNodeV2 as NodeV2,
   ClusterChangeResourceV2 as ResV2,
   ClusterChangeResourceTypeV2 as RTV2,
   ClusterGroupState as GS,
@@ -226,6 +227,44 @@ for (const kind of STORES) {
         revs,
         [...revs].sort((x, y) => x - y),
       );
+      await service.close();
+    });
+
+    test('events are made for the versions of the open ports; a port of the other version opened later gets its own from then on', async () => {
+      const { store } = await open();
+      const service = await start(store);
+      const admin = service.openSession('full');
+      const watcher = service.openSession('read');
+      const hCluster = ok(watcher.openCluster()).handle;
+      // No port at all: the commit still counts as published.
+      const first = ok(await admin.execute({ type: 'node.pause', node: 'NODE3' })).revision;
+      assert.equal(service.engine.lastRevision, first);
+      const v2 = ok(watcher.createNotifyV2()).handle;
+      ok(
+        watcher.addNotifyV2(
+          v2,
+          hCluster,
+          { objectType: T.NODE, filterFlags: NodeV2.STATE },
+          2,
+          2,
+          false,
+        ),
+      );
+      assert.equal(service.engine.listening, 2);
+      ok(await admin.execute({ type: 'node.resume', node: 'NODE3' }));
+      const v1 = ok(watcher.createNotify()).handle;
+      ok(watcher.addNotifyCluster(v1, hCluster, C.NODE_STATE, 1));
+      assert.equal(service.engine.listening, 3);
+      const last = ok(await admin.execute({ type: 'node.pause', node: 'NODE3' })).revision;
+      const a = ok(await watcher.getNotifyAsync(v1)).notifications;
+      assert.deepEqual(
+        a.map((n) => [n.filter, n.name, n.revision]),
+        [[C.NODE_STATE, 'NODE3', last]],
+        'only the change after the version-1 port opened',
+      );
+      const b = ok(await watcher.getNotifyV2(v2)).notifications;
+      assert.equal(b.length, 2, 'resume and pause');
+      assert.equal(service.engine.lastRevision, last);
       await service.close();
     });
 

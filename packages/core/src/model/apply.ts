@@ -166,7 +166,9 @@ class Tx {
   networks: IMap<string, NetworkObject>;
   netInterfaces: IMap<string, NetInterfaceObject>;
   registry: IMap<string, RegistryKey>;
-  names: { -readonly [K in keyof ClusterState['names']]: ClusterState['names'][K] };
+  /** The name maps; the state's own object until a name changes (see {@link Tx.setNames}). */
+  names: ClusterState['names'];
+  private namesCopied = false;
   readonly changes: Change[] = [];
   readonly touched = new ObjectRefSet();
   private readonly byGroup: TrackedRelation<ResourceObject>;
@@ -182,7 +184,7 @@ class Tx {
     this.networks = s.networks;
     this.netInterfaces = s.netInterfaces;
     this.registry = s.registry;
-    this.names = { ...s.names };
+    this.names = s.names;
     let known = RELATIONS.get(s);
     const from = (): Relations => {
       if (known === undefined) {
@@ -361,11 +363,31 @@ class Tx {
       reject('NAME_EXISTS', `a ${kind} named ${JSON.stringify(n)} exists`);
     let names = this.names[kind];
     if (previous !== undefined) names = names.delete(lower(previous));
-    this.names[kind] = names.set(lower(n), id);
+    this.setNames(kind, names.set(lower(n), id));
     return n;
   }
   private releaseName(kind: keyof ClusterState['names'], name: string): void {
-    this.names[kind] = this.names[kind].delete(lower(name));
+    this.setNames(kind, this.names[kind].delete(lower(name)));
+  }
+  /**
+   * Replaces the name map of `kind`. The first change copies the state's object of name maps,
+   * so that a command that changes no name (most of them) copies nothing.
+   */
+  private setNames(kind: keyof ClusterState['names'], map: IMap<string, string>): void {
+    if (!this.namesCopied) {
+      const n = this.names;
+      this.names = {
+        node: n.node,
+        group: n.group,
+        resource: n.resource,
+        network: n.network,
+        netInterface: n.netInterface,
+      };
+      this.namesCopied = true;
+    }
+    (this.names as { -readonly [K in keyof ClusterState['names']]: ClusterState['names'][K] })[
+      kind
+    ] = map;
   }
   /** Validates the id before looking it up: `String(id)` would throw on `{ "toString": 1 }`. */
   private checkNewId(id: unknown, existing: IMap<string, unknown>): string {

@@ -9,7 +9,7 @@ export {
 export type { Applied } from './apply.js';
 export type { Change, ChangeType, PropertyScope } from './change.js';
 export type { Command, CommandType, PropertyUpdate } from './command.js';
-export { changeEvents, commitEvents } from './events.js';
+export { changeEvents, commitEvents, EVENTS_V1, EVENTS_V2 } from './events.js';
 export { COMMAND_CHANGES, renderEventsTable } from './events-table.js';
 export {
   allDocuments,
