@@ -22,6 +22,7 @@ import {
   RestartAction,
   allDocuments,
   apply,
+  applyDocuments,
   defaultClusterCommands,
   emptyClusterState,
   documentWrites,
@@ -2359,6 +2360,43 @@ describe('persistence (documents of the store)', () => {
     const b = ok(rebuilt, { type: 'group.move', group: 'File Server Group', node: 'NODE1' });
     assert.deepEqual(b.changes, a.changes);
     assert.equal(stateFromDocuments([]), undefined);
+  });
+
+  test('a state that applyDocuments changed is applied to as its documents say, not as the state it came from', () => {
+    // A state from apply carries its group and dependency indices; a follower's copy with other
+    // resources must not use them.
+    const { state: s } = bootstrapped();
+    const disk = named(s.resources, 'SQL Disk');
+    const fsGroup = named(s.groups, 'File Server Group');
+    const moved = applyDocuments(
+      s,
+      [
+        {
+          kind: 'resource',
+          id: disk.id,
+          value: { ...disk, groupId: fsGroup.id, dependencies: [] },
+        },
+      ],
+      [],
+    );
+    const r = ok(moved, { type: 'group.offline', group: 'File Server Group' });
+    assert.ok(
+      r.changes.some((c) => c.type === 'resource-state' && c.id === disk.id),
+      'the moved resource goes offline with its new group',
+    );
+    const sqlServer = named(s.resources, 'SQL Server');
+    const freed = applyDocuments(
+      s,
+      [{ kind: 'resource', id: sqlServer.id, value: { ...sqlServer, dependencies: [] } }],
+      [],
+    );
+    const off = ok(freed, { type: 'resource.offline', resource: 'SQL Disk' });
+    assert.ok(
+      !off.changes.some((c) => c.type === 'resource-state' && c.id === sqlServer.id),
+      'a dependency the documents dropped takes no dependent offline',
+    );
+    const before = ok(s, { type: 'resource.offline', resource: 'SQL Disk' });
+    assert.ok(before.changes.some((c) => c.type === 'resource-state' && c.id === sqlServer.id));
   });
 });
 
