@@ -12,15 +12,12 @@
  * Run: `npm run bench:service-live`. Options: `--seconds N` (default 5), `--runs N` (default 5),
  * `--inflight N` (default 256), `--store memory|sqlite` (default memory), `--json`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ClusterObjectType as T, V2_FAMILIES } from '@clusnotify/protocol';
-import { createMemoryStore, openSqliteStore } from '@clusnotify/store';
 import type { StateStore } from '@clusnotify/store';
 import { startClusterService } from '@clusnotify/server';
+import { onFreshStore } from './bench-store.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -116,22 +113,7 @@ const median = (xs: number[]): number => {
 };
 
 const results: Result[] = [];
-for (let i = 0; i < RUNS; i++) {
-  if (STORE === 'memory') {
-    const store = createMemoryStore();
-    results.push(await run(store));
-    await store.close();
-  } else {
-    const dir = mkdtempSync(join(tmpdir(), 'clusnotify-service-live-'));
-    const store = await openSqliteStore({ path: join(dir, 'live.db') });
-    try {
-      results.push(await run(store));
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-}
+for (let i = 0; i < RUNS; i++) results.push(await onFreshStore(STORE, run));
 
 const rows = (['commandsPerSec', 'indicationsPerSec', 'cpuUsPerCommand'] as const).map((k) => ({
   figure: k,

@@ -7,9 +7,6 @@
  * Run: `npm run bench:service`. Options: `--commands N` (default 20000), `--inflight N`
  * (default 64), `--ports N` (default 1000), `--runs N` (default 3; medians), `--json`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import {
@@ -19,10 +16,10 @@ import {
   ClusterObjectType as T,
 } from '@clusnotify/protocol';
 import type { Command } from '@clusnotify/core';
-import { createMemoryStore, openSqliteStore } from '@clusnotify/store';
 import type { StateStore } from '@clusnotify/store';
 import { startClusterService } from '@clusnotify/server';
 import type { Session } from '@clusnotify/server';
+import { onFreshStore } from './bench-store.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -189,22 +186,7 @@ function median(results: Result[], key: keyof Result): number {
 const rows: { store: string; r: Result }[] = [];
 for (const kind of ['memory', 'sqlite'] as const) {
   const results: Result[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    if (kind === 'memory') {
-      const store = createMemoryStore();
-      results.push(await run(store));
-      await store.close();
-    } else {
-      const dir = mkdtempSync(join(tmpdir(), 'clusnotify-bench-'));
-      const store = await openSqliteStore({ path: join(dir, 'bench.db') });
-      try {
-        results.push(await run(store));
-      } finally {
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      }
-    }
-  }
+  for (let i = 0; i < RUNS; i++) results.push(await onFreshStore(kind, run));
   const keys = [
     'commandsPerSec',
     'changesPerSec',
