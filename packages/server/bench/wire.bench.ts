@@ -521,6 +521,35 @@ const results: Record<string, number[]> = {};
 const add = (k: string, v: number): void => {
   (results[k] ??= []).push(v);
 };
+
+/** 1,300 change records shaped like the live run's, with fixed text (see {@link machineUs}). */
+const REFERENCE_RECORDS = Array.from({ length: 1300 }, (_, i) => ({
+  type: 'resource-state',
+  id: `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`,
+  name: 'SQL Server',
+  typeName: 'Generic Service',
+  groupId: '00000000-0000-4000-9000-000000000001',
+  from: 2,
+  to: 130,
+  stateSequence: i,
+}));
+
+/**
+ * A reading of this machine's speed just before a run: µs for one JSON.stringify of
+ * {@link REFERENCE_RECORDS} (~270 KB), the fastest of 40. This machine's speed drifts by a third
+ * within an hour, and the server's figures drift with it; the reference shows in which phase a
+ * run was (lower is faster).
+ */
+function machineUs(): number {
+  let best = Infinity;
+  for (let i = 0; i < 40; i++) {
+    const t0 = performance.now();
+    JSON.stringify(REFERENCE_RECORDS);
+    best = Math.min(best, (performance.now() - t0) * 1000);
+  }
+  return best;
+}
+const MACHINE = 'machine reference before the run: one fixed JSON.stringify, µs (lower is faster)';
 const only = process.env.WIRE_BENCH_ONLY;
 function addIdle(asServed: number, defaults: number): void {
   add(
@@ -535,6 +564,7 @@ for (let run = 0; run < RUNS; run++) {
     continue;
   }
   if (only === 'live') {
+    add(MACHINE, machineUs());
     const m = await liveOne('memory', 1);
     add('live memory, 1 client: indications delivered/s', m.deliveredPerSec);
     add('live memory, 1 client: changes committed/s', m.changesPerSec);
@@ -568,6 +598,7 @@ for (let run = 0; run < RUNS; run++) {
     add('latency run: clients CPU µs per change (writer and 100 clients)', l.clientsCpuUsPerChange);
     continue;
   }
+  add(MACHINE, machineUs());
   const m = await liveOne('memory', 1);
   add('live memory, 1 client: indications delivered/s', m.deliveredPerSec);
   add('live memory, 1 client: changes committed/s', m.changesPerSec);
