@@ -14,6 +14,7 @@ import { hostClock } from './clock.js';
 import { Filter } from './filter.js';
 import type { FilterList, FilterScope } from './filter.js';
 import { KEY_SEPARATOR, MatchIndex, bitIndex } from './match-index.js';
+import { EVENTS_V1, EVENTS_V2 } from './model/events.js';
 import { NotifyPort, PushResult, TIMEOUT, UNBLOCKED } from './notify-port.js';
 import type { PortState, WaitEnd } from './notify-port.js';
 
@@ -265,12 +266,13 @@ export class NotificationEngine {
   }
 
   /**
-   * The versions of the events a port could take now: `EVENTS_V1` (1) when a version-1 port is
-   * open, `EVENTS_V2` (2) when a version-2 port is. Events of another version would match no
-   * filter, so the model need not make them (`commitEvents`).
+   * The versions of the events a port could take now: `EVENTS_V1` when a version-1 port is
+   * open, `EVENTS_V2` when a version-2 port is. A version-1 port matches version-1 filters only
+   * and a version-2 port version-2 filters only (§3.1.4.2.58, §3.1.4.2.137), so events of
+   * another version would match nothing, and the model need not make them (`commitEvents`).
    */
   get listening(): number {
-    return (this.v1Ports === 0 ? 0 : 1) | (this.v2Ports === 0 ? 0 : 2);
+    return (this.v1Ports === 0 ? 0 : EVENTS_V1) | (this.v2Ports === 0 ? 0 : EVENTS_V2);
   }
 
   /** Highest revision published so far (0 before the first). */

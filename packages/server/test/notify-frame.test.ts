@@ -80,27 +80,29 @@ function toIndication(r: Raw): IndicationV2 {
   };
 }
 
+/** A port's batch: up to 24 indications, a handle and the drained flag. */
+const batch = [
+  fc.array(indication, { maxLength: 24 }),
+  fc.string({ maxLength: 8 }),
+  fc.boolean(),
+] as const;
+
 test('frameV2 and resultV2 write exactly the frames JSON.stringify would, cache or not', () => {
   const encoder = new NotifyFrameEncoder();
   fc.assert(
-    fc.property(
-      fc.array(indication, { maxLength: 24 }),
-      fc.string({ maxLength: 8 }),
-      fc.boolean(),
-      (raw, h, drained) => {
-        const list = raw.map(toIndication);
-        assert.equal(payloadOf(encoder.frameV2(h, list, drained)), reference(h, list, drained));
-        const id = raw.length * 7919;
-        assert.equal(
-          payloadOf(encoder.resultV2(id, list)),
-          JSON.stringify({
-            t: 'result',
-            id,
-            r: { type: 'ok', status: 0, notifications: list.map(toWireNotification) },
-          }),
-        );
-      },
-    ),
+    fc.property(...batch, (raw, h, drained) => {
+      const list = raw.map(toIndication);
+      assert.equal(payloadOf(encoder.frameV2(h, list, drained)), reference(h, list, drained));
+      const id = raw.length * 7919;
+      assert.equal(
+        payloadOf(encoder.resultV2(id, list)),
+        JSON.stringify({
+          t: 'result',
+          id,
+          r: { type: 'ok', status: 0, notifications: list.map(toWireNotification) },
+        }),
+      );
+    }),
     { numRuns: 3000 },
   );
 });
@@ -109,26 +111,21 @@ test('binaryFrameV2 writes exactly the bytes of encodeBinaryNotifyFrame, cache o
   const encoder = new NotifyFrameEncoder(true);
   let inexact = 0;
   fc.assert(
-    fc.property(
-      fc.array(indication, { maxLength: 24 }),
-      fc.string({ maxLength: 8 }),
-      fc.boolean(),
-      (raw, h, drained) => {
-        const list = raw.map(toIndication);
-        const frame = encoder.binaryFrameV2(h, list, drained);
-        if (list.some((i) => !utf8Exact(i.name))) {
-          // A lone surrogate: this batch goes as JSON, and the cache keeps nothing of it.
-          assert.equal(frame, undefined);
-          inexact++;
-          return;
-        }
-        assert.ok(frame !== undefined);
-        assert.deepEqual(
-          bytesOf(frame, 0x82),
-          Buffer.from(encodeBinaryNotifyFrame(h, list, drained)),
-        );
-      },
-    ),
+    fc.property(...batch, (raw, h, drained) => {
+      const list = raw.map(toIndication);
+      const frame = encoder.binaryFrameV2(h, list, drained);
+      if (list.some((i) => !utf8Exact(i.name))) {
+        // A lone surrogate: this batch goes as JSON, and the cache keeps nothing of it.
+        assert.equal(frame, undefined);
+        inexact++;
+        return;
+      }
+      assert.ok(frame !== undefined);
+      assert.deepEqual(
+        bytesOf(frame, 0x82),
+        Buffer.from(encodeBinaryNotifyFrame(h, list, drained)),
+      );
+    }),
     { numRuns: 3000 },
   );
   assert.ok(inexact > 0, 'some batches held a lone surrogate');
