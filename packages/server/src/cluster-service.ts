@@ -298,9 +298,12 @@ export class ClusterService {
       b = next;
     }
     b.add(r.state, r.touched, r.changes);
+    // Only the change records wait for the commit: holding `r` would keep this command's own
+    // state version alive (and copied by each young-generation collection) until it lands.
+    const changes = r.changes;
     await b.done;
     if (b.error !== undefined) return refused(b.error);
-    return { type: 'ok', status: 0, revision: b.revision, changes: r.changes };
+    return { type: 'ok', status: 0, revision: b.revision, changes };
   }
 
   /** Commits the commands of batch `b` as one commit and publishes it (see {@link execute}). */

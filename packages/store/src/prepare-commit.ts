@@ -319,44 +319,99 @@ export function lazyCommitFrom(
   body: () => string,
   changes: (() => string) | undefined,
 ): Commit {
-  let parsed: Pick<Commit, 'puts' | 'deletes' | 'changes'> | undefined;
-  let parsedChanges: readonly JsonValue[] | undefined;
-  const load = (): Pick<Commit, 'puts' | 'deletes' | 'changes'> =>
-    (parsed ??= freeze(JSON.parse(body()) as Pick<Commit, 'puts' | 'deletes' | 'changes'>));
-  return Object.freeze({
-    revision,
-    get puts() {
-      return load().puts;
-    },
-    get deletes() {
-      return load().deletes;
-    },
-    get changes() {
-      // Readers of the log (resume, followers) want only the change records: with a loader
-      // for them, the documents are not parsed.
-      if (parsedChanges !== undefined) return parsedChanges;
-      if (parsed !== undefined || changes === undefined) return load().changes;
-      return (parsedChanges = freeze(JSON.parse(changes()) as readonly JsonValue[]));
-    },
-  });
+  const state: CommitState = { body, changes, parsed: undefined, parsedChanges: undefined };
+  return withAccessors({ revision }, state, COMMIT_ACCESSORS) as unknown as Commit;
 }
 
 /** A document whose `value` is parsed from `json` on first use, deep-frozen (see {@link lazyCommit}). */
 export function lazyDocument(kind: string, id: string, json: string): StoredObject {
-  let value: JsonValue | undefined;
-  let loaded = false;
-  return Object.freeze({
-    kind,
-    id,
-    get value(): JsonValue {
-      if (!loaded) {
-        value = parseValue(json);
-        loaded = true;
-      }
-      return value as JsonValue;
-    },
-  });
+  const state: DocumentState = { json, value: undefined };
+  return withAccessors({ kind, id }, state, DOCUMENT_ACCESSORS) as unknown as StoredObject;
 }
+
+/** Where a lazy entry keeps what its getters read (a non-enumerable own property). */
+const LAZY = Symbol('lazy entry state');
+
+type Parsed = Pick<Commit, 'puts' | 'deletes' | 'changes'>;
+interface CommitState {
+  body: (() => string) | undefined;
+  changes: (() => string) | undefined;
+  parsed: Parsed | undefined;
+  parsedChanges: readonly JsonValue[] | undefined;
+}
+interface DocumentState {
+  json: string | undefined;
+  value: JsonValue | undefined;
+}
+type Lazy<S> = { readonly [LAZY]: S };
+
+/**
+ * `fields` with own enumerable accessors `accessors` reading `state`, frozen: to JSON.stringify,
+ * spread and deep equality a plain object with those properties. Every entry shares the same
+ * getter functions, which find their entry's state through `this`. Getters written in an object
+ * literal are new closures for each object, and V8 keeps each object's accessor pair in the old
+ * generation: the pair then holds its closures, and through them the commit's JSON, alive through
+ * every young-generation collection until a full one. The live benchmark's server copied each
+ * commit body twice and promoted it (~0.75 MB per collection; docs/benchmarks.md, "lazy commit
+ * entries and the young generation").
+ */
+function withAccessors<S>(fields: object, state: S, accessors: PropertyDescriptorMap): object {
+  Object.defineProperty(fields, LAZY, { value: state });
+  Object.defineProperties(fields, accessors);
+  return Object.freeze(fields);
+}
+
+function loadCommit(s: CommitState): Parsed {
+  if (s.parsed !== undefined) return s.parsed;
+  const body = s.body as () => string;
+  s.parsed = freeze(JSON.parse(body()) as Parsed);
+  s.body = undefined;
+  s.changes = undefined;
+  return s.parsed;
+}
+
+const COMMIT_ACCESSORS: PropertyDescriptorMap = {
+  puts: {
+    enumerable: true,
+    get(this: Lazy<CommitState>) {
+      return loadCommit(this[LAZY]).puts;
+    },
+  },
+  deletes: {
+    enumerable: true,
+    get(this: Lazy<CommitState>) {
+      return loadCommit(this[LAZY]).deletes;
+    },
+  },
+  changes: {
+    enumerable: true,
+    get(this: Lazy<CommitState>) {
+      // Readers of the log (resume, followers) want only the change records: with a loader
+      // for them, the documents are not parsed.
+      const s = this[LAZY];
+      if (s.parsedChanges !== undefined) return s.parsedChanges;
+      const changes = s.changes;
+      if (s.parsed !== undefined || changes === undefined) return loadCommit(s).changes;
+      s.parsedChanges = freeze(JSON.parse(changes()) as readonly JsonValue[]);
+      s.changes = undefined;
+      return s.parsedChanges;
+    },
+  },
+};
+
+const DOCUMENT_ACCESSORS: PropertyDescriptorMap = {
+  value: {
+    enumerable: true,
+    get(this: Lazy<DocumentState>): JsonValue {
+      const s = this[LAZY];
+      if (s.json !== undefined) {
+        s.value = parseValue(s.json);
+        s.json = undefined;
+      }
+      return s.value as JsonValue;
+    },
+  },
+};
 
 /** A parsed, deep-frozen document value. */
 export function parseValue(json: string): JsonValue {

@@ -207,6 +207,38 @@ export function runContractSuite(name: string, factory: StoreFactory): void {
           assert.deepEqual(log.commits[0]?.changes, [{ n: 1 }]);
         }));
 
+      test('commits and documents handed out share their getters (no closures per entry)', () =>
+        withStore(factory, async (store) => {
+          // A getter made per entry is held by an accessor pair V8 keeps in the old generation,
+          // which kept each commit's JSON alive through young-generation collections.
+          const first = await store.commit(input({ puts: [doc('k', 'a', 1)], changes: [1] }));
+          const second = await store.commit(input({ puts: [doc('k', 'b', 2)], changes: [2] }));
+          const log = await store.readSince(0);
+          assert.equal(log.type, 'commits');
+          const [a, b] = [
+            await store.get({ kind: 'k', id: 'a' }),
+            await store.get({ kind: 'k', id: 'b' }),
+          ];
+          const getter = (o: object | undefined, key: string): unknown =>
+            o === undefined
+              ? 'missing'
+              : (Object.getOwnPropertyDescriptor(o, key) as { get?: unknown } | undefined)?.get;
+          for (const key of ['puts', 'deletes', 'changes']) {
+            assert.equal(getter(first, key), getter(second, key), `commit ${key}`);
+            assert.equal(getter(log.commits[0], key), getter(log.commits[1], key), `log ${key}`);
+          }
+          assert.equal(getter(a, 'value'), getter(b, 'value'));
+          // Still plain to every reader: the same properties as a parsed copy.
+          assert.deepEqual(second, {
+            revision: 2,
+            puts: [doc('k', 'b', 2)],
+            deletes: [],
+            changes: [2],
+          });
+          assert.deepEqual(a, doc('k', 'a', 1));
+          assert.equal(JSON.stringify(b), JSON.stringify(doc('k', 'b', 2)));
+        }));
+
       test('get returns one document, or undefined when it is missing or deleted', () =>
         withStore(factory, async (store) => {
           await store.commit(input({ puts: [doc('node', 'n1', 'up'), doc('node', 'n2', 'down')] }));
