@@ -14,7 +14,7 @@ import {
 import type { WireLimits, WireResult } from '@clusnotify/protocol';
 import { PortFeed } from './port-feed.js';
 import { errorCode } from './errors.js';
-import { reasonOf, startTimer } from './host.js';
+import { monotonicMs as now, reasonOf, startTimer } from './host.js';
 import type { AbortSignalLike, Timer } from './host.js';
 import { WS_OPEN } from './web-socket.js';
 import type { WebSocketConstructor, WebSocketLike } from './web-socket.js';
@@ -79,8 +79,12 @@ interface Pending {
   readonly method: string;
   readonly resolve: (r: CallResult) => void;
   readonly reject: (e: unknown) => void;
-  readonly timer: Timer | undefined;
-  readonly cleanup: () => void;
+  /** When the call times out (`now()`, ms), or Infinity. */
+  readonly deadline: number;
+  readonly timeoutMs: number | undefined;
+  readonly waiting: boolean;
+  /** Removes the abort listener; undefined without a signal. */
+  readonly cleanup: (() => void) | undefined;
 }
 
 type Phase = 'opening' | 'hello' | 'open' | 'closed';
@@ -125,6 +129,9 @@ export class Connection {
   readonly #ws: WebSocketLike;
   readonly #options: ConnectionOptions;
   readonly #pending = new Map<number, Pending>();
+  /** The timer of the earliest call deadline (see `#armSweep`), and when it fires. */
+  #sweep: Timer | undefined;
+  #sweepAt = Infinity;
   readonly #feeds = new Map<string, PortFeed>();
   #nextId = 1;
   #phase: Phase = 'opening';
@@ -307,35 +314,22 @@ export class Connection {
         return;
       }
       const id = this.#nextId++;
-      const onAbort = (): void => {
-        if (!this.#pending.has(id)) return;
-        this.#settle(id);
-        if (options.waiting === true && this.#phase === 'open') this.#send({ t: 'cancel', id });
-        reject(reasonOf(signal));
-      };
-      const timer =
-        options.timeoutMs === undefined || options.timeoutMs === Infinity
-          ? undefined
-          : startTimer(() => {
-              if (!this.#pending.has(id)) return;
-              this.#settle(id);
-              if (options.waiting === true && this.#phase === 'open')
-                this.#send({ t: 'cancel', id });
-              reject(
-                new ClusnotifyError(
-                  'TIMEOUT',
-                  `${method} got no result from ${this.url} within ${options.timeoutMs} ms`,
-                ),
-              );
-            }, options.timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#pending.set(id, {
-        method,
-        resolve,
-        reject,
-        timer,
-        cleanup: () => signal?.removeEventListener('abort', onAbort),
-      });
+      const waiting = options.waiting === true;
+      let cleanup: (() => void) | undefined;
+      if (signal !== undefined) {
+        const onAbort = (): void => {
+          if (!this.#pending.has(id)) return;
+          this.#settle(id);
+          if (waiting && this.#phase === 'open') this.#send({ t: 'cancel', id });
+          reject(reasonOf(signal));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        cleanup = () => signal.removeEventListener('abort', onAbort);
+      }
+      const { timeoutMs } = options;
+      const deadline = timeoutMs === undefined ? Infinity : now() + Math.max(0, timeoutMs);
+      this.#pending.set(id, { method, resolve, reject, deadline, timeoutMs, waiting, cleanup });
+      if (deadline < this.#sweepAt) this.#armSweep(deadline);
       if (!this.#send({ t: 'call', id, m: method, p: params })) {
         this.#settle(id);
         reject(this.#lostError(method));
@@ -597,8 +591,53 @@ export class Connection {
     const p = this.#pending.get(id);
     if (p === undefined) return;
     this.#pending.delete(id);
-    p.timer?.cancel();
-    p.cleanup();
+    p.cleanup?.();
+    // Nothing left to time out: no host timer keeps the process alive for an idle client.
+    if (this.#pending.size === 0) this.#disarmSweep();
+  }
+
+  /**
+   * Times calls out with one host timer per connection, set for the earliest deadline of the
+   * calls in flight, instead of one timer per call: a timer per call was a `setTimeout`, its
+   * closure and a cancel handle for every call, and held the call's whole state (promise,
+   * parameters) through the young generation's collections while it waited (a writer with 64
+   * calls in flight promoted ~1 MB per collection; docs/benchmarks.md, session 11).
+   */
+  #armSweep(at: number): void {
+    this.#sweep?.cancel();
+    this.#sweepAt = at;
+    this.#sweep = startTimer(() => {
+      this.#sweep = undefined;
+      this.#sweepAt = Infinity;
+      this.#timeOut();
+    }, at - now());
+  }
+
+  #disarmSweep(): void {
+    this.#sweep?.cancel();
+    this.#sweep = undefined;
+    this.#sweepAt = Infinity;
+  }
+
+  /** Fails every call whose deadline passed with TIMEOUT, and sets the timer for the next one. */
+  #timeOut(): void {
+    const t = now();
+    let next = Infinity;
+    for (const [id, p] of [...this.#pending]) {
+      if (p.deadline > t) {
+        next = Math.min(next, p.deadline);
+        continue;
+      }
+      this.#settle(id);
+      if (p.waiting && this.#phase === 'open') this.#send({ t: 'cancel', id });
+      p.reject(
+        new ClusnotifyError(
+          'TIMEOUT',
+          `${p.method} got no result from ${this.url} within ${String(p.timeoutMs)} ms`,
+        ),
+      );
+    }
+    if (next < this.#sweepAt) this.#armSweep(next);
   }
 
   #lostError(method: string): ClusnotifyError {

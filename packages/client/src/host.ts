@@ -31,6 +31,11 @@ interface HostTimers {
 
 const host = globalThis as unknown as HostTimers;
 
+/** The host's monotonic clock, in ms: `performance.now()` (Node.js and browsers alike). */
+export function monotonicMs(): number {
+  return (globalThis as unknown as { performance: { now(): number } }).performance.now();
+}
+
 /** Longest delay a host timer holds in one go (2^31 - 1 ms); longer waits count as forever. */
 const MAX_HOST_DELAY_MS = 0x7fffffff;
 
