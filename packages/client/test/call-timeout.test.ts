@@ -64,7 +64,7 @@ test('each call times out at its own deadline with TIMEOUT; answered calls are n
     const first = settled(client.onlineResource('silent 1'));
     const answered = await client.onlineResource('answered');
     assert.equal(answered.revision, 7);
-    await new Promise((r) => setTimeout(r, 120));
+    await new Promise((r) => setTimeout(r, 400));
     const second = settled(client.onlineResource('silent 2'));
     const [a, b] = await Promise.all([first, second]);
     for (const [r, name] of [
@@ -76,9 +76,10 @@ test('each call times out at its own deadline with TIMEOUT; answered calls are n
       assert.equal(e.code, 'TIMEOUT');
       assert.match(e.message, /execute got no result .* within 200 ms/);
     }
-    // Each at its own deadline: the first after ~200 ms, the second ~120 ms later, not with it.
-    assert.ok(a.ms >= 195 && a.ms < 310, `first timed out after ${a.ms.toFixed(0)} ms`);
-    assert.ok(b.ms >= a.ms + 100, `second at ${b.ms.toFixed(0)} ms, first at ${a.ms.toFixed(0)}`);
+    // Each at its own deadline: the first after 200 ms, the second ~400 ms later, not with it
+    // (a loaded machine may fire the timer late, never early).
+    assert.ok(a.ms >= 200 && a.ms < 2000, `first timed out after ${a.ms.toFixed(0)} ms`);
+    assert.ok(b.ms >= a.ms + 250, `second at ${b.ms.toFixed(0)} ms, first at ${a.ms.toFixed(0)}`);
     // Nothing in flight: the client holds no timer for calls (an idle process may exit).
     assert.equal(timers(), idle);
     // The connection still works after the timeouts.
