@@ -17,7 +17,11 @@
  * (15), `--systems a,b` (clusnotify,clusnotify-sqlite,etcd,redis,nats), `--watchers 1,100,1000`,
  * `--quick` (1 run, 2 s phases, 5 s stall), `--out DIR` (bench-results), `--chart FILE`,
  * `--report FILE` (no run: the report again from an earlier run's peers.json),
- * `--server-node-args "…"` (Node.js options for clusnotify's server process).
+ * `--server-node-args "…"` (Node.js options for clusnotify's server process),
+ * `--connections per-watcher|per-worker` (per-watcher: each watcher on its own connection, the
+ * default; per-worker: the watchers of one worker process share one connection where the
+ * system can deliver to each of them on it, see SHARES_CONNECTIONS; the slow-consumer phase,
+ * one watcher per process either way, runs only per-watcher).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -36,7 +40,7 @@ import type { RunningServer } from './servers.js';
 import { median } from './stats.js';
 import { barChartSvg, formatShort } from './svg-chart.js';
 import { SYSTEMS, SYSTEM_LABELS, openWriter } from './systems.js';
-import type { SystemName, Writer } from './systems.js';
+import type { Sharing, SystemName, Writer } from './systems.js';
 import { WatcherPool } from './watcher-pool.js';
 import type { PoolReport } from './watcher-pool.js';
 
@@ -52,8 +56,12 @@ const { values: args } = parseArgs({
     chart: { type: 'string' },
     report: { type: 'string' },
     'server-node-args': { type: 'string', default: '' },
+    connections: { type: 'string', default: 'per-watcher' },
   },
 });
+if (args.connections !== 'per-watcher' && args.connections !== 'per-worker')
+  throw new Error(`--connections: ${args.connections} (per-watcher or per-worker)`);
+const SHARING: Sharing = args.connections;
 const QUICK = args.quick;
 const RUNS = Number(args.runs ?? (QUICK ? 1 : 3));
 const SECONDS = Number(args.seconds ?? (QUICK ? 2 : 3));
@@ -176,7 +184,7 @@ async function watcherPhases(
   const ep = server.endpoint;
   let idleBase = NaN;
   if (watchers === IDLE_WATCHERS) idleBase = await lowestRssKiB(server.pid, IDLE_SETTLE_MS);
-  const pool = await WatcherPool.open(ep, watchers, workersFor(watchers));
+  const pool = await WatcherPool.open(ep, watchers, workersFor(watchers), false, SHARING);
   try {
     if (watchers === IDLE_WATCHERS) {
       const idle = await lowestRssKiB(server.pid, IDLE_SETTLE_MS);
@@ -326,7 +334,7 @@ async function runSystem(system: SystemName): Promise<Figures> {
   } finally {
     await server.stop();
   }
-  await slowConsumer(system, fig);
+  if (SHARING === 'per-watcher') await slowConsumer(system, fig);
   return fig;
 }
 
@@ -474,6 +482,8 @@ function chart(results: Results, subtitle: string, slowSeconds: number): string 
 
 interface Saved {
   readonly machine: Machine;
+  /** Absent in runs from before the option: per-watcher. */
+  readonly connections?: Sharing;
   readonly runs: number;
   readonly seconds: number;
   readonly slowSeconds: number;
@@ -484,10 +494,12 @@ interface Saved {
 /** Writes peers.md, peers.json, peers.svg (and `--chart`) and prints the Markdown. */
 function writeReport(saved: Saved): void {
   const { machine: m, runs, seconds, slowSeconds, results } = saved;
-  const subtitle = `median of ${runs} run${runs === 1 ? '' : 's'}; ${m.cpus}, ${m.ram}; Node ${m.node}; ${m.peers}; ${m.date.slice(0, 10)}`;
+  const sharing = saved.connections ?? 'per-watcher';
+  const subtitle = `median of ${runs} run${runs === 1 ? '' : 's'}; ${m.cpus}, ${m.ram}; Node ${m.node}; ${m.peers}; ${m.date.slice(0, 10)}${sharing === 'per-worker' ? '; watchers share a connection per worker process' : ''}`;
   const md = [
     `bench:peers — ${subtitle}`,
     `phases: ${seconds} s flat out (${WARMUP_S} s warm-up not counted) and ${seconds} s at a fixed rate per watcher count; stall ${slowSeconds} s; ${INFLIGHT} writes in flight flat out`,
+    `connections: ${sharing === 'per-watcher' ? 'one per watcher' : 'one per watcher worker process, its watchers sharing it (Redis: one per watcher)'}`,
     `whole command: ${saved.elapsedS === undefined ? '?' : Math.round(saved.elapsedS)} s`,
     '',
     markdown(results),
@@ -524,6 +536,7 @@ try {
       runs: RUNS,
       seconds: SECONDS,
       slowSeconds: SLOW_SECONDS,
+      connections: SHARING,
       elapsedS: (Date.now() - started) / 1000,
       results,
     });

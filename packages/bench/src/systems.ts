@@ -11,8 +11,11 @@
  * - Redis: the writer PUBLISHes on channel `bench`; each watcher is a client SUBSCRIBEd to it.
  * - NATS core: the writer publishes on `bench.value`; each watcher subscribes to `bench.>`.
  *
- * Every watcher has its own connection (for etcd a client per watcher with its own gRPC
- * subchannel: grpc-js would otherwise put every client in a process on one TCP connection).
+ * By default every watcher has its own connection (for etcd a client per watcher with its own
+ * gRPC subchannel: grpc-js would otherwise put every client in a process on one TCP
+ * connection). With `--connections per-worker` the watchers of one worker process share one
+ * connection (Redis excepted, see {@link SHARES_CONNECTIONS}): clusnotify ports on one session,
+ * etcd watches on one client's stream, NATS subscriptions on one connection.
  */
 import { Buffer } from 'node:buffer';
 import { Etcd3 } from 'etcd3';
@@ -56,6 +59,13 @@ export interface Writer {
   write(payload: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * How watchers reach their server (`--connections`): each on a connection of its own, or all
+ * the watchers of one worker process on one connection (where the system allows it, see
+ * {@link SHARES_CONNECTIONS}).
+ */
+export type Sharing = 'per-watcher' | 'per-worker';
 
 /** What a watcher reports besides payloads. */
 export type WatchNote =
@@ -155,14 +165,41 @@ export async function openWriter(ep: Endpoint): Promise<Writer> {
 }
 
 /**
- * Opens one watcher on `ep`'s system. `onPayload` gets the text that holds the payload (for
- * clusnotify the decoded PROPERTY_LIST, which contains it); `onNote` connection events.
+ * One connection to `ep`'s system that watchers are opened on: each watcher on its own
+ * connection (`--connections per-watcher`) or all of a worker's watchers on one
+ * (`per-worker`). `watch`'s `onPayload` gets the text that holds the payload (for clusnotify the
+ * decoded PROPERTY_LIST, which contains it); `onNote` gets the connection's events, once per
+ * connection.
  */
-export async function openWatcher(
+export interface WatchConnection {
+  /** Opens one more watcher on this connection (see {@link SHARES_CONNECTIONS}). */
+  watch(onPayload: (text: string) => void): Promise<Watcher>;
+  /** Closes the connection; its watchers are closed first. */
+  close(): Promise<void>;
+}
+
+/**
+ * Whether a system's watchers can share one connection and still each get their own delivery
+ * from the server. Not Redis: a connection subscribed to a channel gets each message once,
+ * however many listeners its client has, so a Redis watcher is a connection in both modes.
+ */
+export const SHARES_CONNECTIONS: Readonly<Record<SystemName, boolean>> = {
+  clusnotify: true,
+  'clusnotify-sqlite': true,
+  etcd: true,
+  redis: false,
+  nats: true,
+};
+
+/** Opens a connection to `ep`'s system for watchers; `onNote` gets its connection events. */
+export async function openWatchConnection(
   ep: Endpoint,
-  onPayload: (text: string) => void,
   onNote: (note: WatchNote) => void,
-): Promise<Watcher> {
+): Promise<WatchConnection> {
+  const watchers: Watcher[] = [];
+  const closeWatchers = async (): Promise<void> => {
+    await Promise.allSettled(watchers.splice(0).map((w) => w.close()));
+  };
   switch (ep.system) {
     case 'clusnotify':
     case 'clusnotify-sqlite': {
@@ -172,47 +209,72 @@ export async function openWatcher(
         if (s === 'reconnecting') onNote('disconnected');
         else if (s === 'open') onNote('reconnected');
       });
-      const port = await client.openPort({
-        version: 2,
-        filters: [
-          {
-            kind: 'v2',
-            objectType: ClusterObjectType.RESOURCE,
-            filterFlags: ClusterChangeResourceV2.COMMON_PROPERTY,
-            notifyKey: 1,
-            name: RESOURCE,
-          },
-        ],
-      });
-      const reading = (async () => {
-        for await (const ind of port) {
-          if (ind.version !== 2) continue;
-          if (ind.lost !== undefined) {
-            onNote('lost-indication');
-            continue;
-          }
-          const b = ind.buffer;
-          onPayload(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf16le'));
-        }
-      })();
       return {
+        async watch(onPayload) {
+          const port = await client.openPort({
+            version: 2,
+            filters: [
+              {
+                kind: 'v2',
+                objectType: ClusterObjectType.RESOURCE,
+                filterFlags: ClusterChangeResourceV2.COMMON_PROPERTY,
+                notifyKey: 1,
+                name: RESOURCE,
+              },
+            ],
+          });
+          const reading = (async () => {
+            for await (const ind of port) {
+              if (ind.version !== 2) continue;
+              if (ind.lost !== undefined) {
+                onNote('lost-indication');
+                continue;
+              }
+              const b = ind.buffer;
+              onPayload(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf16le'));
+            }
+          })();
+          const w: Watcher = {
+            async close() {
+              await port.close();
+              await reading;
+            },
+          };
+          watchers.push(w);
+          return w;
+        },
         async close() {
-          await port.close();
-          await reading;
+          await closeWatchers();
           await client.close();
         },
       };
     }
     case 'etcd': {
+      // With one watcher per connection, a client per watcher with its own gRPC subchannel;
+      // shared, the client's watchers share its one watch stream, each with its own watch id.
       const client = new Etcd3(etcdOptions(ep.url));
-      const w = await client.watch().prefix(ETCD_PREFIX).create();
-      w.on('put', (kv) => onPayload(kv.value.toString('latin1')));
-      w.on('disconnected', () => onNote('disconnected'));
-      w.on('connected', () => onNote('reconnected'));
-      w.on('error', () => onNote('disconnected'));
+      let noted = false;
       return {
+        async watch(onPayload) {
+          const w = await client.watch().prefix(ETCD_PREFIX).create();
+          w.on('put', (kv) => onPayload(kv.value.toString('latin1')));
+          if (!noted) {
+            // The stream is the connection: its events once, from its first watcher.
+            noted = true;
+            w.on('disconnected', () => onNote('disconnected'));
+            w.on('connected', () => onNote('reconnected'));
+            w.on('error', () => onNote('disconnected'));
+          } else w.on('error', () => undefined);
+          const watcher: Watcher = {
+            async close() {
+              await w.cancel();
+            },
+          };
+          watchers.push(watcher);
+          return watcher;
+        },
         async close() {
-          await w.cancel();
+          await closeWatchers();
           client.close();
         },
       };
@@ -220,12 +282,19 @@ export async function openWatcher(
     case 'redis': {
       const client = new Redis(ep.url, { lazyConnect: true });
       await client.connect();
-      client.on('message', (_ch: string, msg: string) => onPayload(msg));
       client.on('close', () => onNote('disconnected'));
       client.on('ready', () => onNote('reconnected'));
       client.on('error', () => undefined);
-      await client.subscribe(CHANNEL);
+      let watching = false;
       return {
+        async watch(onPayload) {
+          if (watching)
+            throw new Error('a Redis connection holds one watcher (SHARES_CONNECTIONS)');
+          watching = true;
+          client.on('message', (_ch: string, msg: string) => onPayload(msg));
+          await client.subscribe(CHANNEL);
+          return { close: () => client.unsubscribe(CHANNEL).then(() => undefined) };
+        },
         async close() {
           client.disconnect();
           await Promise.resolve();
@@ -238,23 +307,50 @@ export async function openWatcher(
         name: 'bench-watcher',
         maxReconnectAttempts: -1,
       });
-      nc.subscribe(SUBJECT_FILTER, {
-        callback: (err, msg) => {
-          if (err === null) onPayload(msg.string());
-        },
-      });
       void (async () => {
         for await (const s of nc.status()) {
           if (s.type === 'disconnect') onNote('disconnected');
           else if (s.type === 'reconnect') onNote('reconnected');
         }
       })();
-      await nc.flush();
       return {
+        async watch(onPayload) {
+          const sub = nc.subscribe(SUBJECT_FILTER, {
+            callback: (err, msg) => {
+              if (err === null) onPayload(msg.string());
+            },
+          });
+          await nc.flush();
+          const w: Watcher = {
+            async close() {
+              sub.unsubscribe();
+              await Promise.resolve();
+            },
+          };
+          watchers.push(w);
+          return w;
+        },
         async close() {
+          await closeWatchers();
           await nc.close();
         },
       };
     }
   }
+}
+
+/** Opens one watcher on a connection of its own; closing it closes the connection. */
+export async function openWatcher(
+  ep: Endpoint,
+  onPayload: (text: string) => void,
+  onNote: (note: WatchNote) => void,
+): Promise<Watcher> {
+  const c = await openWatchConnection(ep, onNote);
+  try {
+    await c.watch(onPayload);
+  } catch (e) {
+    await c.close();
+    throw e;
+  }
+  return { close: () => c.close() };
 }

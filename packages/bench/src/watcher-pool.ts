@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Histogram } from './stats.js';
 import { stopChild, track } from './processes.js';
-import type { Endpoint, WatchNote } from './systems.js';
+import type { Endpoint, Sharing, WatchNote } from './systems.js';
 import type { WorkerCommand, WorkerReply, WorkerReport } from './watcher-worker.js';
 
 const WORKER = fileURLToPath(new URL('./watcher-worker.js', import.meta.url));
@@ -61,12 +61,16 @@ export class WatcherPool {
     readonly tracked: boolean,
   ) {}
 
-  /** Forks `workers` processes and opens `count` watchers over them, evenly. */
+  /**
+   * Forks `workers` processes and opens `count` watchers over them, evenly; with `sharing`
+   * per-worker the watchers of a worker share one connection.
+   */
   static async open(
     endpoint: Endpoint,
     count: number,
     workers: number,
     trackSeqs = false,
+    sharing: Sharing = 'per-watcher',
   ): Promise<WatcherPool> {
     const n = Math.max(1, Math.min(workers, count));
     const handles = Array.from(
@@ -86,7 +90,10 @@ export class WatcherPool {
       await Promise.all(
         handles.map(async (h, i) => {
           const share = Math.floor(count / n) + (i < count % n ? 1 : 0);
-          ok(await h.request({ type: 'open', endpoint, count: share, track: trackSeqs }), 'opened');
+          ok(
+            await h.request({ type: 'open', endpoint, count: share, sharing, track: trackSeqs }),
+            'opened',
+          );
         }),
       );
     } catch (e) {

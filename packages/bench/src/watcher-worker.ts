@@ -5,8 +5,8 @@
  */
 import { Histogram } from './stats.js';
 import { parsePayload } from './payload.js';
-import { openWatcher } from './systems.js';
-import type { Endpoint, WatchNote, Watcher } from './systems.js';
+import { SHARES_CONNECTIONS, openWatchConnection } from './systems.js';
+import type { Endpoint, Sharing, WatchConnection, WatchNote } from './systems.js';
 
 /** Coordinator → worker. */
 export type WorkerCommand =
@@ -14,6 +14,8 @@ export type WorkerCommand =
       readonly type: 'open';
       readonly endpoint: Endpoint;
       readonly count: number;
+      /** Each watcher on its own connection, or all of this worker's on one. */
+      readonly sharing: Sharing;
       /** Keep a bitmap of the sequence numbers received (distinct / lost counts). */
       readonly track: boolean;
     }
@@ -86,7 +88,8 @@ interface State {
   seen: SeqSet | undefined;
 }
 
-const watchers: Watcher[] = [];
+/** The worker's connections (one per watcher, or one for all). */
+const connections: WatchConnection[] = [];
 const states: State[] = [];
 let track = false;
 let window = { from: 0, to: 0 };
@@ -114,7 +117,32 @@ function reset(fromSeq: number): void {
   notes = { disconnected: 0, reconnected: 0, 'lost-indication': 0 };
 }
 
-async function open(endpoint: Endpoint, count: number): Promise<void> {
+/** A watcher's payload handler, counting into `s`. */
+function onPayloadOf(s: State): (text: string) => void {
+  return (text) => {
+    const t = nowUs();
+    const p = parsePayload(text);
+    if (p === undefined) return;
+    s.received++;
+    if (t >= window.from && t <= window.to) s.inWindow++;
+    if (p.seq <= s.maxSeq) s.outOfOrder++;
+    else s.maxSeq = p.seq;
+    s.seen?.add(p.seq);
+    hist.record(t - p.sentUs);
+    lastReceiveUs = t;
+  };
+}
+
+const onNote = (n: WatchNote): void => {
+  notes[n]++;
+};
+
+async function open(endpoint: Endpoint, count: number, sharing: Sharing): Promise<void> {
+  const shared =
+    sharing === 'per-worker' && SHARES_CONNECTIONS[endpoint.system]
+      ? await openWatchConnection(endpoint, onNote)
+      : undefined;
+  if (shared !== undefined) connections.push(shared);
   // A few at a time: a thousand handshakes at once only adds retries and noise.
   const batch = 25;
   for (let i = 0; i < count; i += batch) {
@@ -122,23 +150,12 @@ async function open(endpoint: Endpoint, count: number): Promise<void> {
       Array.from({ length: Math.min(batch, count - i) }, async () => {
         const s: State = { received: 0, inWindow: 0, maxSeq: 0, outOfOrder: 0, seen: undefined };
         states.push(s);
-        const w = await openWatcher(
-          endpoint,
-          (text) => {
-            const t = nowUs();
-            const p = parsePayload(text);
-            if (p === undefined) return;
-            s.received++;
-            if (t >= window.from && t <= window.to) s.inWindow++;
-            if (p.seq <= s.maxSeq) s.outOfOrder++;
-            else s.maxSeq = p.seq;
-            s.seen?.add(p.seq);
-            hist.record(t - p.sentUs);
-            lastReceiveUs = t;
-          },
-          (n) => notes[n]++,
-        );
-        watchers.push(w);
+        let c = shared;
+        if (c === undefined) {
+          c = await openWatchConnection(endpoint, onNote);
+          connections.push(c);
+        }
+        await c.watch(onPayloadOf(s));
       }),
     );
   }
@@ -174,7 +191,7 @@ process.on('message', (m: WorkerCommand) => {
   switch (m.type) {
     case 'open':
       track = m.track;
-      open(m.endpoint, m.count).then(
+      open(m.endpoint, m.count, m.sharing).then(
         () => send({ type: 'opened' }),
         (e: unknown) =>
           send({ type: 'error', message: e instanceof Error ? e.message : String(e) }),
@@ -189,7 +206,7 @@ process.on('message', (m: WorkerCommand) => {
       send({ type: 'report', report: report() });
       return;
     case 'close': {
-      const done = Promise.allSettled(watchers.map((w) => w.close()));
+      const done = Promise.allSettled(connections.map((c) => c.close()));
       const timer = setTimeout(() => process.exit(0), 5000);
       void done.then(() => {
         clearTimeout(timer);
