@@ -117,6 +117,13 @@ export interface WsServer {
  */
 const SEND_HIGH_WATER = 8 << 20;
 
+/**
+ * Bytes a {@link sendDue} pass holds corked on one socket before it writes them and corks again:
+ * a catch-up of many ports on one connection leaves in writes of about this size, not one
+ * write at the end of the pass.
+ */
+const PASS_FLUSH_BYTES = 256 << 10;
+
 /** Starts the server and resolves once it listens. */
 export async function startWsServer(options: WsServerOptions): Promise<WsServer> {
   const { service, tokens } = options;
@@ -370,14 +377,33 @@ class PortStream implements PortReader {
   }
 }
 
-/** Sends on every stream in `due` (see {@link PortStream.complete}), in the order they woke. */
+/** Numbers the passes of {@link sendDue}, so that a connection knows it already sent in one. */
+let sendPass = 0;
+
+/**
+ * Sends on every stream in `due` (see {@link PortStream.complete}), in the order they woke. A
+ * connection's first frame of the pass is written at once; when a second stream of the same
+ * connection sends in the pass, its socket is corked until the pass ends, so a connection
+ * streaming many ports (watchers sharing one connection) gets one write per pass instead of a
+ * system call per port (docs/benchmarks.md, "frames of one connection's streams in one write").
+ */
 function sendDue(due: PortStream[]): void {
   // Streams woken while these send (a take that lets a catch-up publish) wait for the next turn.
   const now = due.splice(0, due.length);
-  for (const st of now) {
-    const r = st.taken;
-    st.taken = undefined;
-    if (r !== undefined) st.connection.streamRead(st, r);
+  const pass = ++sendPass;
+  let corked: Connection[] | undefined;
+  try {
+    for (const st of now) {
+      const r = st.taken;
+      st.taken = undefined;
+      if (r === undefined) continue;
+      const c = st.connection;
+      if (c.sentInPass !== pass) c.sentInPass = pass;
+      else if (c.corkForPass()) (corked ??= []).push(c);
+      c.streamRead(st, r);
+    }
+  } finally {
+    if (corked !== undefined) for (const c of corked) c.uncorkPass();
   }
 }
 
@@ -441,6 +467,10 @@ class Connection {
   private readonly peer: string;
   private paused = false;
   private ended = false;
+  /** The last {@link sendDue} pass this connection's streams sent in (0: none yet). */
+  sentInPass = 0;
+  /** Whether this connection's socket is corked by the current {@link sendDue} pass. */
+  private passCorked = false;
   /**
    * Frames (data, isBinary, …) waiting for the one handled before them (see `onMessage`);
    * undefined when none is being handled.
@@ -545,6 +575,10 @@ class Connection {
       setImmediate(uncork, socket);
     }
     socket.write(typeof text === 'string' ? websocketTextFrame(text) : text);
+    if (this.passCorked && socket.writableLength >= PASS_FLUSH_BYTES) {
+      socket.uncork();
+      socket.cork();
+    }
     if (!this.paused && this.ws.bufferedAmount > SEND_HIGH_WATER) {
       // The socket said to wait long before this: it emits 'drain' once it has sent it all.
       this.paused = true;
@@ -561,6 +595,26 @@ class Connection {
     this.paused = false;
     this.ws.resume();
     for (const st of this.allStreams()) this.resume(st);
+  }
+
+  /**
+   * Corks the socket for the rest of a {@link sendDue} pass; false when it is corked already
+   * (by this pass, or by a call's result until the end of the turn) or cannot be written.
+   */
+  corkForPass(): boolean {
+    const socket = this.socket;
+    if (this.passCorked || this.ended || socket.destroyed || socket.writableCorked > 0)
+      return false;
+    socket.cork();
+    this.passCorked = true;
+    return true;
+  }
+
+  /** Writes what the pass held back (see {@link corkForPass}). */
+  uncorkPass(): void {
+    if (!this.passCorked) return;
+    this.passCorked = false;
+    this.socket.uncork();
   }
 
   /** Sends a coded error and closes the connection. */

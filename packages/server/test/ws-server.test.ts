@@ -599,6 +599,56 @@ describe('the WebSocket server (docs/protocol.md)', () => {
       peer.end();
     });
 
+    test('thirty ports streamed on one connection each get every indication of a pipelined burst, in revision order', async () => {
+      // The ports of one connection share its socket: a pass that sends on several of them
+      // corks it and writes once at the end of the pass, or every 256 KiB (sendDue).
+      const { peer, port: first } = await streamed(4096);
+      const hc = (await peer.call('openCluster')).handle as string;
+      const ports = [first];
+      for (let i = 0; i < 29; i++) {
+        const h = (await peer.call('createNotifyV2')).handle as string;
+        await peer.call('addNotifyV2', {
+          hNotify: h,
+          hObject: hc,
+          filter: { objectType: T.RESOURCE, filterFlags: ResV2.STATE },
+          notifyKey: 100 + i,
+          version: 2,
+          isTargetedAtObject: false,
+        });
+        assert.equal((await peer.call('streamNotify', { hNotify: h, window: 4096 })).type, 'ok');
+        ports.push(h);
+      }
+      const admin = await Peer.open(server.url);
+      await admin.hello(full);
+      const results = await Promise.all(
+        Array.from({ length: 120 }, (_, i) =>
+          admin.call('execute', {
+            command: {
+              type: i % 2 === 0 ? 'resource.offline' : 'resource.online',
+              resource: 'FS Disk',
+            },
+          }),
+        ),
+      );
+      assert.ok(results.every((r) => r.type === 'ok'));
+      const last = Math.max(...results.map((r) => r.revision as number));
+      const revisionsOf = (h: string): number[] =>
+        pushedTo(peer, h).flatMap((f) => f.n.map((n) => (n as { revision: number }).revision));
+      await peer.until(() =>
+        ports.every((h) => revisionsOf(h).includes(last)) ? true : undefined,
+      );
+      const want = revisionsOf(first);
+      assert.ok(want.length >= 240, `${want.length} indications`);
+      assert.deepEqual(
+        want,
+        [...want].sort((a, b) => a - b),
+        'in revision order',
+      );
+      for (const h of ports) assert.deepEqual(revisionsOf(h), want, `port ${h}`);
+      admin.end();
+      peer.end();
+    });
+
     test("streamNotify's encoding: binary frames for a version-2 port that asks, JSON for a version-1 port; another encoding is refused", async () => {
       const peer = await Peer.open(server.url);
       await peer.hello(read);
