@@ -400,7 +400,11 @@ function markdown(results: Results): string {
   const lines: string[] = [];
   lines.push(`| figure | ${systems.map((s) => SYSTEM_LABELS[s]).join(' | ')} |`);
   lines.push(`| --- | ${systems.map(() => '---:').join(' | ')} |`);
-  for (const k of keys) lines.push(`| ${k} | ${systems.map((s) => fmt(med(s, k))).join(' | ')} |`);
+  for (const k of keys) {
+    // Figures no system has (the slow consumer of a per-worker run) leave no empty row.
+    if (systems.every((s) => !Number.isFinite(med(s, k)))) continue;
+    lines.push(`| ${k} | ${systems.map((s) => fmt(med(s, k))).join(' | ')} |`);
+  }
   lines.push('');
   // Ratios: clusnotify ÷ each peer; the last column says which way is better.
   const ratioKeys: [string, string][] = [
@@ -418,6 +422,7 @@ function markdown(results: Results): string {
     lines.push(`| figure | ${peers.map((p) => SYSTEM_LABELS[p]).join(' | ')} | better when |`);
     lines.push(`| --- | ${peers.map(() => '---:').join(' | ')} | --- |`);
     for (const [k, better] of ratioKeys) {
+      if (systems.every((s) => !Number.isFinite(med(s, k)))) continue;
       const cells = peers.map((p) => {
         const r = med(o, k) / med(p, k);
         return Number.isFinite(r) ? `${r.toFixed(2)}×` : '—';
@@ -439,6 +444,8 @@ function markdown(results: Results): string {
 function chart(results: Results, subtitle: string, slowSeconds: number): string {
   const med = (s: string, k: string): number => median(results[s]?.[k] ?? []);
   const groups = WATCHERS.map((n) => `${n.toLocaleString('en-US')} watcher${n === 1 ? '' : 's'}`);
+  // A per-worker run has no slow-consumer phase.
+  const slow = systems.some((s) => Number.isFinite(med(s, 'slow: server RSS growth MiB')));
   const series = (k: (n: number) => string): { name: string; values: number[] }[] =>
     systems.map((s) => ({ name: SYSTEM_LABELS[s], values: WATCHERS.map((n) => med(s, k(n))) }));
   return barChartSvg(
@@ -462,11 +469,14 @@ function chart(results: Results, subtitle: string, slowSeconds: number): string 
         unit: 'bytes / MiB',
         groups: [
           `bytes per idle watcher (${IDLE_WATCHERS.toLocaleString('en-US')} watchers)`,
-          `MiB RSS growth, slow consumer (${slowSeconds} s stall)`,
+          ...(slow ? [`MiB RSS growth, slow consumer (${slowSeconds} s stall)`] : []),
         ],
         series: systems.map((s) => ({
           name: SYSTEM_LABELS[s],
-          values: [med(s, 'idle bytes/watcher'), med(s, 'slow: server RSS growth MiB')],
+          values: [
+            med(s, 'idle bytes/watcher'),
+            ...(slow ? [med(s, 'slow: server RSS growth MiB')] : []),
+          ],
         })),
         log: true,
       },
@@ -498,7 +508,7 @@ function writeReport(saved: Saved): void {
   const subtitle = `median of ${runs} run${runs === 1 ? '' : 's'}; ${m.cpus}, ${m.ram}; Node ${m.node}; ${m.peers}; ${m.date.slice(0, 10)}${sharing === 'per-worker' ? '; watchers share a connection per worker process' : ''}`;
   const md = [
     `bench:peers — ${subtitle}`,
-    `phases: ${seconds} s flat out (${WARMUP_S} s warm-up not counted) and ${seconds} s at a fixed rate per watcher count; stall ${slowSeconds} s; ${INFLIGHT} writes in flight flat out`,
+    `phases: ${seconds} s flat out (${WARMUP_S} s warm-up not counted) and ${seconds} s at a fixed rate per watcher count; ${sharing === 'per-watcher' ? `stall ${slowSeconds} s` : 'no slow-consumer phase'}; ${INFLIGHT} writes in flight flat out`,
     `connections: ${sharing === 'per-watcher' ? 'one per watcher' : 'one per watcher worker process, its watchers sharing it (Redis: one per watcher)'}`,
     `whole command: ${saved.elapsedS === undefined ? '?' : Math.round(saved.elapsedS)} s`,
     '',
