@@ -13,8 +13,12 @@ export type FilterScope = 'cluster' | 'object' | 'key' | 'type2' | 'object2' | '
 export class Filter {
   /** False once the port is unblocked or closed; dead filters are skipped and compacted away. */
   live = true;
-  /** The index lists this filter stands in, so that removal needs no search (exact-size array). */
-  lists: FilterList[] | undefined = undefined;
+  /**
+   * The index lists this filter stands in, so that removal needs no search: the one list itself
+   * (most filters stand in one), an array from the second on. An idle server holds a filter per
+   * port, so the one-list case keeps no array (~56 B).
+   */
+  lists: FilterList | FilterList[] | undefined = undefined;
 
   constructor(
     /** Registration order across the engine: indications of one change follow it. */
@@ -70,6 +74,17 @@ export class FilterList {
 }
 
 function linkFilter(f: Filter, list: FilterList): void {
-  if (f.lists === undefined) f.lists = [list];
-  else f.lists.push(list);
+  const lists = f.lists;
+  if (lists === undefined) f.lists = list;
+  else if (Array.isArray(lists)) lists.push(list);
+  else f.lists = [lists, list];
+}
+
+/** Marks `f` dead (its port was unblocked or closed) and tells the lists it stands in. */
+export function retireFilter(f: Filter): void {
+  f.live = false;
+  const lists = f.lists;
+  if (lists === undefined) return;
+  if (Array.isArray(lists)) for (const list of lists) list.noteDead();
+  else lists.noteDead();
 }

@@ -11,12 +11,12 @@ import type { AbortSignalLike } from './abort.js';
 import type { ChangeEvent, ChangeEventV1, ChangeEventV2 } from './change-event.js';
 import type { Clock } from './clock.js';
 import { hostClock } from './clock.js';
-import { Filter } from './filter.js';
+import { Filter, retireFilter } from './filter.js';
 import type { FilterList, FilterScope } from './filter.js';
 import { KEY_SEPARATOR, MatchIndex, bitIndex } from './match-index.js';
 import { EVENTS_V1, EVENTS_V2 } from './model/events.js';
 import { NotifyPort, PushResult, TIMEOUT, UNBLOCKED } from './notify-port.js';
-import type { PortState, WaitEnd } from './notify-port.js';
+import type { PortShared, PortState, WaitEnd } from './notify-port.js';
 
 /** An opaque, unguessable notification port handle (128 random bits, hex). */
 export type PortHandle = string;
@@ -225,6 +225,8 @@ export class NotificationEngine {
   private readonly scratch: FilterList[] = [];
   private readonly ready: NotifyPort[] | undefined;
   private readonly wakes: NotifyPort[] = [];
+  /** The bound and lists every port holds one pointer to. */
+  private readonly portShared: PortShared;
   private readonly cursors: number[] = [];
   private nextFilterId = 1;
   private filterCount = 0;
@@ -247,6 +249,7 @@ export class NotificationEngine {
     this.randomBytes = options.randomBytes ?? hostRandomBytes();
     this.name = options.clusterName ?? '';
     this.ready = options.trackReady === true ? [] : undefined;
+    this.portShared = { maxQueued: this.maxQueued, ready: this.ready, wakes: this.wakes };
     this.onTake = options.onTake;
   }
 
@@ -298,7 +301,7 @@ export class NotificationEngine {
     let handle: string;
     do handle = toHex(this.randomBytes(16));
     while (this.ports.has(handle));
-    this.ports.set(handle, new NotifyPort(handle, version, this.maxQueued, this.ready, this.wakes));
+    this.ports.set(handle, new NotifyPort(handle, version, this.portShared));
     if (version === 1) this.v1Ports++;
     else this.v2Ports++;
     return { type: 'ok', status: 0, handle };
@@ -726,7 +729,7 @@ export class NotificationEngine {
   replay(handle: PortHandle, events: readonly ChangeEvent[]): Outcome<{ readonly queued: number }> {
     const port = this.lookup(handle);
     if (port === undefined) return portNotFound(handle);
-    const filters = port.filters ?? [];
+    const filters = port.filters;
     const before = this.queuedTotal;
     for (const ev of events) {
       if (ev.version !== port.version) continue;
@@ -955,11 +958,7 @@ export class NotificationEngine {
 
   private retireFilters(port: NotifyPort): void {
     const filters = port.filters;
-    if (filters === undefined) return;
-    for (const f of filters) {
-      f.live = false;
-      for (const list of f.lists ?? []) list.noteDead();
-    }
+    for (const f of filters) retireFilter(f);
     this.filterCount -= filters.length;
   }
 }

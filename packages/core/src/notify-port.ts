@@ -137,6 +137,26 @@ export class Waiter implements ParkedRead {
 }
 
 /**
+ * What every port of one engine shares: the queue bound and the engine's lists. One object per
+ * engine, so a port holds one pointer for them (an idle server holds thousands of ports).
+ */
+export interface PortShared {
+  /** Most entries a port queues before it counts the rest as lost (see {@link NotifyPort}). */
+  readonly maxQueued: number;
+  /** The engine's list of ports with new indications, when it keeps one. */
+  readonly ready: NotifyPort[] | undefined;
+  /** The engine's list of ports whose parked reads can now complete. */
+  readonly wakes: NotifyPort[];
+}
+
+/** {@link NotifyPort} flag: held out of live publishes. */
+const HELD_LIVE = 1;
+/** {@link NotifyPort} flag: in the engine's ready list. */
+const LISTED_READY = 2;
+/** {@link NotifyPort} flag: in the engine's wake list. */
+const LISTED_WAKE = 4;
+
+/**
  * One notification port: a bounded FIFO of indications plus its parked reads (§3.1.1.8).
  *
  * The queue holds (event, filter) pairs in a ring; the indication object is made only when a
@@ -150,8 +170,11 @@ export class Waiter implements ParkedRead {
  */
 export class NotifyPort {
   state: PortState = 'open';
-  /** Filters in registration order (exact-size array: most ports hold one). */
-  filters: Filter[] | undefined = undefined;
+  /**
+   * Filters in registration order: the one filter itself (most ports hold one; an idle server
+   * holds thousands of such ports, and the array cost ~56 B each), an array from the second on.
+   */
+  private filterSet: Filter | Filter[] | undefined = undefined;
   /** Indications appended since the port was created. */
   queuedTotal = 0;
   /** Indications that did not fit and were folded into lost-events indications. */
@@ -160,26 +183,30 @@ export class NotifyPort {
   lostRuns = 0;
   /** Indications handed to readers (lost-events indications included). */
   taken = 0;
-  /** True while the port is held out of live publishes (resume catching up). */
-  heldLive = false;
 
   private slots: unknown[] | undefined = undefined;
   private capacity = 0;
   private head = 0;
   private size = 0;
   private waiters: ParkedRead[] | undefined = undefined;
-  private listedReady = false;
-  private listedWake = false;
+  /** {@link HELD_LIVE}, {@link LISTED_READY}, {@link LISTED_WAKE}: one field, not three. */
+  private flags = 0;
 
   constructor(
     readonly handle: string,
     readonly version: 1 | 2,
-    private readonly maxQueued: number,
-    /** The engine's list of ports with new indications, when it keeps one. */
-    private readonly readyList: NotifyPort[] | undefined,
-    /** The engine's list of ports whose parked reads can now complete. */
-    private readonly wakeList: NotifyPort[],
+    /** What every port of the engine shares (one pointer per port, not three fields). */
+    private readonly shared: PortShared,
   ) {}
+
+  /** True while the port is held out of live publishes (resume catching up). */
+  get heldLive(): boolean {
+    return (this.flags & HELD_LIVE) !== 0;
+  }
+
+  set heldLive(held: boolean) {
+    this.flags = held ? this.flags | HELD_LIVE : this.flags & ~HELD_LIVE;
+  }
 
   /** Entries waiting in the queue (a lost-events entry counts as one). */
   get queued(): number {
@@ -192,23 +219,39 @@ export class NotifyPort {
   }
 
   get filterCount(): number {
-    return this.filters?.length ?? 0;
+    const set = this.filterSet;
+    return set === undefined ? 0 : Array.isArray(set) ? set.length : 1;
+  }
+
+  /** The filters in registration order (for a one-filter port, a new array of it). */
+  get filters(): readonly Filter[] {
+    const set = this.filterSet;
+    return set === undefined ? [] : Array.isArray(set) ? set : [set];
+  }
+
+  /** The first filter registered, if any. */
+  get firstFilter(): Filter | undefined {
+    const set = this.filterSet;
+    return Array.isArray(set) ? set[0] : set;
   }
 
   addFilter(f: Filter): void {
-    if (this.filters === undefined) this.filters = [f];
-    else this.filters.push(f);
+    const set = this.filterSet;
+    if (set === undefined) this.filterSet = f;
+    else if (Array.isArray(set)) set.push(f);
+    else this.filterSet = [set, f];
   }
 
   /** Called by the engine when it hands this port out of the ready list. */
   clearReady(): void {
-    this.listedReady = false;
+    this.flags &= ~LISTED_READY;
   }
 
   /** Appends the indication for (`event`, `filter`), or counts it as lost when the queue is full. */
   push(event: ChangeEvent, filter: Filter, replaying = false): PushResult {
-    if (this.state !== 'open' || (this.heldLive && !replaying)) return PushResult.REFUSED;
-    if (this.size >= this.maxQueued) return this.drop(event.revision, filter.notifyKey);
+    if (this.state !== 'open' || ((this.flags & HELD_LIVE) !== 0 && !replaying))
+      return PushResult.REFUSED;
+    if (this.size >= this.shared.maxQueued) return this.drop(event.revision, filter.notifyKey);
     this.append(event, filter);
     this.queuedTotal++;
     return PushResult.QUEUED;
@@ -222,13 +265,15 @@ export class NotifyPort {
     slots[tail * 2] = a;
     slots[tail * 2 + 1] = b;
     this.size++;
-    if (this.readyList !== undefined && !this.listedReady) {
-      this.listedReady = true;
-      this.readyList.push(this);
+    const flags = this.flags;
+    const ready = this.shared.ready;
+    if (ready !== undefined && (flags & LISTED_READY) === 0) {
+      this.flags |= LISTED_READY;
+      ready.push(this);
     }
-    if (this.waiters !== undefined && !this.listedWake) {
-      this.listedWake = true;
-      this.wakeList.push(this);
+    if (this.waiters !== undefined && (flags & LISTED_WAKE) === 0) {
+      this.flags |= LISTED_WAKE;
+      this.shared.wakes.push(this);
     }
   }
 
@@ -251,7 +296,7 @@ export class NotifyPort {
     }
     this.lostRuns++;
     this.append(
-      new LostRun(firstRevision, lastRevision, this.filters?.[0]?.notifyKey ?? 0, 0),
+      new LostRun(firstRevision, lastRevision, this.firstFilter?.notifyKey ?? 0, 0),
       undefined,
     );
     return true;
@@ -276,7 +321,7 @@ export class NotifyPort {
 
   private grow(): void {
     // The bound is maxQueued entries plus one lost-events entry.
-    const next = Math.min(Math.max(4, this.capacity * 2), this.maxQueued + 1);
+    const next = Math.min(Math.max(4, this.capacity * 2), this.shared.maxQueued + 1);
     const slots = new Array<unknown>(next * 2);
     const old = this.slots;
     if (old !== undefined) {
@@ -411,7 +456,7 @@ export class NotifyPort {
    * Called by the engine after a publish, so that a read gets everything the publish queued.
    */
   wake(take: (port: NotifyPort, max: number, single: boolean) => unknown): void {
-    this.listedWake = false;
+    this.flags &= ~LISTED_WAKE;
     const waiters = this.waiters;
     while (waiters !== undefined && waiters.length > 0 && this.size > 0 && this.state === 'open') {
       const w = waiters.shift() as ParkedRead;
