@@ -188,7 +188,11 @@ export class NotifyPort {
   private capacity = 0;
   private head = 0;
   private size = 0;
-  private waiters: ParkedRead[] | undefined = undefined;
+  /**
+   * Parked reads, oldest first: the one read itself (most ports have one: a streamed port's
+   * stream, parked while the port is empty), an array from the second on.
+   */
+  private waiters: ParkedRead | ParkedRead[] | undefined = undefined;
   /** {@link HELD_LIVE}, {@link LISTED_READY}, {@link LISTED_WAKE}: one field, not three. */
   private flags = 0;
 
@@ -215,7 +219,8 @@ export class NotifyPort {
 
   /** Reads parked on this port. */
   get parked(): number {
-    return this.waiters?.length ?? 0;
+    const w = this.waiters;
+    return w === undefined ? 0 : Array.isArray(w) ? w.length : 1;
   }
 
   get filterCount(): number {
@@ -436,18 +441,35 @@ export class NotifyPort {
 
   /** Parks a read that completes through its own `complete` (no timeout, no signal). */
   parkRead(read: ParkedRead): void {
-    // Exact-size while alone (most ports have one parked read): `[].push` would reserve 17 slots.
-    if (this.waiters === undefined) this.waiters = [read];
-    else this.waiters.push(read);
+    const w = this.waiters;
+    if (w === undefined) this.waiters = read;
+    else if (Array.isArray(w)) w.push(read);
+    else this.waiters = [w, read];
   }
 
   /** Removes a read that gave up (timeout, abort, or a stream that ended). */
   unpark(waiter: ParkedRead): void {
-    const waiters = this.waiters;
-    if (waiters === undefined) return;
-    const i = waiters.indexOf(waiter);
-    if (i >= 0) waiters.splice(i, 1);
-    if (waiters.length === 0) this.waiters = undefined;
+    const w = this.waiters;
+    if (w === undefined) return;
+    if (!Array.isArray(w)) {
+      if (w === waiter) this.waiters = undefined;
+      return;
+    }
+    const i = w.indexOf(waiter);
+    if (i >= 0) w.splice(i, 1);
+    if (w.length === 0) this.waiters = undefined;
+  }
+
+  /** Takes the oldest parked read off the port. */
+  private shiftWaiter(): ParkedRead | undefined {
+    const w = this.waiters;
+    if (!Array.isArray(w)) {
+      this.waiters = undefined;
+      return w;
+    }
+    const first = w.shift();
+    if (w.length === 0) this.waiters = undefined;
+    return first;
   }
 
   /**
@@ -457,12 +479,10 @@ export class NotifyPort {
    */
   wake(take: (port: NotifyPort, max: number, single: boolean) => unknown): void {
     this.flags &= ~LISTED_WAKE;
-    const waiters = this.waiters;
-    while (waiters !== undefined && waiters.length > 0 && this.size > 0 && this.state === 'open') {
-      const w = waiters.shift() as ParkedRead;
+    while (this.waiters !== undefined && this.size > 0 && this.state === 'open') {
+      const w = this.shiftWaiter() as ParkedRead;
       w.complete(take(this, w.max, w.single === true));
     }
-    if (waiters !== undefined && waiters.length === 0) this.waiters = undefined;
   }
 
   /** Completes every parked read with `interrupted` (§3.1.4.2.107, §3.1.4.2.57). */
@@ -470,7 +490,8 @@ export class NotifyPort {
     const waiters = this.waiters;
     if (waiters === undefined) return;
     this.waiters = undefined;
-    for (const w of waiters) w.complete(INTERRUPTED);
+    if (!Array.isArray(waiters)) waiters.complete(INTERRUPTED);
+    else for (const w of waiters) w.complete(INTERRUPTED);
   }
 }
 
