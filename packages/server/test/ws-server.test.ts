@@ -368,6 +368,28 @@ describe('the WebSocket server (docs/protocol.md)', () => {
       assert.deepEqual([r.type, r.window], ['ok', window]);
       return { peer, port };
     }
+    /**
+     * `n` more v2 ports on `peer`'s session on every resource state change, notify keys from
+     * `firstKey`, each streamed with a window of 4,096.
+     */
+    async function streamMore(peer: Peer, n: number, firstKey: number): Promise<string[]> {
+      const hc = (await peer.call('openCluster')).handle as string;
+      const ports: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const h = (await peer.call('createNotifyV2')).handle as string;
+        await peer.call('addNotifyV2', {
+          hNotify: h,
+          hObject: hc,
+          filter: { objectType: T.RESOURCE, filterFlags: ResV2.STATE },
+          notifyKey: firstKey + i,
+          version: 2,
+          isTargetedAtObject: false,
+        });
+        assert.equal((await peer.call('streamNotify', { hNotify: h, window: 4096 })).type, 'ok');
+        ports.push(h);
+      }
+      return ports;
+    }
     const pushedTo = (peer: Peer, port: string): NotifyFrame[] =>
       peer.frames.filter((f): f is NotifyFrame => f.t === 'notify' && f.h === port);
     const count = (frames: readonly NotifyFrame[]): number =>
@@ -565,21 +587,7 @@ describe('the WebSocket server (docs/protocol.md)', () => {
 
     test('several ports streamed on one connection keep their own credit; ending one leaves the rest', async () => {
       const { peer, port: a } = await streamed(2);
-      const hc = (await peer.call('openCluster')).handle as string;
-      const more: string[] = [];
-      for (let i = 0; i < 2; i++) {
-        const h = (await peer.call('createNotifyV2')).handle as string;
-        await peer.call('addNotifyV2', {
-          hNotify: h,
-          hObject: hc,
-          filter: { objectType: T.RESOURCE, filterFlags: ResV2.STATE },
-          notifyKey: 6 + i,
-          version: 2,
-          isTargetedAtObject: false,
-        });
-        assert.equal((await peer.call('streamNotify', { hNotify: h, window: 4096 })).type, 'ok');
-        more.push(h);
-      }
+      const more = await streamMore(peer, 2, 6);
       const [b, c] = more as [string, string];
       await toggle(3);
       await peer.until(() =>
@@ -603,21 +611,7 @@ describe('the WebSocket server (docs/protocol.md)', () => {
       // The ports of one connection share its socket: a pass that sends on several of them
       // corks it and writes once at the end of the pass, or every 256 KiB (sendDue).
       const { peer, port: first } = await streamed(4096);
-      const hc = (await peer.call('openCluster')).handle as string;
-      const ports = [first];
-      for (let i = 0; i < 29; i++) {
-        const h = (await peer.call('createNotifyV2')).handle as string;
-        await peer.call('addNotifyV2', {
-          hNotify: h,
-          hObject: hc,
-          filter: { objectType: T.RESOURCE, filterFlags: ResV2.STATE },
-          notifyKey: 100 + i,
-          version: 2,
-          isTargetedAtObject: false,
-        });
-        assert.equal((await peer.call('streamNotify', { hNotify: h, window: 4096 })).type, 'ok');
-        ports.push(h);
-      }
+      const ports = [first, ...(await streamMore(peer, 29, 100))];
       const admin = await Peer.open(server.url);
       await admin.hello(full);
       const results = await Promise.all(
