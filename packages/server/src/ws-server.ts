@@ -385,7 +385,7 @@ let sendPass = 0;
  * connection's first frame of the pass is written at once; when a second stream of the same
  * connection sends in the pass, its socket is corked until the pass ends, so a connection
  * streaming many ports (watchers sharing one connection) gets one write per pass instead of a
- * system call per port (docs/benchmarks.md, "frames of one connection's streams in one write").
+ * system call per port (docs/benchmarks.md, "Watchers sharing a connection", the pass cork).
  */
 function sendDue(due: PortStream[]): void {
   // Streams woken while these send (a take that lets a catch-up publish) wait for the next turn.
