@@ -1,4 +1,6 @@
 import type { NotifyPort } from './notify-port.js';
+import { forEachOf, withItem } from './one-or-more.js';
+import type { OneOrMore } from './one-or-more.js';
 
 /**
  * One registered filter (§3.1.1.8: "a set of event filters … each with a 32-bit client
@@ -18,7 +20,7 @@ export class Filter {
    * (most filters stand in one), an array from the second on. An idle server holds a filter per
    * port, so the one-list case keeps no array (~56 B).
    */
-  lists: FilterList | FilterList[] | undefined = undefined;
+  lists: OneOrMore<FilterList> | undefined = undefined;
 
   constructor(
     /** Registration order across the engine: indications of one change follow it. */
@@ -74,17 +76,11 @@ export class FilterList {
 }
 
 function linkFilter(f: Filter, list: FilterList): void {
-  const lists = f.lists;
-  if (lists === undefined) f.lists = list;
-  else if (Array.isArray(lists)) lists.push(list);
-  else f.lists = [lists, list];
+  f.lists = withItem(f.lists, list);
 }
 
 /** Marks `f` dead (its port was unblocked or closed) and tells the lists it stands in. */
 export function retireFilter(f: Filter): void {
   f.live = false;
-  const lists = f.lists;
-  if (lists === undefined) return;
-  if (Array.isArray(lists)) for (const list of lists) list.noteDead();
-  else lists.noteDead();
+  forEachOf(f.lists, (list) => list.noteDead());
 }

@@ -16,6 +16,8 @@ import { EMPTY_BUFFER } from './change-event.js';
 import type { Clock, TimerToken } from './clock.js';
 import type { Filter } from './filter.js';
 import { KEY_SEPARATOR } from './match-index.js';
+import { countOf, forEachOf, itemsOf, withItem } from './one-or-more.js';
+import type { OneOrMore } from './one-or-more.js';
 
 /** Lifecycle of a port: open → unblocked → closed, or open → closed. */
 export type PortState = 'open' | 'unblocked' | 'closed';
@@ -174,7 +176,7 @@ export class NotifyPort {
    * Filters in registration order: the one filter itself (most ports hold one; an idle server
    * holds thousands of such ports, and the array cost ~56 B each), an array from the second on.
    */
-  private filterSet: Filter | Filter[] | undefined = undefined;
+  private filterSet: OneOrMore<Filter> | undefined = undefined;
   /** Indications appended since the port was created. */
   queuedTotal = 0;
   /** Indications that did not fit and were folded into lost-events indications. */
@@ -192,7 +194,7 @@ export class NotifyPort {
    * Parked reads, oldest first: the one read itself (most ports have one: a streamed port's
    * stream, parked while the port is empty), an array from the second on.
    */
-  private waiters: ParkedRead | ParkedRead[] | undefined = undefined;
+  private waiters: OneOrMore<ParkedRead> | undefined = undefined;
   /** {@link HELD_LIVE}, {@link LISTED_READY}, {@link LISTED_WAKE}: one field, not three. */
   private flags = 0;
 
@@ -219,19 +221,16 @@ export class NotifyPort {
 
   /** Reads parked on this port. */
   get parked(): number {
-    const w = this.waiters;
-    return w === undefined ? 0 : Array.isArray(w) ? w.length : 1;
+    return countOf(this.waiters);
   }
 
   get filterCount(): number {
-    const set = this.filterSet;
-    return set === undefined ? 0 : Array.isArray(set) ? set.length : 1;
+    return countOf(this.filterSet);
   }
 
   /** The filters in registration order (for a one-filter port, a new array of it). */
   get filters(): readonly Filter[] {
-    const set = this.filterSet;
-    return set === undefined ? [] : Array.isArray(set) ? set : [set];
+    return itemsOf(this.filterSet);
   }
 
   /** The first filter registered, if any. */
@@ -241,10 +240,7 @@ export class NotifyPort {
   }
 
   addFilter(f: Filter): void {
-    const set = this.filterSet;
-    if (set === undefined) this.filterSet = f;
-    else if (Array.isArray(set)) set.push(f);
-    else this.filterSet = [set, f];
+    this.filterSet = withItem(this.filterSet, f);
   }
 
   /** Called by the engine when it hands this port out of the ready list. */
@@ -441,10 +437,7 @@ export class NotifyPort {
 
   /** Parks a read that completes through its own `complete` (no timeout, no signal). */
   parkRead(read: ParkedRead): void {
-    const w = this.waiters;
-    if (w === undefined) this.waiters = read;
-    else if (Array.isArray(w)) w.push(read);
-    else this.waiters = [w, read];
+    this.waiters = withItem(this.waiters, read);
   }
 
   /** Removes a read that gave up (timeout, abort, or a stream that ended). */
@@ -490,8 +483,7 @@ export class NotifyPort {
     const waiters = this.waiters;
     if (waiters === undefined) return;
     this.waiters = undefined;
-    if (!Array.isArray(waiters)) waiters.complete(INTERRUPTED);
-    else for (const w of waiters) w.complete(INTERRUPTED);
+    forEachOf(waiters, (w) => w.complete(INTERRUPTED));
   }
 }
 
