@@ -370,6 +370,11 @@ function machine(): Machine {
   };
 }
 
+/** Whether any system has figure `k` (a per-worker run has no slow-consumer figures). */
+function measured(results: Results, k: string): boolean {
+  return systems.some((s) => Number.isFinite(median(results[s]?.[k] ?? [])));
+}
+
 function markdown(results: Results): string {
   const med = (s: string, k: string): number => median(results[s]?.[k] ?? []);
   const keys = [
@@ -402,7 +407,7 @@ function markdown(results: Results): string {
   lines.push(`| --- | ${systems.map(() => '---:').join(' | ')} |`);
   for (const k of keys) {
     // Figures no system has (the slow consumer of a per-worker run) leave no empty row.
-    if (systems.every((s) => !Number.isFinite(med(s, k)))) continue;
+    if (!measured(results, k)) continue;
     lines.push(`| ${k} | ${systems.map((s) => fmt(med(s, k))).join(' | ')} |`);
   }
   lines.push('');
@@ -422,7 +427,7 @@ function markdown(results: Results): string {
     lines.push(`| figure | ${peers.map((p) => SYSTEM_LABELS[p]).join(' | ')} | better when |`);
     lines.push(`| --- | ${peers.map(() => '---:').join(' | ')} | --- |`);
     for (const [k, better] of ratioKeys) {
-      if (systems.every((s) => !Number.isFinite(med(s, k)))) continue;
+      if (!measured(results, k)) continue;
       const cells = peers.map((p) => {
         const r = med(o, k) / med(p, k);
         return Number.isFinite(r) ? `${r.toFixed(2)}×` : '—';
@@ -445,7 +450,7 @@ function chart(results: Results, subtitle: string, slowSeconds: number): string 
   const med = (s: string, k: string): number => median(results[s]?.[k] ?? []);
   const groups = WATCHERS.map((n) => `${n.toLocaleString('en-US')} watcher${n === 1 ? '' : 's'}`);
   // A per-worker run has no slow-consumer phase.
-  const slow = systems.some((s) => Number.isFinite(med(s, 'slow: server RSS growth MiB')));
+  const slow = measured(results, 'slow: server RSS growth MiB');
   const series = (k: (n: number) => string): { name: string; values: number[] }[] =>
     systems.map((s) => ({ name: SYSTEM_LABELS[s], values: WATCHERS.map((n) => med(s, k(n))) }));
   return barChartSvg(
