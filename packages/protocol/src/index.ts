@@ -85,6 +85,7 @@ export {
 export type { PropertyMap, PropertyValue } from './payload.js';
 export { fromBase64, toBase64 } from './base64.js';
 export {
+  CLIENT_BATCH_FRAMES,
   CloseCode,
   WAITING_METHODS,
   DEFAULT_STREAM_WINDOW,
@@ -111,6 +112,9 @@ export {
 export type { BinaryNotifyEntry, BinaryNotifyFrame } from './binary-frame.js';
 export type {
   AckFrame,
+  BatchedFrame,
+  CancelFrame,
+  FrameBatch,
   CallFrame,
   ClientFrame,
   HelloFrame,

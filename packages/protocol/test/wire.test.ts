@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { fromWireNotification, toWireNotification } from '@clusnotify/protocol';
-import { checkClientFrame, wellFormedCall } from '../src/wire.js';
+import { checkClientFrame, parseClientFrame, wellFormedCall } from '../src/wire.js';
 import type { IndicationV2, WireNotificationV2 } from '@clusnotify/protocol';
 
 // Spread into plain objects: fast-check may make null-prototype records, a frame's JSON does not.
@@ -105,4 +105,41 @@ test('a call frame checked by hand is one the schema accepts, unchanged; every c
   );
   const call = { t: 'call', id: 7, m: 'execute', p: { command: { type: 'node.pause' } } };
   assert.equal(wellFormedCall(call), call, 'the frame itself, not a copy');
+});
+
+test('a batch message (D54) parses to its frames when every item is a frame other than hello, and is malformed otherwise', () => {
+  const call = { t: 'call', id: 1, m: 'openCluster' };
+  const item = fc.oneof(
+    fc.constant(call),
+    fc.constant({ t: 'call', id: 2, m: 'execute', p: { command: { type: 'node.pause' } } }),
+    fc.constant({ t: 'cancel', id: 3 }),
+    fc.constant({ t: 'ack', h: 'a1b2', n: 5 }),
+    fc.constant({ t: 'hello', v: 1, token: 'x' }),
+    fc.constant({ t: 'call', id: -1, m: 'openCluster' }),
+    fc.constant({ t: 'ack', h: 'a1b2', n: 0 }),
+    fc.constant([call]),
+    fc.constant('call'),
+    fc.constant(null),
+  );
+  fc.assert(
+    fc.property(fc.array(item, { maxLength: 6 }), (items) => {
+      const parsed = parseClientFrame(JSON.stringify(items));
+      const alone = items.map((i) => parseClientFrame(JSON.stringify(i)));
+      const good =
+        items.length > 0 &&
+        alone.every((f) => !('malformed' in f) && f.t !== 'hello' && f.t !== 'batch');
+      if (!good) {
+        assert.ok('malformed' in parsed, JSON.stringify(items));
+        return;
+      }
+      assert.ok(!('malformed' in parsed) && parsed.t === 'batch', JSON.stringify(parsed));
+      assert.deepEqual(parsed.frames, alone);
+    }),
+    { numRuns: 2000 },
+  );
+  const bad = parseClientFrame(JSON.stringify([call, { t: 'hello', v: 1, token: 'x' }]));
+  assert.deepEqual(bad, { malformed: 'batch item 1: hello travels alone, not in a batch' });
+  assert.deepEqual(parseClientFrame('[]'), {
+    malformed: 'an empty batch (a batch holds at least one frame)',
+  });
 });

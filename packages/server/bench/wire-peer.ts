@@ -4,7 +4,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
-import { ClusterObjectType as T, V2_FAMILIES, parseBinaryNotifyFrame } from '@clusnotify/protocol';
+import {
+  CLIENT_BATCH_FRAMES,
+  ClusterObjectType as T,
+  V2_FAMILIES,
+  WireFeature,
+  parseBinaryNotifyFrame,
+} from '@clusnotify/protocol';
 import type { NotifyFrame, ServerFrame, WireResult } from '@clusnotify/protocol';
 
 /**
@@ -13,13 +19,25 @@ import type { NotifyFrame, ServerFrame, WireResult } from '@clusnotify/protocol'
  */
 export const clockMs = (): number => performance.timeOrigin + performance.now();
 
-/** A minimal protocol peer: pipelined calls, results by id. */
+/**
+ * Whether peers send the frames of a turn as batch messages when the server takes them, as
+ * `@clusnotify/client` does (D54); `WIRE_BENCH_BATCH=0` sends every frame alone, as before.
+ */
+export const BATCH_FRAMES = process.env.WIRE_BENCH_BATCH !== '0';
+
+/** A minimal protocol peer: pipelined calls (batched as the client library does), results by id. */
 export class Peer {
   private nextId = 1;
+  /** JSON of the frames waiting to leave as one batch message; undefined when none. */
+  private batch: string[] | undefined;
   private readonly pending = new Map<number, (r: WireResult & Record<string, unknown>) => void>();
   /** Handlers of streamed ports' notify frames, by port handle. */
   readonly streams = new Map<string, (f: Pick<NotifyFrame, 'n'>) => void>();
-  private constructor(private readonly ws: WebSocket) {
+  private constructor(
+    private readonly ws: WebSocket,
+    /** Whether frames go in batch messages (the server takes them and {@link BATCH_FRAMES}). */
+    private readonly batches: boolean,
+  ) {
     ws.on('message', (d, isBinary) => {
       if (isBinary) {
         // A streamed port's batch in a binary frame (D53), checked whole as the client does.
@@ -36,7 +54,24 @@ export class Peer {
     });
   }
   ack(h: string, n: number): void {
-    this.ws.send(JSON.stringify({ t: 'ack', h, n }));
+    this.send(JSON.stringify({ t: 'ack', h, n }));
+  }
+  /** Sends a frame, in a batch with the others of this microtask run (see `@clusnotify/client`). */
+  private send(json: string): void {
+    if (!this.batches) {
+      this.ws.send(json);
+      return;
+    }
+    const batch = (this.batch ??= []);
+    batch.push(json);
+    if (batch.length >= CLIENT_BATCH_FRAMES) this.flush();
+    else if (batch.length === 1) queueMicrotask(() => this.flush());
+  }
+  private flush(): void {
+    const batch = this.batch;
+    if (batch === undefined) return;
+    this.batch = undefined;
+    this.ws.send(batch.length === 1 ? (batch[0] as string) : `[${batch.join(',')}]`);
   }
   static async open(url: string, token: string): Promise<Peer> {
     const ws = new WebSocket(url, { perMessageDeflate: false });
@@ -44,16 +79,16 @@ export class Peer {
       ws.once('open', resolve);
       ws.once('error', reject);
     });
-    const welcome = new Promise((resolve) => ws.once('message', resolve));
+    const welcome = new Promise<Buffer>((resolve) => ws.once('message', resolve));
     ws.send(JSON.stringify({ t: 'hello', v: 1, token, client: 'bench' }));
-    await welcome;
-    return new Peer(ws);
+    const w = JSON.parse((await welcome).toString('utf8')) as { features?: string[] };
+    return new Peer(ws, BATCH_FRAMES && w.features?.includes(WireFeature.BATCH) === true);
   }
   call(m: string, p: unknown = {}): Promise<WireResult & Record<string, unknown>> {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
-      this.ws.send(JSON.stringify({ t: 'call', id, m, p }));
+      this.send(JSON.stringify({ t: 'call', id, m, p }));
     });
   }
   close(): void {

@@ -203,6 +203,7 @@ describe('the WebSocket server (docs/protocol.md)', () => {
     ['an unknown frame type', { t: 'bogus' }],
     ['a call before hello', { t: 'call', id: 1, m: 'openCluster', p: {} }],
     ['a hello of another version', { t: 'hello', v: 9, token: 'x' }],
+    ['a batch before hello', [{ t: 'call', id: 1, m: 'openCluster', p: {} }]],
   ] as const) {
     test(`${what} is a malformed frame: coded error and close 4002`, async () => {
       const a = await Peer.open(server.url);
@@ -212,6 +213,84 @@ describe('the WebSocket server (docs/protocol.md)', () => {
       assert.equal(await a.closed(), 4002);
     });
   }
+
+  describe('batch messages (D54)', () => {
+    const stateOf = (name: string): number | undefined =>
+      [...service.state.resources.values()].find((r) => r.name === name)?.state;
+    const execute = (id: number, type: string, resource: string): object => ({
+      t: 'call',
+      id,
+      m: 'execute',
+      p: { command: { type, resource } },
+    });
+
+    test("the welcome lists batch; a batch's frames are handled in order, as if each came alone", async () => {
+      const a = await Peer.open(server.url);
+      const welcome = await a.hello(full);
+      assert.ok(welcome.t === 'welcome' && welcome.features?.includes('batch'));
+      const p = (await a.call('createNotify')).handle as string;
+      a.send([
+        { t: 'call', id: 101, m: 'openCluster' },
+        { t: 'call', id: 102, m: 'closeNotify', p: { hNotify: 'deadbeef' } },
+        execute(103, 'resource.offline', 'FS Disk'),
+        execute(104, 'resource.online', 'FS Disk'),
+        execute(105, 'resource.offline', 'FS Disk'),
+        // A parked get and its cancel, in the same batch.
+        { t: 'call', id: 106, m: 'getNotify', p: { hNotify: p, timeoutMs: 5000 } },
+        { t: 'cancel', id: 106 },
+      ]);
+      const result = async (id: number): Promise<WireResult & Record<string, unknown>> => {
+        const f = await a.until(() => a.frames.find((x) => x.t === 'result' && x.id === id));
+        return (f as unknown as { r: WireResult & Record<string, unknown> }).r;
+      };
+      assert.equal((await result(101)).type, 'ok');
+      assert.equal((await result(102)).code, 'OBJECT_NOT_FOUND');
+      const revisions: number[] = [];
+      for (const id of [103, 104, 105]) {
+        const r = await result(id);
+        assert.equal(r.type, 'ok');
+        revisions.push(r.revision as number);
+      }
+      assert.deepEqual(
+        revisions,
+        [...revisions].sort((x, y) => x - y),
+      );
+      assert.equal(stateOf('FS Disk'), 3, 'offline, online, offline: offline');
+      assert.deepEqual(await result(106), { type: 'cancelled', status: 1 });
+      assert.equal(a.closeCode, undefined);
+      // Put back for the other tests.
+      assert.equal(
+        (await a.call('execute', { command: { type: 'resource.online', resource: 'FS Disk' } }))
+          .type,
+        'ok',
+      );
+      a.end();
+    });
+
+    // The malformed item comes last: the ones before it are not handled either.
+    const first = execute(1, 'resource.offline', 'SQL Disk');
+    for (const [what, batch] of [
+      ['an empty batch', []],
+      ['a batch holding a hello', [first, { t: 'hello', v: 1, token: 'x' }]],
+      ['a batch holding a frame of an unknown type', [first, { t: 'bogus' }]],
+      ['a batch holding a batch', [first, [{ t: 'call', id: 9, m: 'openCluster' }]]],
+    ] as const) {
+      test(`${what} is malformed: close 4002, and none of its frames is handled`, async () => {
+        const a = await Peer.open(server.url);
+        await a.hello(full);
+        const before = stateOf('SQL Disk');
+        a.send(batch);
+        const f = await a.until(() => a.frames.find((x) => x.t === 'error'));
+        assert.equal(f.t === 'error' && f.code, 'MALFORMED_FRAME');
+        assert.equal(await a.closed(), 4002);
+        assert.equal(stateOf('SQL Disk'), before);
+        assert.equal(
+          a.frames.find((x) => x.t === 'result'),
+          undefined,
+        );
+      });
+    }
+  });
 
   test('a binary frame is malformed', async () => {
     const a = await Peer.open(server.url);
