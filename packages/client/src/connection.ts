@@ -582,8 +582,8 @@ export class Connection {
    * the first of them queues (up to {@link CLIENT_BATCH_FRAMES} a message): the calls a piece of
    * code makes one after another, and those made as the results of one read resolve, travel
    * together, and the server reads, checks and dispatches one message instead of one per call.
-   * A lone frame leaves as itself. Should the socket close before then, the
-   * calls in flight fail with the connection as any others do.
+   * A lone frame leaves as itself. Should the socket close before the message leaves, its calls
+   * fail with the connection, as every call in flight does.
    */
   #send(frame: object): boolean {
     if (this.#ws.readyState !== WS_OPEN) return false;
