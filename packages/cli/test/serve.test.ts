@@ -4,7 +4,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
+import { connect } from '@clusnotify/client';
+import { ClusterChangeResourceV2, ClusterObjectType } from '@clusnotify/protocol';
 import { MAIN, startServe, stopServe } from './serve-process.js';
 
 test('clusnotify serve starts the default cluster, prints a token once, answers /healthz, stops on SIGTERM and keeps its state', async () => {
@@ -138,6 +141,52 @@ test('a token created while serve runs works at once; a revoked one is refused a
     const again = await cli(['token', 'revoke', id]);
     assert.equal(again.code, 1);
     assert.match(again.err, /TOKEN_NOT_FOUND/);
+    assert.equal(await stopServe(r), 0);
+  } finally {
+    rmSync(data, { recursive: true, force: true });
+  }
+});
+
+test('serve --retain-mib bounds the memory store history a client can resume from: older revisions answer HISTORY_COMPACTED, recent ones replay', async () => {
+  const data = mkdtempSync(join(tmpdir(), 'clusnotify-serve-'));
+  const r = await startServe(data, ['--store', 'memory', '--retain-mib', '1']);
+  try {
+    const client = await connect(r.url, { token: r.token ?? '' });
+    try {
+      const first = (await client.getServerInfo()).revision;
+      // Random text does not pack: 60 commits of 24 KB each are well past 1 MiB of history.
+      let last = first;
+      for (let i = 0; i < 60; i++) {
+        const { revision } = await client.execute({
+          type: 'resource.set-properties',
+          resource: 'FS Disk',
+          properties: { Retained: randomBytes(18 * 1024).toString('base64') },
+        });
+        last = revision;
+      }
+      const filters = [
+        {
+          kind: 'v2' as const,
+          objectType: ClusterObjectType.RESOURCE,
+          filterFlags: ClusterChangeResourceV2.COMMON_PROPERTY,
+          notifyKey: 1,
+        },
+      ];
+      await assert.rejects(client.openPort({ version: 2, filters, sinceRevision: first }), {
+        code: 'HISTORY_COMPACTED',
+      });
+      // The last few commits are still there, and replay.
+      const port = await client.openPort({ version: 2, filters, sinceRevision: last - 3 });
+      const got: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const n = await port.next({ timeoutMs: 5000 });
+        assert.equal(n.type, 'indication');
+        if (n.type === 'indication') got.push(n.indication.revision);
+      }
+      assert.deepEqual(got, [last - 2, last - 1, last]);
+    } finally {
+      await client.close();
+    }
     assert.equal(await stopServe(r), 0);
   } finally {
     rmSync(data, { recursive: true, force: true });
