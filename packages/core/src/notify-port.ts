@@ -16,7 +16,7 @@ import { EMPTY_BUFFER } from './change-event.js';
 import type { Clock, TimerToken } from './clock.js';
 import type { Filter } from './filter.js';
 import { KEY_SEPARATOR } from './match-index.js';
-import { countOf, forEachOf, itemsOf, withItem } from './one-or-more.js';
+import { countOf, firstOf, forEachOf, itemsOf, withItem, withoutItem } from './one-or-more.js';
 import type { OneOrMore } from './one-or-more.js';
 
 /** Lifecycle of a port: open → unblocked → closed, or open → closed. */
@@ -235,8 +235,7 @@ export class NotifyPort {
 
   /** The first filter registered, if any. */
   get firstFilter(): Filter | undefined {
-    const set = this.filterSet;
-    return Array.isArray(set) ? set[0] : set;
+    return firstOf(this.filterSet);
   }
 
   addFilter(f: Filter): void {
@@ -442,27 +441,7 @@ export class NotifyPort {
 
   /** Removes a read that gave up (timeout, abort, or a stream that ended). */
   unpark(waiter: ParkedRead): void {
-    const w = this.waiters;
-    if (w === undefined) return;
-    if (!Array.isArray(w)) {
-      if (w === waiter) this.waiters = undefined;
-      return;
-    }
-    const i = w.indexOf(waiter);
-    if (i >= 0) w.splice(i, 1);
-    if (w.length === 0) this.waiters = undefined;
-  }
-
-  /** Takes the oldest parked read off the port. */
-  private shiftWaiter(): ParkedRead | undefined {
-    const w = this.waiters;
-    if (!Array.isArray(w)) {
-      this.waiters = undefined;
-      return w;
-    }
-    const first = w.shift();
-    if (w.length === 0) this.waiters = undefined;
-    return first;
+    this.waiters = withoutItem(this.waiters, waiter);
   }
 
   /**
@@ -473,7 +452,8 @@ export class NotifyPort {
   wake(take: (port: NotifyPort, max: number, single: boolean) => unknown): void {
     this.flags &= ~LISTED_WAKE;
     while (this.waiters !== undefined && this.size > 0 && this.state === 'open') {
-      const w = this.shiftWaiter() as ParkedRead;
+      const w = firstOf(this.waiters) as ParkedRead;
+      this.waiters = withoutItem(this.waiters, w);
       w.complete(take(this, w.max, w.single === true));
     }
   }

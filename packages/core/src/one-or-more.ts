@@ -14,6 +14,25 @@ export function withItem<T extends object>(set: OneOrMore<T> | undefined, item: 
   return set;
 }
 
+/**
+ * `set` without `item` (its first occurrence; an array shrinks in place), or undefined once
+ * nothing is left.
+ */
+export function withoutItem<T extends object>(
+  set: OneOrMore<T> | undefined,
+  item: T,
+): OneOrMore<T> | undefined {
+  if (!Array.isArray(set)) return set === item ? undefined : set;
+  const i = set.indexOf(item);
+  if (i >= 0) set.splice(i, 1);
+  return set.length === 0 ? undefined : set;
+}
+
+/** The first item of `set`, if any. */
+export function firstOf<T extends object>(set: OneOrMore<T> | undefined): T | undefined {
+  return Array.isArray(set) ? set[0] : set;
+}
+
 /** How many items `set` holds. */
 export function countOf<T extends object>(set: OneOrMore<T> | undefined): number {
   return set === undefined ? 0 : Array.isArray(set) ? set.length : 1;
