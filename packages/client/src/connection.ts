@@ -9,6 +9,7 @@ import {
   WIRE_VERSION,
   CLIENT_BATCH_FRAMES,
   WireFeature,
+  batchMessage,
   parseBinaryNotifyFrame,
   parseServerFrame,
 } from '@clusnotify/protocol';
@@ -618,7 +619,7 @@ export class Connection {
     this.#batch = undefined;
     if (this.#ws.readyState !== WS_OPEN) return;
     try {
-      this.#ws.send(batch.length === 1 ? (batch[0] as string) : `[${batch.join(',')}]`);
+      this.#ws.send(batchMessage(batch));
     } catch {
       // The socket is going: its close event fails the calls in flight.
     }

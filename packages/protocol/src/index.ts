@@ -95,6 +95,7 @@ export {
   WIRE_VERSION,
   WireFeature,
   WireMethods,
+  batchMessage,
   fromWireNotification,
   parseClientFrame,
   parseParams,

@@ -342,6 +342,15 @@ export interface FrameBatch {
 }
 
 /**
+ * The message that carries `frames` (each a frame's JSON, in order; at least one): a lone frame
+ * as itself, several as a batch, the JSON array of them (D54) that {@link parseClientFrame}
+ * reads.
+ */
+export function batchMessage(frames: readonly string[]): string {
+  return frames.length === 1 ? (frames[0] as string) : `[${frames.join(',')}]`;
+}
+
+/**
  * Parses a client message: one frame, or a batch of frames (a JSON array of at least one frame
  * other than `hello`); a string describing what is wrong when it is malformed. A batch is
  * checked whole: one malformed frame makes the whole message malformed.

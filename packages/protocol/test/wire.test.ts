@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { fromWireNotification, toWireNotification } from '@clusnotify/protocol';
-import { checkClientFrame, parseClientFrame, wellFormedCall } from '../src/wire.js';
+import { batchMessage, checkClientFrame, parseClientFrame, wellFormedCall } from '../src/wire.js';
 import type { IndicationV2, WireNotificationV2 } from '@clusnotify/protocol';
 
 // Spread into plain objects: fast-check may make null-prototype records, a frame's JSON does not.
@@ -134,6 +134,10 @@ test('a batch message (D54) parses to its frames when every item is a frame othe
       }
       assert.ok(!('malformed' in parsed) && parsed.t === 'batch', JSON.stringify(parsed));
       assert.deepEqual(parsed.frames, alone);
+      // batchMessage writes what parseClientFrame reads: a lone frame alone, several as a batch.
+      const sent = parseClientFrame(batchMessage(items.map((i) => JSON.stringify(i))));
+      if (items.length === 1) assert.deepEqual(sent, alone[0]);
+      else assert.deepEqual(sent, parsed);
     }),
     { numRuns: 2000 },
   );

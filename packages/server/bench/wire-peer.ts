@@ -9,6 +9,7 @@ import {
   ClusterObjectType as T,
   V2_FAMILIES,
   WireFeature,
+  batchMessage,
   parseBinaryNotifyFrame,
 } from '@clusnotify/protocol';
 import type { NotifyFrame, ServerFrame, WireResult } from '@clusnotify/protocol';
@@ -71,7 +72,7 @@ export class Peer {
     const batch = this.batch;
     if (batch === undefined) return;
     this.batch = undefined;
-    this.ws.send(batch.length === 1 ? (batch[0] as string) : `[${batch.join(',')}]`);
+    this.ws.send(batchMessage(batch));
   }
   static async open(url: string, token: string): Promise<Peer> {
     const ws = new WebSocket(url, { perMessageDeflate: false });
