@@ -47,7 +47,13 @@ import { AbortSource, checkTimeout, delay } from './host.js';
 import type { AbortSignalLike } from './host.js';
 import { NotifyPortHandle, portCore } from './notify-port-handle.js';
 import { PortCore } from './notify-port.js';
-import type { FilterSpec, LeasedHandle, SessionContext, V2Target } from './notify-port.js';
+import type {
+  FilterSpec,
+  LeasedHandle,
+  SessionContext,
+  StreamEncoding,
+  V2Target,
+} from './notify-port.js';
 import { DEFAULT_RECONNECT, backoffDelay, roundCandidates } from './reconnect.js';
 import type { ReconnectOptions } from './reconnect.js';
 import { resolveWebSocket } from './web-socket.js';
@@ -104,11 +110,14 @@ export interface ConnectOptions {
    */
   readonly streamWindow?: number;
   /**
-   * How a streamed version-2 port's batches travel: `'binary'` (default) in binary frames when
-   * the server offers them (docs/protocol.md §5 "Binary notify frames", decisions D53; they
-   * decode in about a third of the time), `'json'` always in JSON text frames.
+   * How a streamed version-2 port's batches travel: `'grouped'` (default) in binary frames,
+   * with the batches of the client's ports that share a connection grouped into one frame
+   * that carries each event once (decisions D55); `'binary'` in binary frames, one per port
+   * (docs/protocol.md §5 "Binary notify frames", D53; they decode in about a third of the time
+   * JSON takes); `'json'` always in JSON text frames. A server without a feature gets the next
+   * encoding down.
    */
-  readonly streamEncoding?: 'binary' | 'json';
+  readonly streamEncoding?: StreamEncoding;
   /**
    * Liveness of a quiet connection (default 20 000 ms; 0: off): after this long with nothing
    * from the server the client sends a cheap call, and if that is not answered within the same
@@ -256,7 +265,7 @@ interface ResolvedOptions {
   readonly batchMax: number;
   readonly delivery: 'stream' | 'poll';
   readonly streamWindow: number;
-  readonly streamEncoding: 'binary' | 'json';
+  readonly streamEncoding: StreamEncoding;
   readonly heartbeatMs: number;
 }
 
@@ -931,7 +940,7 @@ export class Client {
       resume: this.#options.resume,
       stream: this.#options.delivery === 'stream',
       streamWindow: this.#options.streamWindow,
-      binary: this.#options.streamEncoding === 'binary',
+      encoding: this.#options.streamEncoding,
       cluster: () => ({ id: this.clusterId, name: this.clusterName }),
       onClosed: (p) => {
         this.#ports.delete(p);
@@ -1608,10 +1617,11 @@ function deliveryOption(value: unknown): 'stream' | 'poll' {
   );
 }
 
-function streamEncodingOption(value: unknown): 'binary' | 'json' {
-  if (value === undefined || value === 'binary' || value === 'json') return value ?? 'binary';
+function streamEncodingOption(value: unknown): StreamEncoding {
+  if (value === undefined || value === 'grouped' || value === 'binary' || value === 'json')
+    return value ?? 'grouped';
   throw new ClusnotifyError(
     'INVALID_ARGUMENT',
-    `options.streamEncoding must be 'binary' or 'json' (got ${JSON.stringify(value)})`,
+    `options.streamEncoding must be 'grouped', 'binary' or 'json' (got ${JSON.stringify(value)})`,
   );
 }

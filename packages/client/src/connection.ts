@@ -10,7 +10,7 @@ import {
   CLIENT_BATCH_FRAMES,
   WireFeature,
   batchMessage,
-  parseBinaryNotifyFrame,
+  parseBinaryNotifyMessage,
   parseServerFrame,
 } from '@clusnotify/protocol';
 import type { WireLimits, WireResult } from '@clusnotify/protocol';
@@ -41,6 +41,8 @@ export interface Welcome {
   readonly streams: boolean;
   /** Whether it sends a streamed version-2 port's batches in binary frames when asked (D53). */
   readonly binaryNotify: boolean;
+  /** Whether it groups the binary batches of a connection's ports when asked (D55). */
+  readonly groupedNotify: boolean;
 }
 
 /** Options of {@link Connection.open}. */
@@ -419,6 +421,7 @@ export class Connection {
           limits: f.limits,
           streams: f.features?.includes(WireFeature.STREAM) === true,
           binaryNotify: f.features?.includes(WireFeature.BINARY_NOTIFY) === true,
+          groupedNotify: f.features?.includes(WireFeature.GROUPED_NOTIFY) === true,
         };
         this.#batches = f.features?.includes(WireFeature.BATCH) === true;
         this.#phase = 'open';
@@ -456,7 +459,11 @@ export class Connection {
     }
   }
 
-  /** A binary frame: a streamed port's batch (docs/protocol.md §5, D53), or a violation. */
+  /**
+   * A binary frame: a streamed port's batch (docs/protocol.md §5, D53) or a grouped frame of
+   * several ports' batches (D55), or a violation. A grouped frame is checked whole before any
+   * of its batches goes to its port.
+   */
   #onBinary(data: unknown): void {
     // The payloads stay views into the bytes as `ws` hands them out: a view into the socket
     // read the frame came in (at most 64 KiB), as Node's streams do. Not copied: copying the
@@ -473,12 +480,13 @@ export class Connection {
       this.protocolViolation('a binary frame where the protocol has none');
       return;
     }
-    const f = parseBinaryNotifyFrame(bytes);
-    if ('malformed' in f) {
-      this.protocolViolation(f.malformed);
+    const batches = parseBinaryNotifyMessage(bytes);
+    if ('malformed' in batches) {
+      this.protocolViolation(batches.malformed);
       return;
     }
-    this.#feeds.get(f.h)?.push(f);
+    const feeds = this.#feeds;
+    for (const f of batches) feeds.get(f.h)?.push(f);
   }
 
   #onClose(code: number, reason: string): void {

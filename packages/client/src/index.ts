@@ -44,5 +44,6 @@ export type {
 export { NotifyPortHandle } from './notify-port-handle.js';
 export { DEFAULT_RECONNECT } from './reconnect.js';
 export type { ReconnectOptions } from './reconnect.js';
+export type { StreamEncoding } from './notify-port.js';
 export type { AbortSignalLike } from './host.js';
 export type { WebSocketConstructor, WebSocketEvents, WebSocketLike } from './web-socket.js';

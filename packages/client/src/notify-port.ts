@@ -22,7 +22,7 @@ import type {
   WireNotificationV1,
   WireNotificationV2,
 } from '@clusnotify/protocol';
-import type { CallResult, Connection } from './connection.js';
+import type { CallResult, Connection, Welcome } from './connection.js';
 import { expectOk, isConnectionLost, numberField, stringField } from './errors.js';
 import { OBJECT_KINDS, objectTypeOf } from './handles.js';
 import type { HandleRecord, ObjectKind } from './handles.js';
@@ -130,8 +130,11 @@ export interface PortCoreOptions {
   readonly stream: boolean;
   /** Window of a streamed port: most indications unacknowledged at once. */
   readonly streamWindow: number;
-  /** Ask for binary frames for a streamed version-2 port where the server offers them (D53). */
-  readonly binary: boolean;
+  /**
+   * What to ask for a streamed version-2 port, where the server offers it: grouped binary
+   * frames (D55), binary frames (D53) or JSON.
+   */
+  readonly encoding: StreamEncoding;
   readonly cluster: () => { readonly id: string; readonly name: string };
   /** Runs after the port closed (the client forgets it, closes its internal handles). */
   readonly onClosed: (port: PortCore) => Promise<void>;
@@ -684,9 +687,8 @@ export class PortCore {
     const feed = s.conn.openFeed(s.handle);
     let r: CallResult;
     try {
-      const binary = this.version === 2 && this.#options.binary && s.conn.welcome.binaryNotify;
-      // `encoding` only when asking for binary: a server without the feature refuses the field.
-      const encoding = binary ? 'binary' : undefined;
+      const encoding =
+        this.version === 2 ? askEncoding(this.#options.encoding, s.conn.welcome) : undefined;
       r = await s.conn.call(
         'streamNotify',
         { hNotify: s.handle, window: this.#options.streamWindow, encoding },
@@ -1113,4 +1115,20 @@ async function closeQuietly(conn: Connection, hNotify: string): Promise<void> {
   } catch {
     // The session is gone, and the port with it (§3.1.6).
   }
+}
+
+/**
+ * How a streamed version-2 port's batches travel (the client's `streamEncoding` option):
+ * grouped binary frames (D55), binary frames (D53) or JSON text.
+ */
+export type StreamEncoding = 'grouped' | 'binary' | 'json';
+
+/**
+ * The `encoding` a stream asks for: `wanted`, or the next one down that the server offers;
+ * undefined for JSON (a server without binary frames refuses the field).
+ */
+function askEncoding(wanted: StreamEncoding, welcome: Welcome): 'grouped' | 'binary' | undefined {
+  if (wanted === 'grouped' && welcome.groupedNotify) return 'grouped';
+  if (wanted !== 'json' && welcome.binaryNotify) return 'binary';
+  return undefined;
 }

@@ -2,12 +2,13 @@
  * Binary notify frames (docs/protocol.md §5, decisions D53) through a real server: a streamed
  * version-2 port asks for them and gets exactly what its server port queued, the same as a port
  * streamed as JSON — payloads, non-ASCII names, and a name UTF-8 cannot carry (that batch comes
- * as JSON). Version-1 ports stream JSON.
+ * as JSON). Version-1 ports stream JSON. The ports of one client share grouped frames (D55).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
 import {
+  BINARY_NOTIFY_GROUP,
   ClusterChange as C,
   ClusterChangeGroupV2,
   ClusterChangeRegistryV2,
@@ -20,6 +21,8 @@ import { norm, oracleV2, quiet, startCluster, take } from './helpers.js';
 interface Counts {
   binary: number;
   text: number;
+  /** Grouped frames (D55) among the binary ones. */
+  grouped?: number;
 }
 
 /** The `ws` WebSocket, counting the frames it receives by kind. */
@@ -27,9 +30,11 @@ function counting(counts: Counts): NonNullable<ConnectOptions['WebSocket']> {
   return class extends WebSocket {
     constructor(url: string) {
       super(url);
-      this.on('message', (_data, isBinary) => {
+      this.on('message', (data, isBinary) => {
         if (isBinary) counts.binary++;
         else counts.text++;
+        if (isBinary && (data as Buffer)[0] === BINARY_NOTIFY_GROUP)
+          counts.grouped = (counts.grouped ?? 0) + 1;
       });
     }
   };
@@ -107,6 +112,59 @@ test('a streamed v2 port reads binary frames and gets exactly what a JSON-stream
       'results, the v1 port and the lone-surrogate batch came as text',
     );
     assert.equal(json.binary, 0, "streamEncoding 'json' gets text frames only");
+  } finally {
+    await c.close();
+  }
+});
+
+test("a client's ports share grouped frames (D55) and each gets exactly what its server port queued; streamEncoding 'binary' gets none", async () => {
+  const c = await startCluster();
+  try {
+    const g: Counts = { binary: 0, text: 0 };
+    const b: Counts = { binary: 0, text: 0 };
+    const a = await c.client({ WebSocket: counting(g) });
+    const single = await c.client({ WebSocket: counting(b), streamEncoding: 'binary' });
+    const open = (client: typeof a, key: number): Promise<ClientPort> =>
+      client.openPort({
+        version: 2,
+        filters: FILTERS.map((f, i) => ({ kind: 'v2' as const, ...f, notifyKey: key + i })),
+      });
+    const ports = await Promise.all([10, 20, 30, 40].map((k) => open(a, k)));
+    const other = await open(single, 10);
+    const oracle = oracleV2(c.service, (s, p, hCluster) => {
+      FILTERS.forEach((f, i) => {
+        assert.equal(s.addNotifyV2(p, hCluster, f, 10 + i, 2, false).type, 'ok');
+      });
+    });
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        i % 2 === 0 ? a.offlineResource('SQL Server') : a.onlineResource('SQL Server'),
+      ),
+    );
+    await a.execute({
+      type: 'resource.set-properties',
+      resource: 'FS Disk',
+      properties: { Note: 'é'.repeat(200) },
+    });
+    const expected = (await oracle.drain()).map((i) => norm(i));
+    assert.ok(expected.length > 20, `${expected.length} indications`);
+    // The ports differ only in their notify keys.
+    const keyed = (k: number): unknown[] =>
+      expected.map((e) => ({ ...(e as object), key: (e as { key: number }).key - 10 + k }));
+    for (const [n, p] of ports.entries())
+      assert.deepEqual(
+        (await take(p, expected.length)).map((i) => norm(i)),
+        keyed(10 * (n + 1)),
+        `port ${n}`,
+      );
+    assert.deepEqual(
+      (await take(other, expected.length)).map((i) => norm(i)),
+      expected,
+    );
+    for (const p of [...ports, other]) await quiet(p, 50);
+    assert.ok((g.grouped ?? 0) > 0, 'grouped frames reached the default client');
+    assert.equal(b.grouped ?? 0, 0, "streamEncoding 'binary' gets no grouped frame");
+    assert.ok(b.binary > 0);
   } finally {
     await c.close();
   }

@@ -23,6 +23,28 @@
  * and nothing after the last entry. The bytes from `objectType` on are the same for every port
  * an event reaches, so a server writes them once per event. The numbers keep the JSON form's
  * rules: `filterFlags` an integer, revisions and the lost counts safe integers ≥ 0.
+ *
+ * A grouped frame (kind 2, decisions D55) holds the batches of several ports streamed to one
+ * connection, each event's bytes once however many of the ports it reaches:
+ *
+ *     u8  kind        2 (grouped version-2 batches)
+ *     u8  flags       0
+ *     u16 0
+ *     u32 batches     batches that follow
+ *     batches × batch:
+ *       u8  flags     bit 0: drained; the other bits 0
+ *       u16 handle length, then the port handle (UTF-8)
+ *       u32 count     entries that follow
+ *       count × entry:
+ *         u32 notifyKey
+ *         u8  flags   bit 0: lost-events entry; bit 1: the event's bytes follow; the other bits 0
+ *         (lost only)  f64 count, f64 firstRevision, f64 lastRevision
+ *         (bit 1 set)  objectType … revision, as in a kind-1 entry: the frame's next event
+ *         (bit 1 clear) u32 index of an event earlier in the frame (0: its first)
+ *
+ * Events are numbered in the order their bytes appear, across the frame's batches. Each batch is
+ * what a kind-1 frame of that port would hold; one port's batches keep their order, and a port
+ * may have more than one batch in a frame.
  */
 import type { IndicationV2, LostIndications } from './indication.js';
 import type { MalformedServerFrame } from './server-frame.js';
@@ -30,12 +52,22 @@ import type { WireNotificationV2 } from './wire.js';
 
 /** The kind byte of a binary frame holding a version-2 port's batch. */
 export const BINARY_NOTIFY_V2 = 1;
+/** The kind byte of a grouped frame: several ports' version-2 batches (D55). */
+export const BINARY_NOTIFY_GROUP = 2;
 /** Frame flag: the port's queue was empty after the batch (the JSON frame's `drained`). */
 const DRAINED = 1;
 /** Entry flag: the lost-events indication (the JSON entry's `lost`). */
 const LOST = 1;
+/** Entry flag of a grouped frame: the event's bytes follow (else an earlier event's index). */
+const EVENT = 2;
+/** Bytes of an event: empty strings and payload. */
+const MIN_EVENT = 4 + 8 + 4 * 4 + 4 + 8;
 /** Bytes of the smallest entry: no lost counts, empty strings and payload. */
-const MIN_ENTRY = 4 + 1 + 4 + 8 + 4 * 4 + 4 + 8;
+const MIN_ENTRY = 4 + 1 + MIN_EVENT;
+/** Bytes of the smallest entry of a grouped frame: an index of an earlier event. */
+const MIN_GROUP_ENTRY = 4 + 1 + 4;
+/** Bytes of the smallest batch of a grouped frame: flags, empty handle, no entries. */
+const MIN_GROUP_BATCH = 1 + 2 + 4;
 /** Bytes before the handle, and between it and the first entry. */
 const HEAD = 4;
 const COUNT = 4;
@@ -58,6 +90,13 @@ export interface BinaryNotifyFrame {
 export type BinaryNotifyEntry = Omit<IndicationV2, 'version' | 'lost'> & {
   readonly lost?: LostIndications | undefined;
 };
+
+/** One port's batch of a grouped frame, as the reference encoder takes it. */
+export interface BinaryNotifyBatch {
+  readonly h: string;
+  readonly entries: readonly BinaryNotifyEntry[];
+  readonly drained: boolean;
+}
 
 /** The host's UTF-8 codecs (Node.js and browsers have both; this package builds without their types). */
 const codecs = globalThis as unknown as {
@@ -97,20 +136,72 @@ export function encodeBinaryNotifyFrame(
   new DataView(head.buffer).setUint16(2, handle.length, true);
   parts.push(head, handle, u32(entries.length));
   for (const e of entries) {
-    const fixed = new DataView(new ArrayBuffer(5));
-    fixed.setUint32(0, e.notifyKey, true);
-    fixed.setUint8(4, e.lost === undefined ? 0 : LOST);
-    parts.push(new Uint8Array(fixed.buffer));
-    if (e.lost !== undefined)
-      parts.push(f64(e.lost.count), f64(e.lost.firstRevision), f64(e.lost.lastRevision));
-    parts.push(u32(e.filterAndType.objectType), f64(e.filterAndType.filterFlags));
-    for (const s of [e.objectId, e.parentId, e.name, e.type]) {
-      if (!utf8Exact(s)) throw new RangeError(`${JSON.stringify(s)} holds a lone surrogate`);
-      const b = utf8.encode(s);
-      parts.push(u32(b.length), b);
-    }
-    parts.push(u32(e.buffer.length), e.buffer, f64(e.revision));
+    parts.push(u32(e.notifyKey), u8(e.lost === undefined ? 0 : LOST));
+    pushLost(parts, e);
+    pushEvent(parts, e);
   }
+  return joined(parts);
+}
+
+/**
+ * The grouped frame (kind 2, D55) of `batches`, written the plain way: the reference for the
+ * format, as {@link encodeBinaryNotifyFrame} is for kind 1. An entry whose event (every field
+ * but the notify key, and the payload's bytes) equals an earlier entry's of the frame refers to
+ * it; a lost-events entry always carries its event.
+ *
+ * @throws RangeError when a string holds a lone surrogate (see {@link utf8Exact}).
+ */
+export function encodeBinaryNotifyGroup(batches: readonly BinaryNotifyBatch[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const head = new Uint8Array(HEAD);
+  head[0] = BINARY_NOTIFY_GROUP;
+  parts.push(head, u32(batches.length));
+  const events = new Map<string, number>();
+  for (const { h, entries, drained } of batches) {
+    const handle = utf8.encode(h);
+    const at = new DataView(new ArrayBuffer(3));
+    at.setUint8(0, drained ? DRAINED : 0);
+    at.setUint16(1, handle.length, true);
+    parts.push(new Uint8Array(at.buffer), handle, u32(entries.length));
+    for (const e of entries) {
+      const event: Uint8Array[] = [];
+      pushEvent(event, e);
+      const bytes = joined(event);
+      const key = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+      const index = e.lost === undefined ? events.get(key) : undefined;
+      parts.push(
+        u32(e.notifyKey),
+        u8((e.lost === undefined ? 0 : LOST) | (index === undefined ? EVENT : 0)),
+      );
+      pushLost(parts, e);
+      if (index !== undefined) parts.push(u32(index));
+      else {
+        if (e.lost === undefined) events.set(key, events.size);
+        else events.set(`lost ${events.size}`, events.size);
+        parts.push(bytes);
+      }
+    }
+  }
+  return joined(parts);
+}
+
+function pushLost(parts: Uint8Array[], e: BinaryNotifyEntry): void {
+  if (e.lost !== undefined)
+    parts.push(f64(e.lost.count), f64(e.lost.firstRevision), f64(e.lost.lastRevision));
+}
+
+/** The bytes of `e` from `objectType` on. */
+function pushEvent(parts: Uint8Array[], e: BinaryNotifyEntry): void {
+  parts.push(u32(e.filterAndType.objectType), f64(e.filterAndType.filterFlags));
+  for (const s of [e.objectId, e.parentId, e.name, e.type]) {
+    if (!utf8Exact(s)) throw new RangeError(`${JSON.stringify(s)} holds a lone surrogate`);
+    const b = utf8.encode(s);
+    parts.push(u32(b.length), b);
+  }
+  parts.push(u32(e.buffer.length), e.buffer, f64(e.revision));
+}
+
+function joined(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -118,6 +209,10 @@ export function encodeBinaryNotifyFrame(
     at += p.length;
   }
   return out;
+}
+
+function u8(n: number): Uint8Array {
+  return Uint8Array.of(n);
 }
 
 function u32(n: number): Uint8Array {
@@ -152,6 +247,27 @@ export function parseBinaryNotifyFrame(
   } catch (e) {
     if (e instanceof Malformed) return { malformed: `binary notify frame: ${e.message}` };
     throw e;
+  }
+}
+
+/**
+ * Reads a binary message of either kind — one port's batch (kind 1) or a grouped frame of
+ * several (kind 2, D55) — and checks all of it as {@link parseBinaryNotifyFrame} does; in a
+ * grouped frame also that every event an entry refers to came earlier in the frame. Never
+ * throws. The entries of one event share its strings, `filterAndType` and payload view.
+ *
+ * @returns the batches in frame order, or `{ malformed }` saying what is wrong and at which byte.
+ */
+export function parseBinaryNotifyMessage(
+  bytes: Uint8Array,
+): readonly BinaryNotifyFrame[] | MalformedServerFrame {
+  try {
+    return READER.message(bytes);
+  } catch (e) {
+    if (e instanceof Malformed) return { malformed: `binary notify frame: ${e.message}` };
+    throw e;
+  } finally {
+    READER.forgetEvents();
   }
 }
 
@@ -200,8 +316,55 @@ class Reader {
   #at = 0;
   readonly #last: LastText[] = Array.from({ length: 5 }, () => new LastText());
   #lastFilter: FilterAndType = Object.freeze({ objectType: -1, filterFlags: -1 });
+  /** Names the part of a grouped frame being read in messages (`batches[j].`; '' for kind 1). */
+  #where = '';
+  /** The events of the grouped frame being read, by index, and their payloads. */
+  readonly #events: WireNotificationV2[] = [];
+  readonly #eventBuffers: Uint8Array[] = [];
 
   frame(bytes: Uint8Array): BinaryNotifyFrame {
+    this.#start(bytes);
+    return this.#single();
+  }
+
+  message(bytes: Uint8Array): BinaryNotifyFrame[] {
+    this.#start(bytes);
+    const kind = this.#b[0] as number;
+    if (kind === BINARY_NOTIFY_V2) return [this.#single()];
+    if (kind !== BINARY_NOTIFY_GROUP)
+      this.#fail(0, `kind is ${kind}, expected ${BINARY_NOTIFY_V2} or ${BINARY_NOTIFY_GROUP}`);
+    if (this.#b[1] !== 0 || this.#v.getUint16(2, true) !== 0)
+      this.#fail(1, `grouped frame header bytes 1-3 are not 0`);
+    this.#at = HEAD;
+    this.#need(COUNT, -1, 'the batch count');
+    const count = this.#v.getUint32(this.#at, true);
+    this.#at += COUNT;
+    if (count > (this.#b.length - this.#at) / MIN_GROUP_BATCH)
+      this.#fail(this.#at - COUNT, `batch count is ${count}, more than the frame has bytes for`);
+    const batches = new Array<BinaryNotifyFrame>(count);
+    for (let j = 0; j < count; j++) {
+      this.#where = `batches[${j}].`;
+      this.#need(3, -1, 'the batch header');
+      const flags = this.#b[this.#at] as number;
+      if ((flags & ~DRAINED) !== 0)
+        this.#fail(this.#at, `${this.#where}flags are ${flags}, expected 0 or 1`);
+      const handleLength = this.#v.getUint16(this.#at + 1, true);
+      this.#at += 3;
+      batches[j] = this.#batch(flags, handleLength, MIN_GROUP_ENTRY, true);
+    }
+    this.#where = '';
+    this.#end();
+    return batches;
+  }
+
+  /** Drops the events of the last grouped frame (its payloads are views into its bytes). */
+  forgetEvents(): void {
+    this.#where = '';
+    this.#events.length = 0;
+    this.#eventBuffers.length = 0;
+  }
+
+  #start(bytes: Uint8Array): void {
     // A plain view even of a Node.js Buffer: the payloads are cut with `subarray`, which for a
     // Buffer makes each one through Buffer's own constructor.
     this.#b = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -209,40 +372,94 @@ class Reader {
     this.#v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.#at = 0;
     this.#need(HEAD, -1, 'the frame header');
+  }
+
+  /** The rest of a kind-1 frame, its header checked. */
+  #single(): BinaryNotifyFrame {
     const kind = this.#b[0] as number;
     if (kind !== BINARY_NOTIFY_V2) this.#fail(0, `kind is ${kind}, expected ${BINARY_NOTIFY_V2}`);
     const flags = this.#b[1] as number;
     if ((flags & ~DRAINED) !== 0) this.#fail(1, `flags are ${flags}, expected 0 or 1`);
     const handleLength = this.#v.getUint16(2, true);
     this.#at = HEAD;
+    const f = this.#batch(flags, handleLength, MIN_ENTRY, false);
+    this.#end();
+    return f;
+  }
+
+  /** A batch from its handle on: the handle, the entry count and the entries. */
+  #batch(
+    flags: number,
+    handleLength: number,
+    minEntry: number,
+    grouped: boolean,
+  ): BinaryNotifyFrame {
     const h = this.#string(HANDLE, handleLength, -1, 'the port handle');
     this.#need(COUNT, -1, 'the entry count');
     const count = this.#v.getUint32(this.#at, true);
     this.#at += COUNT;
-    if (count > (this.#b.length - this.#at) / MIN_ENTRY)
-      this.#fail(this.#at - COUNT, `count is ${count}, more entries than the frame has bytes for`);
+    if (count > (this.#b.length - this.#at) / minEntry)
+      this.#fail(
+        this.#at - COUNT,
+        `${this.#where}count is ${count}, more entries than the frame has bytes for`,
+      );
     const n: WireNotificationV2[] = new Array<WireNotificationV2>(count);
     const buffers: Uint8Array[] = new Array<Uint8Array>(count);
-    for (let i = 0; i < count; i++) this.#entry(i, n, buffers);
-    if (this.#at !== this.#b.length)
-      this.#fail(this.#at, `${this.#b.length - this.#at} bytes after the last entry`);
+    for (let i = 0; i < count; i++) this.#entry(i, n, buffers, grouped);
     return { t: 'notify', h, n, buffers, drained: flags === DRAINED };
   }
 
-  #entry(i: number, n: WireNotificationV2[], buffers: Uint8Array[]): void {
+  #end(): void {
+    if (this.#at !== this.#b.length)
+      this.#fail(this.#at, `${this.#b.length - this.#at} bytes after the last entry`);
+  }
+
+  /** How a message names field `name` of entry `i` (-1: a part of the frame outside the entries). */
+  #what(i: number, name: string): string {
+    return this.#where + what(i, name);
+  }
+
+  #entry(i: number, n: WireNotificationV2[], buffers: Uint8Array[], grouped: boolean): void {
     const v = this.#v;
     this.#need(5, i, '');
     const notifyKey = v.getUint32(this.#at, true);
     const flags = this.#b[this.#at + 4] as number;
-    if ((flags & ~LOST) !== 0)
-      this.#fail(this.#at + 4, `${what(i, '')} flags are ${flags}, expected 0 or 1`);
+    if ((flags & ~(grouped ? LOST | EVENT : LOST)) !== 0)
+      this.#fail(
+        this.#at + 4,
+        `${this.#what(i, '')} flags are ${flags}, expected ${grouped ? '0 to 3' : '0 or 1'}`,
+      );
     this.#at += 5;
     let lost: LostIndications | undefined;
-    if (flags === LOST) {
+    if ((flags & LOST) !== 0) {
       const count = this.#revision(i, 'lost.count');
       const firstRevision = this.#revision(i, 'lost.firstRevision');
       const lastRevision = this.#revision(i, 'lost.lastRevision');
       lost = { count, firstRevision, lastRevision };
+    }
+    if (grouped && (flags & EVENT) === 0) {
+      this.#need(4, i, 'event');
+      const k = v.getUint32(this.#at, true);
+      const e = this.#events[k];
+      if (e === undefined)
+        this.#fail(
+          this.#at,
+          `${this.#what(i, 'event')} is ${k}, the frame has ${this.#events.length} events before it`,
+        );
+      this.#at += 4;
+      buffers[i] = this.#eventBuffers[k] as Uint8Array;
+      const w = {
+        notifyKey,
+        filterAndType: e.filterAndType,
+        objectId: e.objectId,
+        parentId: e.parentId,
+        name: e.name,
+        type: e.type,
+        buffer: '',
+        revision: e.revision,
+      };
+      n[i] = lost === undefined ? w : { ...w, lost };
+      return;
     }
     this.#need(12, i, 'filterAndType');
     const objectType = v.getUint32(this.#at, true);
@@ -250,7 +467,7 @@ class Reader {
     if (!Number.isInteger(filterFlags))
       this.#fail(
         this.#at + 4,
-        `${what(i, 'filterAndType.filterFlags')} is ${filterFlags}, expected an integer`,
+        `${this.#what(i, 'filterAndType.filterFlags')} is ${filterFlags}, expected an integer`,
       );
     this.#at += 12;
     const objectId = this.#field(0, i, 'objectId');
@@ -275,6 +492,10 @@ class Reader {
       revision,
     };
     n[i] = lost === undefined ? w : { ...w, lost };
+    if (grouped) {
+      this.#events.push(w);
+      this.#eventBuffers.push(buffers[i]);
+    }
   }
 
   /**
@@ -345,7 +566,7 @@ class Reader {
     try {
       return strictUtf8.decode(b.subarray(start, end));
     } catch {
-      return this.#fail(start, `${what(i, name)} is not well-formed UTF-8`);
+      return this.#fail(start, `${this.#what(i, name)} is not well-formed UTF-8`);
     }
   }
 
@@ -353,7 +574,7 @@ class Reader {
     this.#need(8, i, name);
     const r = this.#v.getFloat64(this.#at, true);
     if (!Number.isSafeInteger(r) || r < 0)
-      this.#fail(this.#at, `${what(i, name)} is ${r}, expected a non-negative integer`);
+      this.#fail(this.#at, `${this.#what(i, name)} is ${r}, expected a non-negative integer`);
     this.#at += 8;
     return r;
   }
@@ -363,7 +584,7 @@ class Reader {
     if (this.#b.length - this.#at < n)
       this.#fail(
         this.#at,
-        `${what(i, name)} runs past the end of the frame (${this.#b.length} bytes)`,
+        `${this.#what(i, name)} runs past the end of the frame (${this.#b.length} bytes)`,
       );
   }
 

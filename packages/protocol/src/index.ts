@@ -106,11 +106,14 @@ export { checkNotificationsV1, checkNotificationsV2, parseServerFrame } from './
 export type { MalformedServerFrame } from './server-frame.js';
 export {
   BINARY_NOTIFY_V2,
+  BINARY_NOTIFY_GROUP,
   encodeBinaryNotifyFrame,
+  encodeBinaryNotifyGroup,
   parseBinaryNotifyFrame,
+  parseBinaryNotifyMessage,
   utf8Exact,
 } from './binary-frame.js';
-export type { BinaryNotifyEntry, BinaryNotifyFrame } from './binary-frame.js';
+export type { BinaryNotifyBatch, BinaryNotifyEntry, BinaryNotifyFrame } from './binary-frame.js';
 export type {
   AckFrame,
   BatchedFrame,

@@ -32,6 +32,12 @@ export const WireFeature = {
    * order as if each had come alone (docs/protocol.md §2, decisions D54).
    */
   BATCH: 'batch',
+  /**
+   * streamNotify with `encoding: 'grouped'`: binary frames, and the batches of several such
+   * ports of one connection may come together in one grouped frame, each event's bytes once
+   * (docs/protocol.md §5, decisions D55).
+   */
+  GROUPED_NOTIFY: 'grouped-notify',
 } as const;
 export type WireFeature = (typeof WireFeature)[keyof typeof WireFeature];
 
@@ -176,7 +182,7 @@ export const WireMethods = {
   streamNotify: z.strictObject({
     hNotify: handle,
     window: z.number().int().min(1).max(MAX_STREAM_WINDOW).optional(),
-    encoding: z.enum(['json', 'binary']).optional(),
+    encoding: z.enum(['json', 'binary', 'grouped']).optional(),
   }),
   unblockGetNotifyCall: byNotify,
   closeNotify: byNotify,

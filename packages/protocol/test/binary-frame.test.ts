@@ -1,15 +1,19 @@
 /**
- * Binary notify frames (docs/protocol.md §5, decisions D53): what the reference encoder writes
- * the decoder reads back exactly, and anything else — a byte missing or extra, a bad flag, a
- * number outside the JSON form's rules, text that is not UTF-8 — is malformed, never thrown.
+ * Binary notify frames (docs/protocol.md §5, decisions D53) and grouped frames (D55): what the
+ * reference encoders write the decoder reads back exactly, and anything else — a byte missing
+ * or extra, a bad flag, a number outside the JSON form's rules, text that is not UTF-8, an
+ * entry referring to an event the frame has not given — is malformed, never thrown.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import {
+  BINARY_NOTIFY_GROUP,
   BINARY_NOTIFY_V2,
   encodeBinaryNotifyFrame,
+  encodeBinaryNotifyGroup,
   parseBinaryNotifyFrame,
+  parseBinaryNotifyMessage,
 } from '@clusnotify/protocol';
 import type { BinaryNotifyEntry, BinaryNotifyFrame } from '@clusnotify/protocol';
 
@@ -247,4 +251,181 @@ test('the reference encoder refuses text UTF-8 cannot carry', () => {
       ),
     /lone surrogate/,
   );
+});
+
+// ----- grouped frames (D55) ---------------------------------------------------------------------
+
+function messageOf(bytes: Uint8Array): readonly BinaryNotifyFrame[] {
+  const f = parseBinaryNotifyMessage(bytes);
+  if ('malformed' in f) assert.fail(f.malformed);
+  return f;
+}
+
+/** Batches whose entries often repeat an event of another batch, as one event reaching many ports. */
+const group = fc
+  .tuple(fc.array(entry, { minLength: 1, maxLength: 6 }), fc.array(batch, { maxLength: 6 }))
+  .chain(([events, batches]) =>
+    fc.tuple(
+      fc.constant(batches),
+      fc.array(
+        fc.array(fc.tuple(fc.nat({ max: events.length - 1 }), fc.nat({ max: 0xffffffff })), {
+          maxLength: 5,
+        }),
+        {
+          minLength: batches.length,
+          maxLength: batches.length,
+        },
+      ),
+      fc.constant(events),
+    ),
+  )
+  .map(([batches, picks, events]) =>
+    batches.map((b, j) => ({
+      h: b.h,
+      drained: b.drained,
+      // Each batch: its own entries, then some of the shared events under its own notify keys.
+      entries: [
+        ...b.entries,
+        ...(picks[j] ?? []).map(([k, notifyKey]) => ({
+          ...(events[k] as BinaryNotifyEntry),
+          notifyKey,
+        })),
+      ],
+    })),
+  );
+
+test('a grouped frame reads back as its batches, each what its kind-1 frame holds', () => {
+  let shared = 0;
+  fc.assert(
+    fc.property(group, (batches) => {
+      const bytes = encodeBinaryNotifyGroup(batches);
+      assert.equal(bytes[0], BINARY_NOTIFY_GROUP);
+      const got = messageOf(bytes);
+      assert.equal(got.length, batches.length);
+      batches.forEach((b, j) => {
+        assertSame(got[j] as BinaryNotifyFrame, b.h, [...b.entries], b.drained);
+      });
+      const alone = batches.reduce(
+        (n, b) => n + encodeBinaryNotifyFrame(b.h, b.entries, b.drained).length,
+        0,
+      );
+      if (bytes.length < alone) shared++;
+    }),
+    { numRuns: 500 },
+  );
+  assert.ok(shared > 50, `${shared} frames were smaller than their batches alone`);
+});
+
+test('parseBinaryNotifyMessage reads a kind-1 frame as its one batch', () => {
+  fc.assert(
+    fc.property(batch, ({ h, entries, drained }) => {
+      const got = messageOf(encodeBinaryNotifyFrame(h, entries, drained));
+      assert.equal(got.length, 1);
+      assertSame(got[0] as BinaryNotifyFrame, h, entries, drained);
+    }),
+    { numRuns: 100 },
+  );
+});
+
+test('a grouped frame with a byte missing or extra is malformed', () => {
+  fc.assert(
+    fc.property(group, fc.nat(), (batches, cut) => {
+      const bytes = encodeBinaryNotifyGroup(batches);
+      const short = parseBinaryNotifyMessage(bytes.subarray(0, cut % bytes.length));
+      assert.ok('malformed' in short, `prefix of ${cut % bytes.length} of ${bytes.length} bytes`);
+      const long = new Uint8Array(bytes.length + 1);
+      long.set(bytes);
+      const more = parseBinaryNotifyMessage(long);
+      assert.ok('malformed' in more);
+      assert.match(more.malformed, /1 bytes after the last entry/);
+    }),
+    { numRuns: 200 },
+  );
+});
+
+/** A grouped frame of two ports that get one event, with `patch` applied to its bytes. */
+function patchedGroup(patch: (b: Uint8Array, v: DataView) => void): string {
+  const e: BinaryNotifyEntry = {
+    notifyKey: 7,
+    filterAndType: { objectType: 3, filterFlags: 4 },
+    objectId: 'abc',
+    parentId: '',
+    name: 'FS Disk',
+    type: '',
+    buffer: new Uint8Array([1, 2]),
+    revision: 9,
+  };
+  const bytes = encodeBinaryNotifyGroup([
+    { h: 'h1', entries: [e], drained: true },
+    { h: 'h2', entries: [{ ...e, notifyKey: 8 }], drained: false },
+  ]);
+  patch(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const f = parseBinaryNotifyMessage(bytes);
+  assert.ok('malformed' in f, 'expected a malformed frame');
+  return f.malformed;
+}
+
+// Offsets in `patchedGroup`'s frame: header 4, batch count 4; batch 0 at 8: flags 8, handle
+// length 9, handle 11, count 13, entry at 17 (notifyKey 17, flags 21, event 22 … 73); batch 1
+// at 74: flags 74, handle length 75, handle 77, count 79, entry at 83 (notifyKey 83, flags 87,
+// event index 88).
+test('each part of a grouped frame outside its rules is named, with the byte where it is', () => {
+  assert.match(
+    patchedGroup((b) => (b[0] = 3)),
+    /kind is 3, expected 1 or 2 \(at byte 0\)/,
+  );
+  assert.match(
+    patchedGroup((b) => (b[1] = 1)),
+    /grouped frame header bytes 1-3 are not 0/,
+  );
+  assert.match(
+    patchedGroup((_, v) => v.setUint32(4, 1000, true)),
+    /batch count is 1000, more than the frame has bytes for/,
+  );
+  assert.match(
+    patchedGroup((b) => (b[74] = 2)),
+    /batches\[1\]\.flags are 2, expected 0 or 1 \(at byte 74\)/,
+  );
+  assert.match(
+    patchedGroup((b) => (b[87] = 4)),
+    /batches\[1\]\.n\[0\] flags are 4, expected 0 to 3/,
+  );
+  assert.match(
+    patchedGroup((_, v) => v.setUint32(88, 1, true)),
+    /batches\[1\]\.n\[0\]\.event is 1, the frame has 1 events before it \(at byte 88\)/,
+  );
+  // The first entry must carry its event: there is none before it to refer to.
+  assert.match(
+    patchedGroup((b) => (b[21] = 0)),
+    /batches\[0\]\.n\[0\]\.event is/,
+  );
+  assert.match(
+    patchedGroup((b) => (b[77] = 0xff)),
+    /batches\[1\]\.the port handle is not well-formed UTF-8/,
+  );
+  assert.equal(BINARY_NOTIFY_GROUP, 2);
+});
+
+test('entries of one event in a grouped frame share its strings and payload view', () => {
+  const e: BinaryNotifyEntry = {
+    notifyKey: 1,
+    filterAndType: { objectType: 4, filterFlags: 2 },
+    objectId: 'r-1',
+    parentId: 'g-1',
+    name: 'Dépôt',
+    type: 'Generic',
+    buffer: new Uint8Array(120).fill(3),
+    revision: 5,
+  };
+  const got = messageOf(
+    encodeBinaryNotifyGroup(
+      [1, 2, 3].map((k) => ({ h: `p${k}`, entries: [{ ...e, notifyKey: k }], drained: true })),
+    ),
+  );
+  assert.deepEqual(
+    got.map((f) => f.n[0]?.notifyKey),
+    [1, 2, 3],
+  );
+  assert.equal(got[1]?.buffers[0], got[0]?.buffers[0]);
+  assert.equal(got[2]?.n[0]?.filterAndType, got[0]?.n[0]?.filterAndType);
 });

@@ -13,7 +13,12 @@
  * server's collector copied during a replay (docs/benchmarks.md, "frames written as bytes").
  */
 import { Buffer } from 'node:buffer';
-import { BINARY_NOTIFY_V2, toWireNotification, utf8Exact } from '@clusnotify/protocol';
+import {
+  BINARY_NOTIFY_GROUP,
+  BINARY_NOTIFY_V2,
+  toWireNotification,
+  utf8Exact,
+} from '@clusnotify/protocol';
 import type { IndicationV2 } from '@clusnotify/protocol';
 
 /**
@@ -26,6 +31,9 @@ const TEXT_OPCODE = 0x81;
 /** First header byte of a final WebSocket frame (FIN) with opcode 2, binary. */
 const BINARY_OPCODE = 0x82;
 
+/** The filter of an empty cache slot: no event has it. */
+const NO_FILTER_AND_TYPE = Object.freeze({ objectType: -1, filterFlags: -1 });
+
 /** Slots of the cache of serialised events (a power of two). */
 const TAIL_SLOTS = 1024;
 /**
@@ -37,6 +45,9 @@ const ARENA_BYTES = 512 * 1024;
 /** Bytes the scratch buffer starts with, and is cut back to after a frame that grew it past {@link SCRATCH_KEEP}. */
 const SCRATCH_START = 64 * 1024;
 const SCRATCH_KEEP = 1024 * 1024;
+/** Slots of the table of a grouped frame's events it starts with, and the most it keeps after a frame. */
+const GROUP_TABLE_START = 1024;
+const GROUP_TABLE_KEEP = 16 * 1024;
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const NOTIFY_KEY = ascii('{"notifyKey":');
@@ -61,8 +72,7 @@ const EQUALS = 0x3d;
  * current frame's, in the scratch buffer). Slots are reused, so caching allocates nothing.
  */
 class TailSlot {
-  objectType = -1;
-  filterFlags = -1;
+  filterAndType: IndicationV2['filterAndType'] = NO_FILTER_AND_TYPE;
   objectId = '';
   parentId = '';
   name = '';
@@ -76,6 +86,17 @@ class TailSlot {
   /** The frame number the bytes were written in (see `lap`). */
   gen = -1;
 }
+
+/** One port's batch for a grouped frame (see {@link NotifyFrameEncoder.groupFrame}). */
+export interface GroupBatch {
+  readonly h: string;
+  readonly list: readonly IndicationV2[];
+  readonly drained: boolean;
+}
+
+/** Entry flags of the binary layouts: a lost-events entry; (grouped frames) the event's bytes follow. */
+const LOST = 1;
+const EVENT = 2;
 
 /**
  * Encodes `notify` frames and `getNotifyV2` results of version-2 indications. One per server:
@@ -109,6 +130,9 @@ export class NotifyFrameEncoder {
   readonly #slots: TailSlot[] = Array.from({ length: TAIL_SLOTS }, () => new TailSlot());
   /** Slots written in the current frame, their bytes copied into the arena once it is made. */
   readonly #pending: TailSlot[] = [];
+  /** The grouped frame being written: its events by index, and a table of them by hash (index + 1; 0 empty). */
+  readonly #groupEvents: IndicationV2[] = [];
+  #groupTable = new Int32Array(GROUP_TABLE_START);
   #writes = 0;
   #copies = 0;
 
@@ -159,6 +183,94 @@ export class NotifyFrameEncoder {
       return undefined;
     }
     return this.#finish(BINARY_OPCODE);
+  }
+
+  /**
+   * A WebSocket binary frame of a grouped frame (kind 2, docs/protocol.md §5, D55) holding
+   * `batches` in order, each event's bytes once: an entry whose event the frame already holds
+   * refers to it by index. Undefined for batches with a string UTF-8 cannot carry: send those
+   * one by one, as JSON where {@link binaryFrameV2} says so. For a binary encoder.
+   */
+  groupFrame(batches: readonly GroupBatch[]): Buffer | undefined {
+    if (!this.binary) throw new Error('groupFrame on a JSON encoder');
+    this.#begin();
+    this.#inexact = false;
+    this.#room(8);
+    this.#scratch[this.#pos] = BINARY_NOTIFY_GROUP;
+    this.#scratch[this.#pos + 1] = 0;
+    this.#scratch.writeUInt16LE(0, this.#pos + 2);
+    this.#scratch.writeUInt32LE(batches.length, this.#pos + 4);
+    this.#pos += 8;
+    let events = 0;
+    for (const { h, list, drained } of batches) {
+      this.#room(3);
+      this.#scratch[this.#pos] = drained ? 1 : 0;
+      const at = this.#pos + 1;
+      this.#pos += 3;
+      const start = this.#pos;
+      this.#text(h);
+      this.#scratch.writeUInt16LE(this.#pos - start, at);
+      this.#u32(list.length);
+      for (let k = 0; k < list.length; k++) {
+        const i = list[k] as IndicationV2;
+        this.#u32(i.notifyKey);
+        if (i.lost !== undefined) {
+          this.#byte(LOST | EVENT);
+          this.#lost(i, i.lost);
+          events++;
+          continue;
+        }
+        const seen = this.#numbered(i, events);
+        if (seen >= 0) {
+          this.#byte(0);
+          this.#u32(seen);
+          continue;
+        }
+        this.#byte(EVENT);
+        this.#tail(i);
+        events++;
+      }
+    }
+    this.#forgetNumbered();
+    if (this.#inexact) {
+      this.#pending.length = 0;
+      return undefined;
+    }
+    return this.#finish(BINARY_OPCODE);
+  }
+
+  /**
+   * The index of `i`'s event in the grouped frame being written, or -1 after numbering it
+   * `next`: an exact table of the frame's events (open addressing), apart from the byte cache,
+   * whose pairs may give an event's place to another within one frame.
+   */
+  #numbered(i: IndicationV2, next: number): number {
+    let table = this.#groupTable;
+    const events = this.#groupEvents;
+    let at = eventHash(i) & (table.length - 1);
+    for (let v = table[at] as number; v !== 0; v = table[at] as number) {
+      if (sameEvent(events[v - 1] as IndicationV2, i)) return v - 1;
+      at = (at + 1) & (table.length - 1);
+    }
+    events[next] = i;
+    table[at] = next + 1;
+    if ((next + 1) * 2 > table.length) {
+      table = new Int32Array(table.length * 2);
+      for (let k = 0; k <= next; k++) {
+        let a = eventHash(events[k] as IndicationV2) & (table.length - 1);
+        while (table[a] !== 0) a = (a + 1) & (table.length - 1);
+        table[a] = k + 1;
+      }
+      this.#groupTable = table;
+    }
+    return -1;
+  }
+
+  #forgetNumbered(): void {
+    this.#groupEvents.length = 0;
+    if (this.#groupTable.length > GROUP_TABLE_KEEP)
+      this.#groupTable = new Int32Array(GROUP_TABLE_START);
+    else this.#groupTable.fill(0);
   }
 
   /**
@@ -241,12 +353,17 @@ export class NotifyFrameEncoder {
         this.#tail(i);
         continue;
       }
-      this.#byte(1);
-      this.#f64(i.lost.count);
-      this.#f64(i.lost.firstRevision);
-      this.#f64(i.lost.lastRevision);
-      this.#binaryFields(i);
+      this.#byte(LOST);
+      this.#lost(i, i.lost);
     }
+  }
+
+  /** A lost-events entry after its notify key and flags: the counts, then the event's fields. */
+  #lost(i: IndicationV2, lost: NonNullable<IndicationV2['lost']>): void {
+    this.#f64(lost.count);
+    this.#f64(lost.firstRevision);
+    this.#f64(lost.lastRevision);
+    this.#binaryFields(i);
   }
 
   /**
@@ -256,18 +373,7 @@ export class NotifyFrameEncoder {
    * fields but the payload) do not keep pushing each other out.
    */
   #tail(i: IndicationV2): void {
-    const { objectType, filterFlags } = i.filterAndType;
-    const buffer = i.buffer;
-    const n = buffer.length;
-    const h =
-      (i.revision +
-        objectType * 37 +
-        (filterFlags % 8191) +
-        i.name.length * 131 +
-        i.objectId.length +
-        n * 7 +
-        (n > 0 ? (buffer[0] as number) * 17 + (buffer[n - 1] as number) * 3 : 0)) &
-      (TAIL_SLOTS - 2);
+    const h = eventHash(i) & (TAIL_SLOTS - 2);
     const a = this.#slots[h] as TailSlot;
     const b = this.#slots[h + 1] as TailSlot;
     if (this.#copied(a, i) || this.#copied(b, i)) return;
@@ -276,17 +382,7 @@ export class NotifyFrameEncoder {
 
   /** Copies the cached bytes of `slot` when it holds `i` and they are at hand; false otherwise. */
   #copied(slot: TailSlot, i: IndicationV2): boolean {
-    if (
-      slot.buffer !== i.buffer ||
-      slot.revision !== i.revision ||
-      slot.name !== i.name ||
-      slot.objectId !== i.objectId ||
-      slot.filterFlags !== i.filterAndType.filterFlags ||
-      slot.objectType !== i.filterAndType.objectType ||
-      slot.parentId !== i.parentId ||
-      slot.type !== i.type
-    )
-      return false;
+    if (!sameEvent(slot, i)) return false;
     const n = slot.end - slot.start;
     this.#room(n);
     if (slot.gen === this.#gen) this.#scratch.copyWithin(this.#pos, slot.start, slot.end);
@@ -303,7 +399,6 @@ export class NotifyFrameEncoder {
   }
 
   #writeTail(i: IndicationV2, slot: TailSlot): void {
-    const { objectType, filterFlags } = i.filterAndType;
     const start = this.#pos;
     if (this.binary) this.#binaryFields(i);
     else this.#jsonFields(i);
@@ -311,8 +406,7 @@ export class NotifyFrameEncoder {
     // offsets twice when the frame is made.
     if (slot.gen !== this.#gen) this.#pending.push(slot);
     this.#writes++;
-    slot.objectType = objectType;
-    slot.filterFlags = filterFlags;
+    slot.filterAndType = i.filterAndType;
     slot.objectId = i.objectId;
     slot.parentId = i.parentId;
     slot.name = i.name;
@@ -477,6 +571,52 @@ export class NotifyFrameEncoder {
     this.#pos = at;
   }
 }
+
+/**
+ * A hash of `i`'s event (not its notify key) from its numbers, lengths and the payload's first
+ * and last bytes, mixed so that the events of consecutive revisions, alike in everything else,
+ * spread over the whole table (the low bits pick a slot).
+ */
+function eventHash(i: IndicationV2): number {
+  const { objectType, filterFlags } = i.filterAndType;
+  const buffer = i.buffer;
+  const n = buffer.length;
+  let x = Math.imul(i.revision | 0, 0x9e3779b1);
+  x ^= Math.imul(objectType + (filterFlags % 8191) * 61, 0x85ebca6b);
+  x ^= Math.imul(
+    i.name.length * 131 +
+      i.objectId.length +
+      n * 7 +
+      (n > 0 ? (buffer[0] as number) * 17 + (buffer[n - 1] as number) * 3 : 0),
+    0xc2b2ae35,
+  );
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x2c1b3c6d);
+  return x ^ (x >>> 13);
+}
+
+/**
+ * Whether `a` (an indication, or a cache slot) is of `i`'s event: every field the same, the
+ * payload the same object.
+ */
+function sameEvent(a: EventFields, i: IndicationV2): boolean {
+  return (
+    a.buffer === i.buffer &&
+    a.revision === i.revision &&
+    a.name === i.name &&
+    a.objectId === i.objectId &&
+    a.filterAndType.filterFlags === i.filterAndType.filterFlags &&
+    a.filterAndType.objectType === i.filterAndType.objectType &&
+    a.parentId === i.parentId &&
+    a.type === i.type
+  );
+}
+
+/** The fields of an event {@link sameEvent} compares. */
+type EventFields = Pick<
+  IndicationV2,
+  'filterAndType' | 'objectId' | 'parentId' | 'name' | 'type' | 'revision'
+> & { readonly buffer: Uint8Array | undefined };
 
 /**
  * Writes the header of an unmasked, final WebSocket frame (`first`: FIN and opcode) whose

@@ -43,6 +43,7 @@ import type { ServerMetrics } from './metrics.js';
 import { asyncEntries } from './session.js';
 import type { Session } from './session.js';
 import { NotifyFrameEncoder, websocketTextFrame } from './notify-frame.js';
+import type { GroupBatch } from './notify-frame.js';
 import { loadStaticFiles } from './static-files.js';
 import type { TokenStore } from './tokens.js';
 
@@ -337,6 +338,22 @@ const STREAM_FRAME_INDICATIONS = 256;
  */
 type StreamState = 'running' | 'parked' | 'held' | 'ended';
 
+/** The `encoding` of a stream (docs/protocol.md "Streams", §5). */
+type StreamEncoding = 'json' | 'binary' | 'grouped';
+
+/**
+ * Most indications a connection's grouped frame takes before it is written: past this the
+ * pass writes it and starts another (a grouped frame is otherwise written at the end of the
+ * pass, see {@link sendDue}).
+ */
+const GROUP_FLUSH_INDICATIONS = 8192;
+
+/**
+ * While a {@link sendDue} pass runs: the connections holding batches for a grouped frame, which
+ * the pass writes as it ends.
+ */
+let passGroups: Connection[] | undefined;
+
 /**
  * A port this connection streams (docs/protocol.md "Streams"): its indications go out in
  * `notify` frames while the client has credit; each `ack` frame gives credit back. While the
@@ -356,8 +373,11 @@ class PortStream implements PortReader {
     readonly version: 1 | 2,
     /** Most indications unacknowledged at once. */
     readonly window: number,
-    /** Whether batches go in binary frames (a version-2 port that asked, D53). */
-    readonly binary: boolean,
+    /**
+     * How batches go: JSON text, binary frames (a version-2 port that asked, D53), or binary
+     * frames grouped with the connection's other grouped streams (D55).
+     */
+    readonly encoding: StreamEncoding,
   ) {
     this.credit = window;
   }
@@ -394,6 +414,8 @@ function sendDue(due: PortStream[]): void {
   const now = due.splice(0, due.length);
   const pass = ++sendPass;
   let corked: Connection[] | undefined;
+  const groups: Connection[] = [];
+  passGroups = groups;
   try {
     for (const st of now) {
       const r = st.taken;
@@ -405,6 +427,8 @@ function sendDue(due: PortStream[]): void {
       c.streamRead(st, r);
     }
   } finally {
+    passGroups = undefined;
+    for (const c of groups) c.flushGroup();
     if (corked !== undefined) for (const c of corked) c.uncorkPass();
   }
 }
@@ -473,6 +497,12 @@ class Connection {
   sentInPass = 0;
   /** Whether this connection's socket is corked by the current {@link sendDue} pass. */
   private passCorked = false;
+  /**
+   * Batches of this connection's grouped streams held for the pass's grouped frame (D55), and
+   * how many indications they hold.
+   */
+  private group: GroupBatch[] | undefined;
+  private groupIndications = 0;
   /**
    * Frames (data, isBinary, …) waiting for the one handled before them (see `onMessage`);
    * undefined when none is being handled.
@@ -574,6 +604,8 @@ class Connection {
    * per-message deflate and without Blob data, ws writes each frame at once too.
    */
   private sendText(text: string | Buffer, result = false): void {
+    // Whatever this connection sends goes after the batches its grouped frame holds.
+    if (this.group !== undefined) this.flushGroup();
     const socket = this.socket;
     if (this.ended || this.ws.readyState !== this.ws.OPEN || socket.destroyed) return;
     // A cork seen here is this turn's own (ws corks only within one send).
@@ -615,6 +647,39 @@ class Connection {
     socket.cork();
     this.passCorked = true;
     return true;
+  }
+
+  /**
+   * Writes the batches held for this pass's grouped frame (D55): one binary frame, each event's
+   * bytes once; a lone batch as its own binary frame; batches UTF-8 cannot carry one by one.
+   */
+  flushGroup(): void {
+    const group = this.group;
+    if (group === undefined) return;
+    this.group = undefined;
+    this.groupIndications = 0;
+    const { encoder, binaryEncoder } = this.context;
+    const frame = group.length === 1 ? undefined : binaryEncoder.groupFrame(group);
+    if (frame !== undefined) {
+      this.sendText(frame);
+      return;
+    }
+    for (const b of group)
+      this.sendText(
+        binaryEncoder.binaryFrameV2(b.h, b.list, b.drained) ??
+          encoder.frameV2(b.h, b.list, b.drained),
+      );
+  }
+
+  /** Holds a grouped stream's batch for the pass's grouped frame (see {@link flushGroup}). */
+  private addToGroup(groups: Connection[], b: GroupBatch): void {
+    if (this.group === undefined) {
+      this.group = [];
+      groups.push(this);
+    }
+    this.group.push(b);
+    this.groupIndications += b.list.length;
+    if (this.groupIndications >= GROUP_FLUSH_INDICATIONS) this.flushGroup();
   }
 
   /** Writes what the pass held back (see {@link corkForPass}). */
@@ -764,7 +829,12 @@ class Connection {
           cluster: { id: service.state.cluster.id, name: service.state.cluster.name },
           revision: service.revision,
           limits: { maxFrameBytes, maxPortsPerSession, maxFiltersPerPort, maxBatch },
-          features: [WireFeature.STREAM, WireFeature.BINARY_NOTIFY, WireFeature.BATCH],
+          features: [
+            WireFeature.STREAM,
+            WireFeature.BINARY_NOTIFY,
+            WireFeature.BATCH,
+            WireFeature.GROUPED_NOTIFY,
+          ],
         });
         return;
       }
@@ -868,9 +938,14 @@ class Connection {
     const drained = this.context.service.engine.queuedOn(st.handle) === 0;
     if (st.version === 2) {
       const n = r.indications as IndicationV2[];
+      // Within a pass, a connection streaming several ports groups their batches (D55).
+      if (st.encoding === 'grouped' && passGroups !== undefined && this.streams instanceof Map) {
+        this.addToGroup(passGroups, { h: st.handle, list: n, drained });
+        return;
+      }
       const { encoder, binaryEncoder } = this.context;
       this.sendText(
-        (st.binary ? binaryEncoder.binaryFrameV2(st.handle, n, drained) : undefined) ??
+        (st.encoding !== 'json' ? binaryEncoder.binaryFrameV2(st.handle, n, drained) : undefined) ??
           encoder.frameV2(st.handle, n, drained),
       );
     } else {
@@ -1122,15 +1197,15 @@ class Connection {
         if (streamed !== undefined) return streamed;
         const window = p.window ?? DEFAULT_STREAM_WINDOW;
         // Binary frames carry version-2 batches only; a version-1 port streams JSON (D53).
-        const binary = p.encoding === 'binary' && version === 2;
-        const st = new PortStream(this, p.hNotify, version, window, binary);
+        const encoding: StreamEncoding = version === 2 ? (p.encoding ?? 'json') : 'json';
+        const st = new PortStream(this, p.hNotify, version, window, encoding);
         this.addStream(st);
         s.markStreamed(p.hNotify, true);
-        const out: WireResult & { window: number; encoding: 'json' | 'binary' } = {
+        const out: WireResult & { window: number; encoding: StreamEncoding } = {
           type: 'ok',
           status: 0,
           window,
-          encoding: binary ? 'binary' : 'json',
+          encoding,
         };
         return out;
       }

@@ -6,7 +6,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { encodeBinaryNotifyFrame, toWireNotification, utf8Exact } from '@clusnotify/protocol';
+import {
+  encodeBinaryNotifyFrame,
+  encodeBinaryNotifyGroup,
+  parseBinaryNotifyFrame,
+  parseBinaryNotifyMessage,
+  toWireNotification,
+  utf8Exact,
+} from '@clusnotify/protocol';
 import type { IndicationV2 } from '@clusnotify/protocol';
 import { NotifyFrameEncoder, websocketTextFrame } from '../src/notify-frame.js';
 
@@ -154,6 +161,78 @@ test('a binary frame of any length is one WebSocket binary frame of the referenc
     assert.ok(frame !== undefined);
     assert.deepEqual(bytesOf(frame, 0x82), Buffer.from(encodeBinaryNotifyFrame('p', list, true)));
   }
+});
+
+test('groupFrame holds exactly the batches the kind-1 frames would, cache or not, or nothing for text UTF-8 cannot carry (D55)', () => {
+  const encoder = new NotifyFrameEncoder(true);
+  let inexact = 0;
+  let referred = 0;
+  fc.assert(
+    fc.property(fc.array(fc.tuple(...batch), { minLength: 1, maxLength: 6 }), (raw) => {
+      const batches = raw.map(([r, h, drained]) => ({ h, list: r.map(toIndication), drained }));
+      const frame = encoder.groupFrame(batches);
+      if (batches.some((b) => b.list.some((i) => !utf8Exact(i.name)))) {
+        assert.equal(frame, undefined);
+        inexact++;
+        return;
+      }
+      assert.ok(frame !== undefined);
+      const got = parseBinaryNotifyMessage(bytesOf(frame, 0x82));
+      assert.ok(!('malformed' in got), 'malformed' in got ? got.malformed : '');
+      const expected = batches.map((b) => {
+        const f = parseBinaryNotifyFrame(encodeBinaryNotifyFrame(b.h, b.list, b.drained));
+        assert.ok(!('malformed' in f));
+        return f;
+      });
+      assert.deepEqual(
+        got.map((f) => ({ ...f, buffers: f.buffers.map((x) => [...x]) })),
+        expected.map((f) => ({ ...f, buffers: f.buffers.map((x) => [...x]) })),
+      );
+      const entries = batches.reduce((n, b) => n + b.list.length, 0);
+      const sizeAlone = batches.reduce(
+        (n, b) => n + encodeBinaryNotifyFrame(b.h, b.list, b.drained).length + 4,
+        0,
+      );
+      if (entries > 0 && frame.length < sizeAlone) referred++;
+    }),
+    { numRuns: 2000 },
+  );
+  assert.ok(inexact > 0, 'some groups held a lone surrogate');
+  assert.ok(referred > 20, `${referred} groups were smaller than their batches alone`);
+  assert.throws(() => new NotifyFrameEncoder().groupFrame([]), /JSON encoder/);
+});
+
+test('a grouped frame writes an event reaching many ports once: the reference bytes (D55)', () => {
+  const encoder = new NotifyFrameEncoder(true);
+  const event = (revision: number, name: string): Omit<IndicationV2, 'notifyKey'> => ({
+    version: 2,
+    filterAndType: Object.freeze({ objectType: 4, filterFlags: 4 }),
+    objectId: `r-${name}`,
+    parentId: 'g-1',
+    name,
+    type: 'Physical Disk',
+    buffer: new Uint8Array(120).fill(revision),
+    revision,
+    lost: undefined,
+  });
+  const events = [event(1, 'SQL Disk'), event(2, 'SQL Disk'), event(2, 'Dépôt ☃')];
+  const batches = Array.from({ length: 50 }, (_, p) => ({
+    h: `port-${p}`,
+    list: events.map((e, k) => ({ ...e, notifyKey: p * 10 + k })),
+    drained: p % 2 === 0,
+  }));
+  const frame = encoder.groupFrame(batches);
+  assert.ok(frame !== undefined);
+  const reference = Buffer.from(
+    encodeBinaryNotifyGroup(batches.map((b) => ({ h: b.h, entries: b.list, drained: b.drained }))),
+  );
+  assert.deepEqual(bytesOf(frame, 0x82), reference);
+  // Three events of ~170 bytes once, then 9 bytes per entry and the port's header.
+  assert.ok(reference.length < 3 * 200 + 50 * (3 * 9 + 14), `${reference.length} bytes`);
+  // The next frame copies the events' bytes from the cache: the same bytes again.
+  const again = encoder.groupFrame(batches);
+  assert.ok(again !== undefined);
+  assert.deepEqual(bytesOf(again, 0x82), reference);
 });
 
 test('an event reaching many ports is serialised once and differs only by notify key', () => {

@@ -5,7 +5,8 @@ import {
   ClusterChange,
   ClusterChangeResourceV2 as ResV2,
   ClusterObjectType as T,
-  parseBinaryNotifyFrame,
+  BINARY_NOTIFY_GROUP,
+  parseBinaryNotifyMessage,
 } from '@clusnotify/protocol';
 import type { BinaryNotifyFrame, NotifyFrame, ServerFrame, WireResult } from '@clusnotify/protocol';
 import { createMemoryStore } from '@clusnotify/store';
@@ -27,12 +28,22 @@ class Peer {
   closeCode: number | undefined;
   private waiters: (() => void)[] = [];
   private nextId = 1;
-  /** Binary notify frames (D53), as read by the protocol's decoder. */
+  /** Binary notify frames (D53), as read by the protocol's decoder; a grouped frame's batches each. */
   readonly binary: (BinaryNotifyFrame | { readonly malformed: string })[] = [];
+  /** Grouped frames (D55) as they came: their batches and their length in bytes. */
+  readonly grouped: { readonly batches: readonly BinaryNotifyFrame[]; readonly bytes: number }[] =
+    [];
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (d, isBinary) => {
-      if (isBinary) this.binary.push(parseBinaryNotifyFrame(d as Buffer));
-      else this.frames.push(JSON.parse((d as Buffer).toString('utf8')) as ServerFrame);
+      if (isBinary) {
+        const m = parseBinaryNotifyMessage(d as Buffer);
+        if ('malformed' in m) this.binary.push(m);
+        else {
+          this.binary.push(...m);
+          if ((d as Buffer)[0] === BINARY_NOTIFY_GROUP)
+            this.grouped.push({ batches: m, bytes: (d as Buffer).length });
+        }
+      } else this.frames.push(JSON.parse((d as Buffer).toString('utf8')) as ServerFrame);
       this.wake();
     });
     ws.on('close', (code) => {
@@ -451,7 +462,12 @@ describe('the WebSocket server (docs/protocol.md)', () => {
      * `n` more v2 ports on `peer`'s session on every resource state change, notify keys from
      * `firstKey`, each streamed with a window of 4,096.
      */
-    async function streamMore(peer: Peer, n: number, firstKey: number): Promise<string[]> {
+    async function streamMore(
+      peer: Peer,
+      n: number,
+      firstKey: number,
+      encoding?: 'binary' | 'grouped',
+    ): Promise<string[]> {
       const hc = (await peer.call('openCluster')).handle as string;
       const ports: string[] = [];
       for (let i = 0; i < n; i++) {
@@ -464,7 +480,8 @@ describe('the WebSocket server (docs/protocol.md)', () => {
           version: 2,
           isTargetedAtObject: false,
         });
-        assert.equal((await peer.call('streamNotify', { hNotify: h, window: 4096 })).type, 'ok');
+        const r = await peer.call('streamNotify', { hNotify: h, window: 4096, encoding });
+        assert.deepEqual([r.type, r.encoding], ['ok', encoding ?? 'json']);
         ports.push(h);
       }
       return ports;
@@ -770,6 +787,51 @@ describe('the WebSocket server (docs/protocol.md)', () => {
           : undefined,
       );
       assert.equal(pushedTo(peer, v2).length, 0, 'the version-2 port sent no JSON batch');
+      peer.end();
+    });
+
+    test('grouped streams (D55): the ports of a connection get their batches in grouped frames, each event once per frame, in revision order', async () => {
+      const peer = await Peer.open(server.url);
+      const welcome = await peer.hello(read);
+      assert.ok(welcome.t === 'welcome' && welcome.features?.includes('grouped-notify'));
+      const grouped = await streamMore(peer, 6, 200, 'grouped');
+      const [alone] = (await streamMore(peer, 1, 300, 'binary')) as [string];
+      const admin = await Peer.open(server.url);
+      await admin.hello(full);
+      const results = await Promise.all(
+        Array.from({ length: 80 }, (_, i) =>
+          admin.call('execute', {
+            command: {
+              type: i % 2 === 0 ? 'resource.offline' : 'resource.online',
+              resource: 'FS Disk',
+            },
+          }),
+        ),
+      );
+      const last = Math.max(...results.map((r) => r.revision as number));
+      const revisionsOf = (h: string): number[] =>
+        peer.binary.flatMap((f) =>
+          'malformed' in f || f.h !== h ? [] : f.n.map((n) => n.revision),
+        );
+      await peer.until(() =>
+        [...grouped, alone].every((h) => revisionsOf(h).includes(last)) ? true : undefined,
+      );
+      const want = revisionsOf(alone);
+      assert.ok(want.length >= 80, `${want.length} indications`);
+      for (const h of grouped) assert.deepEqual(revisionsOf(h), want, `port ${h}`);
+      assert.ok(peer.binary.every((f) => !('malformed' in f)));
+      assert.ok(peer.grouped.length > 0, 'grouped frames came');
+      for (const { batches } of peer.grouped) {
+        const handles = new Set(batches.map((b) => b.h));
+        assert.ok(!handles.has(alone), 'a binary port is not grouped');
+        assert.ok(handles.size > 1, 'a grouped frame holds several ports');
+        // Every port of the frame got every event of it: each event's bytes came once.
+        const entries = batches.reduce((n, b) => n + b.n.length, 0);
+        const events = new Set(batches.flatMap((b) => b.buffers)).size;
+        assert.equal(events * handles.size, entries);
+      }
+      assert.equal(pushedTo(peer, grouped[0] as string).length, 0, 'no JSON batch');
+      admin.end();
       peer.end();
     });
 
