@@ -399,6 +399,14 @@ class PortStream implements PortReader {
   }
 }
 
+/**
+ * Results a turn's result cork holds before it lets them go and corks again (see `sendText`):
+ * a caller with many calls in flight gets the first answers while the server still handles the
+ * rest, and sends its next calls meanwhile, instead of the two taking turns (docs/benchmarks.md,
+ * "Results let go every 16").
+ */
+const RESULT_FLUSH = 16;
+
 /** Numbers the passes of {@link sendDue}, so that a connection knows it already sent in one. */
 let sendPass = 0;
 
@@ -497,6 +505,8 @@ class Connection {
   sentInPass = 0;
   /** Whether this connection's socket is corked by the current {@link sendDue} pass. */
   private passCorked = false;
+  /** Results written under this turn's result cork since it began or was last let go. */
+  private corkedResults = 0;
   /**
    * Batches of this connection's grouped streams held for the pass's grouped frame (D55), and
    * how many indications they hold.
@@ -594,7 +604,8 @@ class Connection {
   /**
    * Sends one frame: `text`, or a whole WebSocket frame the encoder made. A call's `result`
    * corks the socket until the end of the event-loop turn, so the results of pipelined calls
-   * (and what else the turn sends) leave in one write instead of one system call each. Notify
+   * (and what else the turn sends) leave in one write instead of one system call each; every
+   * {@link RESULT_FLUSH} results the cork lets go of what it holds and corks again. Notify
    * frames alone do not cork: measured, holding them to the end of the turn slowed a writer whose
    * commits fan out to 100 streamed connections by about a fifth (docs/benchmarks.md).
    *
@@ -612,8 +623,15 @@ class Connection {
     if (result && socket.writableCorked === 0) {
       socket.cork();
       setImmediate(uncork, socket);
+      this.corkedResults = 0;
     }
     socket.write(typeof text === 'string' ? websocketTextFrame(text) : text);
+    if (result && ++this.corkedResults >= RESULT_FLUSH && socket.writableCorked === 1) {
+      // Only this turn's result cork holds the socket (not a pass cork): let what it holds go.
+      socket.uncork();
+      socket.cork();
+      this.corkedResults = 0;
+    }
     if (this.passCorked && socket.writableLength >= PASS_FLUSH_BYTES) {
       socket.uncork();
       socket.cork();
