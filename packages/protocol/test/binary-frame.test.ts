@@ -104,32 +104,37 @@ test('a frame with a byte missing or a byte extra is malformed', () => {
   );
 });
 
+/** The entry the byte-patching tests start from. */
+const SAMPLE: BinaryNotifyEntry = {
+  notifyKey: 7,
+  filterAndType: { objectType: 3, filterFlags: 4 },
+  objectId: 'abc',
+  parentId: '',
+  name: 'FS Disk',
+  type: '',
+  buffer: new Uint8Array([1, 2]),
+  revision: 9,
+};
+
+/** What `parse` says is malformed in `bytes` once `patch` has changed them. */
+function malformedAfter(
+  bytes: Uint8Array,
+  patch: (b: Uint8Array, v: DataView) => void,
+  parse: (b: Uint8Array) => object | { malformed: string },
+): string {
+  patch(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const f = parse(bytes);
+  assert.ok('malformed' in f, 'expected a malformed frame');
+  return f.malformed;
+}
+
 /** One entry's frame, with `patch` applied to its bytes before it is read. */
 function patched(
   patch: (b: Uint8Array, v: DataView) => void,
   e: Partial<BinaryNotifyEntry> = {},
 ): string {
-  const bytes = encodeBinaryNotifyFrame(
-    'h1',
-    [
-      {
-        notifyKey: 7,
-        filterAndType: { objectType: 3, filterFlags: 4 },
-        objectId: 'abc',
-        parentId: '',
-        name: 'FS Disk',
-        type: '',
-        buffer: new Uint8Array([1, 2]),
-        revision: 9,
-        ...e,
-      },
-    ],
-    true,
-  );
-  patch(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  const f = parseBinaryNotifyFrame(bytes);
-  assert.ok('malformed' in f, 'expected a malformed frame');
-  return f.malformed;
+  const bytes = encodeBinaryNotifyFrame('h1', [{ ...SAMPLE, ...e }], true);
+  return malformedAfter(bytes, patch, parseBinaryNotifyFrame);
 }
 
 // Offsets in the frame of `patched`: header 4, handle 2, count 4, then the entry at 10:
@@ -345,24 +350,11 @@ test('a grouped frame with a byte missing or extra is malformed', () => {
 
 /** A grouped frame of two ports that get one event, with `patch` applied to its bytes. */
 function patchedGroup(patch: (b: Uint8Array, v: DataView) => void): string {
-  const e: BinaryNotifyEntry = {
-    notifyKey: 7,
-    filterAndType: { objectType: 3, filterFlags: 4 },
-    objectId: 'abc',
-    parentId: '',
-    name: 'FS Disk',
-    type: '',
-    buffer: new Uint8Array([1, 2]),
-    revision: 9,
-  };
   const bytes = encodeBinaryNotifyGroup([
-    { h: 'h1', entries: [e], drained: true },
-    { h: 'h2', entries: [{ ...e, notifyKey: 8 }], drained: false },
+    { h: 'h1', entries: [SAMPLE], drained: true },
+    { h: 'h2', entries: [{ ...SAMPLE, notifyKey: 8 }], drained: false },
   ]);
-  patch(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  const f = parseBinaryNotifyMessage(bytes);
-  assert.ok('malformed' in f, 'expected a malformed frame');
-  return f.malformed;
+  return malformedAfter(bytes, patch, parseBinaryNotifyMessage);
 }
 
 // Offsets in `patchedGroup`'s frame: header 4, batch count 4; batch 0 at 8: flags 8, handle
