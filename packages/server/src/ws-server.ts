@@ -626,8 +626,13 @@ class Connection {
       this.corkedResults = 0;
     }
     socket.write(typeof text === 'string' ? websocketTextFrame(text) : text);
-    if (result && ++this.corkedResults >= RESULT_FLUSH && socket.writableCorked === 1) {
-      // Only this turn's result cork holds the socket (not a pass cork): let what it holds go.
+    if (
+      result &&
+      ++this.corkedResults >= RESULT_FLUSH &&
+      !this.passCorked &&
+      socket.writableCorked === 1
+    ) {
+      // Only this turn's result cork holds the socket: let what it holds go.
       socket.uncork();
       socket.cork();
       this.corkedResults = 0;
