@@ -130,8 +130,11 @@ export class NotifyFrameEncoder {
   readonly #slots: TailSlot[] = Array.from({ length: TAIL_SLOTS }, () => new TailSlot());
   /** Slots written in the current frame, their bytes copied into the arena once it is made. */
   readonly #pending: TailSlot[] = [];
-  /** The grouped frame being written: its events by index, and a table of them by hash (index + 1; 0 empty). */
-  readonly #groupEvents: IndicationV2[] = [];
+  /**
+   * The grouped frame being written: its events by index (none at a lost-events entry's), and a
+   * table of them by hash (index + 1; 0 empty).
+   */
+  readonly #groupEvents: (IndicationV2 | undefined)[] = [];
   #groupTable = new Int32Array(GROUP_TABLE_START);
   #writes = 0;
   #copies = 0;
@@ -257,7 +260,10 @@ export class NotifyFrameEncoder {
     if ((next + 1) * 2 > table.length) {
       table = new Int32Array(table.length * 2);
       for (let k = 0; k <= next; k++) {
-        let a = eventHash(events[k] as IndicationV2) & (table.length - 1);
+        // A lost-events entry takes an event number but no place in the table (never referred to).
+        const e = events[k];
+        if (e === undefined) continue;
+        let a = eventHash(e) & (table.length - 1);
         while (table[a] !== 0) a = (a + 1) & (table.length - 1);
         table[a] = k + 1;
       }

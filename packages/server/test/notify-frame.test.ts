@@ -235,6 +235,44 @@ test('a grouped frame writes an event reaching many ports once: the reference by
   assert.deepEqual(bytesOf(again, 0x82), reference);
 });
 
+test('a grouped frame with a lost-events entry and more events than its table starts with reads back whole (D55)', () => {
+  // The encoder's table of a frame's events grows past 512 events; the lost-events entry before
+  // them takes an event number but has no place in the table.
+  const encoder = new NotifyFrameEncoder(true);
+  const event = (revision: number): IndicationV2 => ({
+    version: 2,
+    notifyKey: 1,
+    filterAndType: Object.freeze({ objectType: 4, filterFlags: 4 }),
+    objectId: 'r-1',
+    parentId: 'g-1',
+    name: 'SQL Disk',
+    type: 'Physical Disk',
+    buffer: new Uint8Array([revision & 0xff, revision >> 8]),
+    revision,
+    lost: undefined,
+  });
+  const lost: IndicationV2 = { ...event(1), lost: { count: 5, firstRevision: 1, lastRevision: 1 } };
+  const events = Array.from({ length: 700 }, (_, k) => event(k + 2));
+  const batches = [
+    { h: 'p1', list: [lost, ...events], drained: false },
+    { h: 'p2', list: events.map((e) => ({ ...e, notifyKey: 2 })), drained: true },
+  ];
+  const frame = encoder.groupFrame(batches);
+  assert.ok(frame !== undefined);
+  const got = parseBinaryNotifyMessage(bytesOf(frame, 0x82));
+  assert.ok(!('malformed' in got), 'malformed' in got ? got.malformed : '');
+  assert.deepEqual(
+    got.map((b) => [b.h, b.n.length, b.n.at(-1)?.revision, b.n.at(-1)?.notifyKey]),
+    [
+      ['p1', 701, 701, 1],
+      ['p2', 700, 701, 2],
+    ],
+  );
+  assert.deepEqual(got[0]?.n[0]?.lost, { count: 5, firstRevision: 1, lastRevision: 1 });
+  // The second port's entries all refer to the first port's events (74 bytes an event here).
+  assert.ok(frame.length < 701 * 80 + 700 * 12, `${frame.length} bytes`);
+});
+
 test('an event reaching many ports is serialised once and differs only by notify key', () => {
   const encoder = new NotifyFrameEncoder();
   const event = {
