@@ -54,12 +54,16 @@ import type { WireNotificationV2 } from './wire.js';
 export const BINARY_NOTIFY_V2 = 1;
 /** The kind byte of a grouped frame: several ports' version-2 batches (D55). */
 export const BINARY_NOTIFY_GROUP = 2;
-/** Frame flag: the port's queue was empty after the batch (the JSON frame's `drained`). */
-const DRAINED = 1;
-/** Entry flag: the lost-events indication (the JSON entry's `lost`). */
-const LOST = 1;
-/** Entry flag of a grouped frame: the event's bytes follow (else an earlier event's index). */
-const EVENT = 2;
+/** Flag bits of the binary layouts, for encoders (a server's) other than the reference one. */
+export const BinaryFlag = {
+  /** A batch's flag: the port's queue was empty after the batch (the JSON frame's `drained`). */
+  DRAINED: 1,
+  /** An entry's flag: the lost-events indication (the JSON entry's `lost`). */
+  LOST: 1,
+  /** An entry's flag in a grouped frame: the event's bytes follow (else an earlier event's index). */
+  EVENT: 2,
+} as const;
+const { DRAINED, LOST, EVENT } = BinaryFlag;
 /** Bytes of an event: empty strings and payload. */
 const MIN_EVENT = 4 + 8 + 4 * 4 + 4 + 8;
 /** Bytes of the smallest entry: no lost counts, empty strings and payload. */
@@ -156,7 +160,9 @@ export function encodeBinaryNotifyGroup(batches: readonly BinaryNotifyBatch[]): 
   const head = new Uint8Array(HEAD);
   head[0] = BINARY_NOTIFY_GROUP;
   parts.push(head, u32(batches.length));
+  // Events by their bytes (lost-events entries are numbered but never referred to).
   const events = new Map<string, number>();
+  let numbered = 0;
   for (const { h, entries, drained } of batches) {
     const handle = utf8.encode(h);
     const at = new DataView(new ArrayBuffer(3));
@@ -176,8 +182,8 @@ export function encodeBinaryNotifyGroup(batches: readonly BinaryNotifyBatch[]): 
       pushLost(parts, e);
       if (index !== undefined) parts.push(u32(index));
       else {
-        if (e.lost === undefined) events.set(key, events.size);
-        else events.set(`lost ${events.size}`, events.size);
+        if (e.lost === undefined) events.set(key, numbered);
+        numbered++;
         parts.push(bytes);
       }
     }

@@ -107,6 +107,7 @@ export type { MalformedServerFrame } from './server-frame.js';
 export {
   BINARY_NOTIFY_V2,
   BINARY_NOTIFY_GROUP,
+  BinaryFlag,
   encodeBinaryNotifyFrame,
   encodeBinaryNotifyGroup,
   parseBinaryNotifyFrame,

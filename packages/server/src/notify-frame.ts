@@ -16,6 +16,7 @@ import { Buffer } from 'node:buffer';
 import {
   BINARY_NOTIFY_GROUP,
   BINARY_NOTIFY_V2,
+  BinaryFlag,
   toWireNotification,
   utf8Exact,
 } from '@clusnotify/protocol';
@@ -94,9 +95,7 @@ export interface GroupBatch {
   readonly drained: boolean;
 }
 
-/** Entry flags of the binary layouts: a lost-events entry; (grouped frames) the event's bytes follow. */
-const LOST = 1;
-const EVENT = 2;
+const { DRAINED, LOST, EVENT } = BinaryFlag;
 
 /**
  * Encodes `notify` frames and `getNotifyV2` results of version-2 indications. One per server:
@@ -171,7 +170,7 @@ export class NotifyFrameEncoder {
     this.#inexact = false;
     this.#room(4);
     this.#scratch[this.#pos] = BINARY_NOTIFY_V2;
-    this.#scratch[this.#pos + 1] = drained ? 1 : 0;
+    this.#scratch[this.#pos + 1] = drained ? DRAINED : 0;
     const at = this.#pos + 2;
     this.#pos += 4;
     const start = this.#pos;
@@ -207,7 +206,7 @@ export class NotifyFrameEncoder {
     let events = 0;
     for (const { h, list, drained } of batches) {
       this.#room(3);
-      this.#scratch[this.#pos] = drained ? 1 : 0;
+      this.#scratch[this.#pos] = drained ? DRAINED : 0;
       const at = this.#pos + 1;
       this.#pos += 3;
       const start = this.#pos;
