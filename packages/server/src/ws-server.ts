@@ -681,17 +681,26 @@ class Connection {
     if (group === undefined) return;
     this.group = undefined;
     this.groupIndications = 0;
-    const { encoder, binaryEncoder } = this.context;
-    const frame = group.length === 1 ? undefined : binaryEncoder.groupFrame(group);
+    const frame = group.length === 1 ? undefined : this.context.binaryEncoder.groupFrame(group);
     if (frame !== undefined) {
       this.sendText(frame);
       return;
     }
-    for (const b of group)
-      this.sendText(
-        binaryEncoder.binaryFrameV2(b.h, b.list, b.drained) ??
-          encoder.frameV2(b.h, b.list, b.drained),
-      );
+    for (const b of group) this.sendText(this.batchFrame(b.h, b.list, b.drained, true));
+  }
+
+  /** The frame of one port's version-2 batch: binary when asked and UTF-8 carries it, else JSON. */
+  private batchFrame(
+    h: string,
+    list: readonly IndicationV2[],
+    drained: boolean,
+    binary: boolean,
+  ): Buffer {
+    const { encoder, binaryEncoder } = this.context;
+    return (
+      (binary ? binaryEncoder.binaryFrameV2(h, list, drained) : undefined) ??
+      encoder.frameV2(h, list, drained)
+    );
   }
 
   /** Holds a grouped stream's batch for the pass's grouped frame (see {@link flushGroup}). */
@@ -966,11 +975,7 @@ class Connection {
         this.addToGroup(passGroups, { h: st.handle, list: n, drained });
         return;
       }
-      const { encoder, binaryEncoder } = this.context;
-      this.sendText(
-        (st.encoding !== 'json' ? binaryEncoder.binaryFrameV2(st.handle, n, drained) : undefined) ??
-          encoder.frameV2(st.handle, n, drained),
-      );
+      this.sendText(this.batchFrame(st.handle, n, drained, st.encoding !== 'json'));
     } else {
       const n = asyncEntries(r.indications as IndicationV1[]);
       this.send({ t: 'notify', h: st.handle, n, drained });
