@@ -13,7 +13,7 @@ import {
   ClusterChangeResourceV2,
   ClusterObjectType,
 } from '@clusnotify/protocol';
-import { encodeBinaryNotifyFrame } from '@clusnotify/protocol';
+import { encodeBinaryNotifyFrame, encodeBinaryNotifyGroup } from '@clusnotify/protocol';
 import type { BinaryNotifyEntry, ClusnotifyError, Indication } from '@clusnotify/protocol';
 import { startFakeServer, welcomeFrame } from './fake-server.js';
 import type { FakeServer, Round } from './fake-server.js';
@@ -76,6 +76,21 @@ function binary(
   const e = v2(revision) as unknown as BinaryNotifyEntry & { buffer: string };
   const bytes = encodeBinaryNotifyFrame(h, [{ ...e, buffer: new Uint8Array([2, 0, 0, 0]) }], true);
   return spoil(bytes, new DataView(bytes.buffer));
+}
+/**
+ * A grouped frame (D55) of two batches of port `h`, both of `v2(revision)`: the second refers to
+ * the first's event, by an index then changed to `index`.
+ */
+function grouped(h: string, revision: number, index: number): Uint8Array {
+  const e = v2(revision) as unknown as BinaryNotifyEntry & { buffer: string };
+  const entry = { ...e, buffer: new Uint8Array([2, 0, 0, 0]) };
+  const bytes = encodeBinaryNotifyGroup([
+    { h, entries: [entry], drained: false },
+    { h, entries: [entry], drained: true },
+  ]);
+  // The frame ends with the second batch's one entry: its notify key, flags 0, the index.
+  new DataView(bytes.buffer).setUint32(bytes.length - 4, index, true);
+  return bytes;
 }
 /** Where entry 0's fields start in `binary`'s frame: after the header, the handle and the count. */
 const entryAt = (h: string): number => 4 + h.length + 4;
@@ -171,6 +186,13 @@ const streamKinds: readonly {
         return b;
       }),
     names: /n\[0\]\.revision is -1/,
+  },
+  {
+    // Checked whole: the first batch, well-formed, is not taken either.
+    what: 'a grouped frame whose second batch refers to an event it does not hold',
+    then: (h) => grouped(h, 99, 5),
+    names:
+      /binary notify frame: batches\[1\]\.n\[0\]\.event is 5, the frame has 1 events before it/,
   },
   {
     what: 'a result with a string id',
