@@ -348,6 +348,15 @@ export class NotificationEngine {
     return this.lookup(handle)?.queued ?? 0;
   }
 
+  /**
+   * The engine's own string of port `handle` (undefined for an unknown handle). A transport that
+   * keeps a port's handle keeps this one instead of the copy it parsed from a frame: one string a
+   * port instead of two.
+   */
+  handleOf(handle: PortHandle): PortHandle | undefined {
+    return this.lookup(handle)?.handle;
+  }
+
   /** Figures of one port, or PORT_NOT_FOUND. */
   portInfo(handle: PortHandle): Outcome<{ readonly info: PortInfo }> {
     const port = this.lookup(handle);

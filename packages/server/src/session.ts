@@ -268,7 +268,9 @@ export class Session {
     const { map, names, code } = this.objectTable(kind);
     if (typeof name !== 'string' || name === '')
       return failure('INVALID_NAME', `${kind} name must be a non-empty string`);
-    const id = map.has(name) ? name : names.get(name.toLowerCase());
+    // The model's own id string, not the caller's copy of it: every filter registered through
+    // the handle keeps it, and ten thousand ports on one object then share one string.
+    const id = map.get(name)?.id ?? names.get(name.toLowerCase());
     if (id === undefined) return failure(code, `no ${kind} ${JSON.stringify(name)}`);
     const added = this.add({ kind, id });
     if (added.type === 'error') return added;
@@ -407,7 +409,11 @@ export class Session {
 
   /** Where objects of one handle kind live in the state, and the code for a missing one. */
   private objectTable(kind: ObjectHandleKind): {
-    readonly map: Lookup<{ readonly name: string; readonly stateSequence: number }>;
+    readonly map: Lookup<{
+      readonly id: string;
+      readonly name: string;
+      readonly stateSequence: number;
+    }>;
     readonly names: Lookup<string>;
     readonly code: ErrorCode;
   } {

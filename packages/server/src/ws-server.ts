@@ -1226,7 +1226,9 @@ class Connection {
         const window = p.window ?? DEFAULT_STREAM_WINDOW;
         // Binary frames carry version-2 batches only; a version-1 port streams JSON (D53).
         const encoding: StreamEncoding = version === 2 ? (p.encoding ?? 'json') : 'json';
-        const st = new PortStream(this, p.hNotify, version, window, encoding);
+        // The engine's string of the handle, not the frame's copy (see NotificationEngine.handleOf).
+        const h = this.context.service.engine.handleOf(p.hNotify) ?? p.hNotify;
+        const st = new PortStream(this, h, version, window, encoding);
         this.addStream(st);
         s.markStreamed(p.hNotify, true);
         const out: WireResult & { window: number; encoding: StreamEncoding } = {
