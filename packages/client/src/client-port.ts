@@ -109,6 +109,21 @@ export class ClientPort implements AsyncIterable<Indication> {
     return r.type === 'item' ? { type: 'indication', indication: r.item } : r;
   }
 
+  /**
+   * Calls `listener` with each indication, in order: first those already waiting, then each as
+   * it arrives, from the client's own handling of the frame that brings it, with no promise per
+   * indication (the other way to read a port, for a consumer that needs no `await` between
+   * indications). Returns the function that stops it; closing the port stops it too. While it
+   * listens, `next` and iteration reject with INVALID_STATE (one consumer at a time). A
+   * listener that throws is given the next indication all the same; its error is thrown again
+   * from a microtask, an uncaught exception as from an event listener.
+   *
+   * @throws ClusnotifyError INVALID_STATE when a read is waiting or a listener listens already.
+   */
+  listen(listener: (indication: Indication) => void): () => void {
+    return this.#core.queue.listen(listener);
+  }
+
   /** Iterates until the port is closed. */
   [Symbol.asyncIterator](): AsyncIterator<Indication> {
     const queue = this.#core.queue;

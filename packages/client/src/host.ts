@@ -31,6 +31,16 @@ interface HostTimers {
 
 const host = globalThis as unknown as HostTimers;
 
+/**
+ * Throws `error` again from a microtask, where nothing catches it: an uncaught exception in
+ * Node.js, an error event in a browser (the host's `queueMicrotask`, in both).
+ */
+export function rethrowLater(error: unknown): void {
+  (globalThis as unknown as { queueMicrotask(cb: () => void): void }).queueMicrotask(() => {
+    throw error;
+  });
+}
+
 /** The host's monotonic clock, in ms: `performance.now()` (Node.js and browsers alike). */
 export function monotonicMs(): number {
   return (globalThis as unknown as { performance: { now(): number } }).performance.now();

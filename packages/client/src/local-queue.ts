@@ -8,7 +8,8 @@
  * finds it where the gap is. Client-generated indications are never dropped (there are few
  * of them, and they are the ones that say the session changed).
  */
-import { checkTimeout, reasonOf, startTimer } from './host.js';
+import { ClusnotifyError } from '@clusnotify/protocol';
+import { checkTimeout, reasonOf, rethrowLater, startTimer } from './host.js';
 import type { AbortSignalLike } from './host.js';
 
 /** A run of indications the local queue dropped. */
@@ -58,6 +59,8 @@ export class LocalQueue<T> {
   #counted = 0;
   #waiters: Waiter<T>[] = [];
   #closed = false;
+  /** The listener every entry goes to as it arrives (see {@link listen}); none: entries wait. */
+  #listener: ((item: T) => void) | undefined = undefined;
   #dropped = 0;
   #lostRuns = 0;
 
@@ -146,6 +149,7 @@ export class LocalQueue<T> {
   next(options: { timeoutMs?: number; signal?: AbortSignalLike } = {}): Promise<QueueRead<T>> {
     const { timeoutMs, signal } = options;
     checkTimeout(timeoutMs, 'next');
+    if (this.#listener !== undefined) return Promise.reject(listeningError());
     if (signal?.aborted === true) return Promise.reject(reasonOf(signal));
     if (this.#closed) return Promise.resolve({ type: 'closed' });
     const item = this.shift();
@@ -176,10 +180,36 @@ export class LocalQueue<T> {
     });
   }
 
+  /**
+   * Hands every entry to `listener`, in order: first those waiting, then each as it arrives,
+   * within the push that brings it (no promise, no parked read per entry). Until the returned
+   * function is called, or the queue closes, `next` rejects: one consumer at a time. An entry
+   * the listener gets is taken; a listener that throws gets the next entry all the same, and
+   * its error is thrown again from a microtask (an uncaught exception, as from an event
+   * listener), so that the connection's other ports go on.
+   *
+   * @throws ClusnotifyError INVALID_STATE when a read is parked or a listener listens already.
+   */
+  listen(listener: (item: T) => void): () => void {
+    if (this.#listener !== undefined || this.#waiters.length > 0) throw listeningError();
+    const stop = (): void => {
+      if (this.#listener === listener) this.#listener = undefined;
+    };
+    if (this.#closed) return stop;
+    this.#listener = listener;
+    while (this.#listener === listener) {
+      const item = this.shift();
+      if (item === undefined) break;
+      this.#deliver(listener, item);
+    }
+    return stop;
+  }
+
   /** Closes the queue: parked reads resolve `closed`, entries are discarded. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#listener = undefined;
     this.#ring = [];
     this.#length = 0;
     this.#counted = 0;
@@ -189,12 +219,25 @@ export class LocalQueue<T> {
 
   // ----- ring ---------------------------------------------------------------------------------
 
-  /** Hands `item` to the oldest parked read, if any (the queue is then empty). */
+  /** Hands `item` to the listener or the oldest parked read, if any (the queue is then empty). */
   #handOver(item: T): boolean {
+    const l = this.#listener;
+    if (l !== undefined) {
+      this.#deliver(l, item);
+      return true;
+    }
     const w = this.#waiters[0];
     if (w === undefined) return false;
     w.resolve({ type: 'item', item });
     return true;
+  }
+
+  #deliver(listener: (item: T) => void, item: T): void {
+    try {
+      listener(item);
+    } catch (e) {
+      rethrowLater(e);
+    }
   }
 
   #at(i: number): Entry<T> | undefined {
@@ -211,4 +254,11 @@ export class LocalQueue<T> {
     this.#ring[(this.#head + this.#length) % this.#ring.length] = e;
     this.#length++;
   }
+}
+
+function listeningError(): ClusnotifyError {
+  return new ClusnotifyError(
+    'INVALID_STATE',
+    'the port already has a consumer (a listener or a parked read); one at a time',
+  );
 }

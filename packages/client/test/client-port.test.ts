@@ -171,6 +171,114 @@ describe('idiomatic ports', () => {
     assert.deepEqual(await it.next(), { done: true, value: undefined });
   });
 
+  test('listen() hands out what waits, then each indication as it arrives: what next() reads from a twin port', async () => {
+    const open = () =>
+      client.openPort({
+        version: 2,
+        filters: [
+          {
+            kind: 'v2',
+            objectType: T.RESOURCE,
+            filterFlags: ClusterChangeResourceV2.COMMON_PROPERTY,
+            notifyKey: 12,
+            name: 'FS Disk',
+          },
+        ],
+      });
+    const listened = await open();
+    const read = await open();
+    const set = (v: string) =>
+      client.execute({
+        type: 'resource.set-properties',
+        resource: 'FS Disk',
+        properties: { ListenProbe: v },
+      });
+    for (let k = 0; k < 5; k++) await set(`before ${k}`);
+    await until(() => listened.queued >= 5, 3000, 'five waiting');
+    const got: Indication[] = [];
+    const stop = listened.listen((i) => got.push(i));
+    // What waited is handed out within listen() itself, and the local queue is then empty.
+    assert.equal(got.length, 5);
+    assert.equal(listened.queued, 0);
+    for (let k = 0; k < 7; k++) await set(`after ${k}`);
+    await until(() => got.length >= 12, 3000, 'twelve listened');
+    assert.deepEqual(got, await take(read, 12));
+    assert.equal(listened.queued, 0, 'nothing waits while a listener listens');
+    // One consumer at a time: reads and iteration are refused while it listens.
+    await assert.rejects(listened.next({ timeoutMs: 0 }), code('INVALID_STATE'));
+    await assert.rejects(listened[Symbol.asyncIterator]().next(), code('INVALID_STATE'));
+    assert.throws(() => listened.listen(() => undefined), code('INVALID_STATE'));
+    // Stopped, the indications wait for next() again.
+    stop();
+    await set('stopped');
+    const [after] = await take(listened, 1);
+    assert.deepEqual(after, (await take(read, 1))[0]);
+    assert.equal(got.length, 12);
+    // A parked read refuses a listener.
+    const parked = listened.next();
+    assert.throws(() => listened.listen(() => undefined), code('INVALID_STATE'));
+    await set('parked');
+    assert.equal((await parked).type, 'indication');
+    await take(read, 1);
+    // Closing the port stops the listener: nothing reaches it after close.
+    let late = 0;
+    listened.listen(() => late++);
+    await listened.close();
+    await set('closed');
+    await take(read, 1);
+    assert.equal(late, 0);
+    await read.close();
+  });
+
+  test('a listener that throws gets the next indication all the same; its error is thrown again from a microtask', async () => {
+    const port = await client.openPort({
+      version: 2,
+      filters: [
+        {
+          kind: 'v2',
+          objectType: T.RESOURCE,
+          filterFlags: ClusterChangeResourceV2.COMMON_PROPERTY,
+          notifyKey: 13,
+          name: 'FS Disk',
+        },
+      ],
+    });
+    const thrown: unknown[] = [];
+    const host = globalThis as { queueMicrotask: (cb: () => void) => void };
+    const real = host.queueMicrotask;
+    // The rethrow is caught here instead of becoming the test process's uncaught exception.
+    host.queueMicrotask = (cb) => {
+      real(() => {
+        try {
+          cb();
+        } catch (e) {
+          thrown.push(e);
+        }
+      });
+    };
+    try {
+      const got: string[] = [];
+      port.listen((i) => {
+        got.push(i.version === 2 ? i.name : '');
+        if (got.length === 1) throw new Error('listener failed');
+      });
+      for (let k = 0; k < 3; k++)
+        await client.execute({
+          type: 'resource.set-properties',
+          resource: 'FS Disk',
+          properties: { ThrowProbe: `v${k}` },
+        });
+      await until(() => got.length >= 3, 3000, 'three listened');
+      assert.deepEqual(got, ['FS Disk', 'FS Disk', 'FS Disk']);
+      await until(() => thrown.length >= 1, 1000, 'the rethrow');
+      assert.equal((thrown[0] as Error).message, 'listener failed');
+      assert.equal(thrown.length, 1);
+    } finally {
+      host.queueMicrotask = real;
+      await port.close();
+    }
+  });
+
   test('closing a port ends a pending iteration and wakes parked reads', async () => {
     const port = await client.openPort({
       version: 1,
