@@ -4,8 +4,9 @@
  * writer, 1 / 100 / 1,000 watchers whose filter matches every write, 120-byte payloads
  * (systems.ts says what "write" and "watch" are on each). Per system and run, on a fresh server:
  *
- *  1. memory per idle watcher: server VmRSS with 1,000 idle watchers minus before, ÷ 1,000 (each
- *     the lowest reading over 10 s);
+ *  1. memory per idle watcher: server VmRSS with N idle watchers minus before, ÷ N (each the
+ *     lowest reading over 10 s); N is the largest set (1,000) with a connection per watcher and
+ *     10,000 on a server of their own when watchers share connections (`--idle-watchers N`);
  *  2. for 1, 100 and 1,000 watchers: delivered events/s with the writer flat out (64 writes in
  *     flight), then write→delivery latency p50/p99/p99.9 at a fixed moderate rate;
  *  3. slow consumer (a fresh server): one healthy and one stalled watcher (its process stopped
@@ -19,9 +20,10 @@
  * `--report FILE` (no run: the report again from an earlier run's peers.json),
  * `--server-node-args "…"` (Node.js options for clusnotify's server process),
  * `--connections per-watcher|per-worker` (per-watcher: each watcher on its own connection, the
- * default; per-worker: the watchers of one worker process share one connection where the
- * system can deliver to each of them on it, see SHARES_CONNECTIONS; the slow-consumer phase,
- * one watcher per process either way, runs only per-watcher).
+ * default; per-worker: the watchers of one worker process share connections, 250 on each (one
+ * per worker at 1,000 watchers), where the system can deliver to each of them on it, see
+ * SHARES_CONNECTIONS; the slow-consumer phase, one watcher per process either way, runs only
+ * per-watcher), `--idle-watchers N` (see 1).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -39,7 +41,7 @@ import {
 import type { RunningServer } from './servers.js';
 import { median } from './stats.js';
 import { barChartSvg, formatShort } from './svg-chart.js';
-import { SYSTEMS, SYSTEM_LABELS, openWriter } from './systems.js';
+import { SHARES_CONNECTIONS, SYSTEMS, SYSTEM_LABELS, openWriter } from './systems.js';
 import type { Sharing, SystemName, Writer } from './systems.js';
 import { WatcherPool } from './watcher-pool.js';
 import type { PoolReport } from './watcher-pool.js';
@@ -57,6 +59,7 @@ const { values: args } = parseArgs({
     report: { type: 'string' },
     'server-node-args': { type: 'string', default: '' },
     connections: { type: 'string', default: 'per-watcher' },
+    'idle-watchers': { type: 'string' },
   },
 });
 if (args.connections !== 'per-watcher' && args.connections !== 'per-worker')
@@ -67,7 +70,18 @@ const RUNS = Number(args.runs ?? (QUICK ? 1 : 3));
 const SECONDS = Number(args.seconds ?? (QUICK ? 2 : 3));
 const SLOW_SECONDS = Number(args['slow-seconds'] ?? (QUICK ? 5 : 15));
 const WATCHERS = args.watchers.split(',').map(Number);
-const IDLE_WATCHERS = Math.max(...WATCHERS);
+/**
+ * Idle watchers the memory figure is measured with. With a connection per watcher, the largest
+ * set (1,000 connections). Sharing connections, 10,000 watchers on their own fresh server: at
+ * 1,000 (four connections) the growth is about a megabyte, within what an idle server's RSS moves
+ * by itself, so it read anything from 1,139 to 4,284 B per watcher from run to run. A system that
+ * cannot share (Redis) is measured with the largest set on its own connections, as per watcher.
+ */
+const IDLE_WATCHERS = Number(
+  args['idle-watchers'] ?? (SHARING === 'per-worker' ? 10_000 : Math.max(...WATCHERS)),
+);
+const idleWatchersOf = (system: SystemName): number =>
+  SHARING === 'per-worker' && !SHARES_CONNECTIONS[system] ? Math.max(...WATCHERS) : IDLE_WATCHERS;
 const systems = args.systems.split(',').map((s) => {
   if (!SYSTEMS.includes(s as SystemName))
     throw new Error(`--systems: unknown system ${s} (known: ${SYSTEMS.join(', ')})`);
@@ -174,6 +188,51 @@ const IDLE_SETTLE_MS = 10_000;
 
 type Figures = Record<string, number>;
 
+/** Records the idle figure: RSS growth (KiB, lowest readings) per idle watcher. */
+function idleFigure(
+  fig: Figures,
+  name: string,
+  watchers: number,
+  base: number,
+  idle: number,
+): void {
+  const each = ((idle - base) * 1024) / watchers;
+  fig['idle bytes/watcher'] = each;
+  fig['idle watchers'] = watchers;
+  log(`${name}: ${watchers} idle watchers: ${formatShort(each)} B each`);
+}
+
+/**
+ * The idle figure with a set of its own ({@link IDLE_WATCHERS} not among the phases' sets), on a
+ * fresh server that is stopped after it, so the phases that follow start from a clean heap too.
+ */
+async function idlePhase(system: SystemName, watchers: number, fig: Figures): Promise<void> {
+  const server = await startServer(system, SERVER_NODE_ARGS);
+  try {
+    const base = await lowestRssKiB(server.pid, IDLE_SETTLE_MS);
+    const pool = await WatcherPool.open(
+      server.endpoint,
+      watchers,
+      workersFor(watchers),
+      false,
+      SHARING,
+    );
+    try {
+      idleFigure(
+        fig,
+        SYSTEM_LABELS[system],
+        watchers,
+        base,
+        await lowestRssKiB(server.pid, IDLE_SETTLE_MS),
+      );
+    } finally {
+      await pool.close();
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
 async function watcherPhases(
   server: RunningServer,
   driver: Driver,
@@ -182,16 +241,13 @@ async function watcherPhases(
 ): Promise<void> {
   const name = SYSTEM_LABELS[server.endpoint.system];
   const ep = server.endpoint;
+  const idle = idleWatchersOf(ep.system) === watchers;
   let idleBase = NaN;
-  if (watchers === IDLE_WATCHERS) idleBase = await lowestRssKiB(server.pid, IDLE_SETTLE_MS);
+  if (idle) idleBase = await lowestRssKiB(server.pid, IDLE_SETTLE_MS);
   const pool = await WatcherPool.open(ep, watchers, workersFor(watchers), false, SHARING);
   try {
-    if (watchers === IDLE_WATCHERS) {
-      const idle = await lowestRssKiB(server.pid, IDLE_SETTLE_MS);
-      const each = ((idle - idleBase) * 1024) / watchers;
-      fig['idle bytes/watcher'] = each;
-      log(`${name}: ${watchers} idle watchers: ${formatShort(each)} B each`);
-    }
+    if (idle)
+      idleFigure(fig, name, watchers, idleBase, await lowestRssKiB(server.pid, IDLE_SETTLE_MS));
     // Flat out.
     const t0 = nowUs();
     await pool.reset(t0 + WARMUP_S * 1e6, t0 + SECONDS * 1e6, driver.seq + 1);
@@ -321,6 +377,8 @@ async function slowConsumer(system: SystemName, fig: Figures): Promise<void> {
 
 async function runSystem(system: SystemName): Promise<Figures> {
   const fig: Figures = {};
+  const idle = idleWatchersOf(system);
+  if (!WATCHERS.includes(idle)) await idlePhase(system, idle, fig);
   const server = await startServer(system, SERVER_NODE_ARGS);
   try {
     const driver = new Driver(await openWriter(server.endpoint));
@@ -389,6 +447,7 @@ function markdown(results: Results): string {
     ]),
     ...WATCHERS.map((n) => `latency lost @${n}`),
     'idle bytes/watcher',
+    'idle watchers',
     'slow: writes/s',
     'slow: server RSS growth MiB',
     // (The 'both reading' growth per write stays in the JSON only: its 3 s start on a fresh
@@ -446,6 +505,24 @@ function markdown(results: Results): string {
   return lines.join('\n') + '\n';
 }
 
+/** How many idle watchers each system's memory figure had, e.g. "10,000 watchers; Redis 1,000". */
+function idleLabel(results: Results): string {
+  // Runs from before the separate idle set measured the largest set.
+  const count = (s: string): number =>
+    median(results[s]?.['idle watchers'] ?? []) || Math.max(...WATCHERS);
+  const byCount = new Map<number, string[]>();
+  for (const s of systems) byCount.set(count(s), [...(byCount.get(count(s)) ?? []), s]);
+  const [most, ...others] = [...byCount].sort((a, b) => b[1].length - a[1].length);
+  const n = (c: number): string => c.toLocaleString('en-US');
+  return [
+    `${n(most?.[0] ?? IDLE_WATCHERS)} watchers`,
+    ...others.map(
+      ([c, ss]) =>
+        `${ss.map((s) => SYSTEM_LABELS[s as SystemName].split(' ')[0]).join(', ')} ${n(c)}`,
+    ),
+  ].join('; ');
+}
+
 function chart(results: Results, subtitle: string, slowSeconds: number): string {
   const med = (s: string, k: string): number => median(results[s]?.[k] ?? []);
   const groups = WATCHERS.map((n) => `${n.toLocaleString('en-US')} watcher${n === 1 ? '' : 's'}`);
@@ -473,7 +550,7 @@ function chart(results: Results, subtitle: string, slowSeconds: number): string 
         title: 'Server memory (lower is better)',
         unit: 'bytes / MiB',
         groups: [
-          `bytes per idle watcher (${IDLE_WATCHERS.toLocaleString('en-US')} watchers)`,
+          `bytes per idle watcher (${idleLabel(results)})`,
           ...(slow ? [`MiB RSS growth, slow consumer (${slowSeconds} s stall)`] : []),
         ],
         series: systems.map((s) => ({
@@ -514,7 +591,8 @@ function writeReport(saved: Saved): void {
   const md = [
     `bench:peers — ${subtitle}`,
     `phases: ${seconds} s flat out (${WARMUP_S} s warm-up not counted) and ${seconds} s at a fixed rate per watcher count; ${sharing === 'per-watcher' ? `stall ${slowSeconds} s` : 'no slow-consumer phase'}; ${INFLIGHT} writes in flight flat out`,
-    `connections: ${sharing === 'per-watcher' ? 'one per watcher' : 'one per watcher worker process, its watchers sharing it (Redis: one per watcher)'}`,
+    `connections: ${sharing === 'per-watcher' ? 'one per watcher' : "a worker process's watchers share connections, 250 per connection (Redis: one per watcher)"}`,
+    `idle memory measured with: ${idleLabel(results)}`,
     `whole command: ${saved.elapsedS === undefined ? '?' : Math.round(saved.elapsedS)} s`,
     '',
     markdown(results),

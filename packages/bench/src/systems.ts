@@ -4,18 +4,23 @@
  *
  * - clusnotify: the writer sets a common property `BenchPayload` (the payload as a string) on
  *   the resource "FS Disk" (`resource.set-properties`); each watcher is a client with a version-2
- *   port holding one filter targeted at that resource, flag RESOURCE COMMON_PROPERTY_V2. Every
- *   indication carries the payload in its buffer (a PROPERTY_LIST: UTF-16, so 240 bytes of text,
- *   base64 in the JSON frame), and its store revision, which resume works from.
+ *   port holding one filter targeted at that resource, flag RESOURCE COMMON_PROPERTY_V2, read
+ *   with `port.listen` (a callback per indication). Every indication carries the payload in its
+ *   buffer (a PROPERTY_LIST: UTF-16, so 240 bytes of text), and its store revision, which resume
+ *   works from.
  * - etcd: the writer puts `bench/value`; each watcher is a client watching the prefix `bench/`.
  * - Redis: the writer PUBLISHes on channel `bench`; each watcher is a client SUBSCRIBEd to it.
  * - NATS core: the writer publishes on `bench.value`; each watcher subscribes to `bench.>`.
  *
+ * Every system's watchers are read through its callback or event listener (etcd's `put`
+ * event, Redis's `message`, NATS's subscription callback, clusnotify's `listen`).
+ *
  * By default every watcher has its own connection (for etcd a client per watcher with its own
  * gRPC subchannel: grpc-js would otherwise put every client in a process on one TCP
  * connection). With `--connections per-worker` the watchers of one worker process share one
- * connection (Redis excepted, see {@link SHARES_CONNECTIONS}): clusnotify ports on one session,
- * etcd watches on one client's stream, NATS subscriptions on one connection.
+ * connection, 250 watchers at most on each (Redis excepted, see {@link SHARES_CONNECTIONS}):
+ * clusnotify ports on one session, etcd watches on one client's stream, NATS subscriptions on one
+ * connection.
  */
 import { Buffer } from 'node:buffer';
 import { Etcd3 } from 'etcd3';
@@ -23,6 +28,7 @@ import { Redis } from 'ioredis';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { connect as clusnotifyConnect } from '@clusnotify/client';
 import { ClusterChangeResourceV2, ClusterObjectType } from '@clusnotify/protocol';
+import type { Indication } from '@clusnotify/protocol';
 
 /** The systems the benchmark knows; `clusnotify` runs on the memory store. */
 export type SystemName = 'clusnotify' | 'clusnotify-sqlite' | 'etcd' | 'redis' | 'nats';
@@ -223,21 +229,21 @@ export async function openWatchConnection(
               },
             ],
           });
-          const reading = (async () => {
-            for await (const ind of port) {
-              if (ind.version !== 2) continue;
-              if (ind.lost !== undefined) {
-                onNote('lost-indication');
-                continue;
-              }
-              const b = ind.buffer;
-              onPayload(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf16le'));
+          const onIndication = (ind: Indication): void => {
+            if (ind.version !== 2) return;
+            if (ind.lost !== undefined) {
+              onNote('lost-indication');
+              return;
             }
-          })();
+            const b = ind.buffer;
+            onPayload(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf16le'));
+          };
+          // The client's callback reading (ClientPort.listen), as every peer here is read
+          // through its callback or event listener: no promise per indication.
+          port.listen(onIndication);
           const w: Watcher = {
             async close() {
               await port.close();
-              await reading;
             },
           };
           watchers.push(w);

@@ -14,7 +14,7 @@ export type WorkerCommand =
       readonly type: 'open';
       readonly endpoint: Endpoint;
       readonly count: number;
-      /** Each watcher on its own connection, or all of this worker's on one. */
+      /** Each watcher on its own connection, or this worker's sharing connections (250 each). */
       readonly sharing: Sharing;
       /** Keep a bitmap of the sequence numbers received (distinct / lost counts). */
       readonly track: boolean;
@@ -88,7 +88,7 @@ interface State {
   seen: SeqSet | undefined;
 }
 
-/** The worker's connections (one per watcher, or one for all). */
+/** The worker's connections (one per watcher, or one per {@link WATCHERS_PER_SHARED_CONNECTION} watchers). */
 const connections: WatchConnection[] = [];
 const states: State[] = [];
 let track = false;
@@ -137,27 +137,42 @@ const onNote = (n: WatchNote): void => {
   notes[n]++;
 };
 
+/**
+ * Most watchers on one shared connection (`per-worker`): a clusnotify session holds 256 ports by
+ * default, so a worker with more watchers opens another connection per 250. The 1 / 100 / 1,000
+ * sets (at most 250 per worker) keep one connection per worker; the idle set of 10,000 has ten.
+ */
+const WATCHERS_PER_SHARED_CONNECTION = 250;
+
 async function open(endpoint: Endpoint, count: number, sharing: Sharing): Promise<void> {
-  const shared =
-    sharing === 'per-worker' && SHARES_CONNECTIONS[endpoint.system]
-      ? await openWatchConnection(endpoint, onNote)
-      : undefined;
-  if (shared !== undefined) connections.push(shared);
+  const shares = sharing === 'per-worker' && SHARES_CONNECTIONS[endpoint.system];
   // A few at a time: a thousand handshakes at once only adds retries and noise.
   const batch = 25;
-  for (let i = 0; i < count; i += batch) {
-    await Promise.all(
-      Array.from({ length: Math.min(batch, count - i) }, async () => {
-        const s: State = { received: 0, inWindow: 0, maxSeq: 0, outOfOrder: 0, seen: undefined };
-        states.push(s);
-        let c = shared;
-        if (c === undefined) {
-          c = await openWatchConnection(endpoint, onNote);
-          connections.push(c);
-        }
-        await c.watch(onPayloadOf(s));
-      }),
-    );
+  for (let first = 0; first < count; first += WATCHERS_PER_SHARED_CONNECTION) {
+    const shared = shares ? await openWatchConnection(endpoint, onNote) : undefined;
+    if (shared !== undefined) connections.push(shared);
+    const end = shares ? Math.min(count, first + WATCHERS_PER_SHARED_CONNECTION) : count;
+    for (let i = first; i < end; i += batch) {
+      await Promise.all(
+        Array.from({ length: Math.min(batch, end - i) }, async () => {
+          const s: State = {
+            received: 0,
+            inWindow: 0,
+            maxSeq: 0,
+            outOfOrder: 0,
+            seen: undefined,
+          };
+          states.push(s);
+          let c = shared;
+          if (c === undefined) {
+            c = await openWatchConnection(endpoint, onNote);
+            connections.push(c);
+          }
+          await c.watch(onPayloadOf(s));
+        }),
+      );
+    }
+    if (!shares) break;
   }
 }
 
