@@ -411,33 +411,38 @@ const RESULT_FLUSH = 16;
 let sendPass = 0;
 
 /**
- * Sends on every stream in `due` (see {@link PortStream.complete}), in the order they woke. A
+ * Sends on every stream in `due` (see {@link PortStream.complete}): connection by connection, in
+ * the order their first streams woke, and each connection's streams in the order they woke. A
  * connection's first frame of the pass is written at once; when a second stream of the same
- * connection sends in the pass, its socket is corked until the pass ends, so a connection
- * streaming many ports (watchers sharing one connection) gets one write per pass instead of a
- * system call per port (docs/benchmarks.md, "Watchers sharing a connection", the pass cork).
+ * connection sends in the pass, its socket is corked until that connection's streams have sent,
+ * so a connection streaming many ports (watchers sharing one connection) gets one write per pass
+ * instead of a system call per port (docs/benchmarks.md, "Watchers sharing a connection", the
+ * pass cork). A connection's grouped frame (D55) and corked bytes leave as soon as its last
+ * stream has sent, while the pass goes on with the next connection's: its client reads them
+ * while the server still encodes the others' (docs/benchmarks.md, "Connection by connection").
  */
 function sendDue(due: PortStream[]): void {
   // Streams woken while these send (a take that lets a catch-up publish) wait for the next turn.
   const now = due.splice(0, due.length);
   const pass = ++sendPass;
-  let corked: Connection[] | undefined;
+  const connections: Connection[] = [];
+  for (const st of now) {
+    const c = st.connection;
+    if (c.sentInPass !== pass) {
+      c.sentInPass = pass;
+      c.dueInPass.length = 0;
+      connections.push(c);
+    }
+    c.dueInPass.push(st);
+  }
   const groups: Connection[] = [];
   passGroups = groups;
   try {
-    for (const st of now) {
-      const r = st.taken;
-      st.taken = undefined;
-      if (r === undefined) continue;
-      const c = st.connection;
-      if (c.sentInPass !== pass) c.sentInPass = pass;
-      else if (c.corkForPass()) (corked ??= []).push(c);
-      c.streamRead(st, r);
-    }
+    for (const c of connections) c.sendPass();
   } finally {
     passGroups = undefined;
+    // Only when a pass was cut short by an exception does a group wait here.
     for (const c of groups) c.flushGroup();
-    if (corked !== undefined) for (const c of corked) c.uncorkPass();
   }
 }
 
@@ -503,6 +508,8 @@ class Connection {
   private ended = false;
   /** The last {@link sendDue} pass this connection's streams sent in (0: none yet). */
   sentInPass = 0;
+  /** This connection's streams due in that pass, in the order they woke. */
+  readonly dueInPass: PortStream[] = [];
   /** Whether this connection's socket is corked by the current {@link sendDue} pass. */
   private passCorked = false;
   /** Results written under this turn's result cork since it began or was last let go. */
@@ -712,6 +719,28 @@ class Connection {
     this.group.push(b);
     this.groupIndications += b.list.length;
     if (this.groupIndications >= GROUP_FLUSH_INDICATIONS) this.flushGroup();
+  }
+
+  /**
+   * Sends on this connection's streams due in the current {@link sendDue} pass, then writes what
+   * the pass held for it: its grouped frame, and the bytes corked from its second frame on.
+   */
+  sendPass(): void {
+    const list = this.dueInPass;
+    let sent = 0;
+    try {
+      for (const st of list) {
+        const r = st.taken;
+        st.taken = undefined;
+        if (r === undefined) continue;
+        if (sent++ === 1) this.corkForPass();
+        this.streamRead(st, r);
+      }
+    } finally {
+      list.length = 0;
+      this.flushGroup();
+      this.uncorkPass();
+    }
   }
 
   /** Writes what the pass held back (see {@link corkForPass}). */
