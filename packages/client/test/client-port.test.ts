@@ -20,6 +20,31 @@ function code(c: string) {
   };
 }
 
+/** A version-2 port on "FS Disk"'s common properties, notify key `notifyKey`. */
+function openFsDiskPort(client: Client, notifyKey: number) {
+  return client.openPort({
+    version: 2,
+    filters: [
+      {
+        kind: 'v2',
+        objectType: T.RESOURCE,
+        filterFlags: ClusterChangeResourceV2.COMMON_PROPERTY,
+        notifyKey,
+        name: 'FS Disk',
+      },
+    ],
+  });
+}
+
+/** Sets common property `name` of "FS Disk" to `value` (one COMMON_PROPERTY_V2 indication). */
+function setFsDiskProperty(client: Client, name: string, value: string) {
+  return client.execute({
+    type: 'resource.set-properties',
+    resource: 'FS Disk',
+    properties: { [name]: value },
+  });
+}
+
 describe('idiomatic ports', () => {
   let c: TestCluster;
   let client: Client;
@@ -124,28 +149,12 @@ describe('idiomatic ports', () => {
   });
 
   test('iterating a port yields exactly what next() reads from a twin port, payloads included', async () => {
-    const open = () =>
-      client.openPort({
-        version: 2,
-        filters: [
-          {
-            kind: 'v2',
-            objectType: T.RESOURCE,
-            filterFlags: ClusterChangeResourceV2.COMMON_PROPERTY,
-            notifyKey: 11,
-            name: 'FS Disk',
-          },
-        ],
-      });
+    const open = () => openFsDiskPort(client, 11);
     const iterated = await open();
     const read = await open();
     const writes = 12;
     for (let k = 0; k < writes; k++)
-      await client.execute({
-        type: 'resource.set-properties',
-        resource: 'FS Disk',
-        properties: { IterationProbe: `value ${k}` },
-      });
+      await setFsDiskProperty(client, 'IterationProbe', `value ${k}`);
     // Everything is queued before reading, so the iteration takes the already-waiting path.
     await until(() => iterated.queued >= writes && read.queued >= writes, 3000, 'both ports');
     const viaIterator: Indication[] = [];
@@ -159,11 +168,7 @@ describe('idiomatic ports', () => {
     // A parked iteration is woken by the next indication, and ends when the port closes.
     const it = iterated[Symbol.asyncIterator]();
     const parked = it.next();
-    await client.execute({
-      type: 'resource.set-properties',
-      resource: 'FS Disk',
-      properties: { IterationProbe: 'last' },
-    });
+    await setFsDiskProperty(client, 'IterationProbe', 'last');
     const [last] = await take(read, 1);
     assert.deepEqual(await parked, { done: false, value: last });
     await iterated.close();
@@ -172,27 +177,10 @@ describe('idiomatic ports', () => {
   });
 
   test('listen() hands out what waits, then each indication as it arrives: what next() reads from a twin port', async () => {
-    const open = () =>
-      client.openPort({
-        version: 2,
-        filters: [
-          {
-            kind: 'v2',
-            objectType: T.RESOURCE,
-            filterFlags: ClusterChangeResourceV2.COMMON_PROPERTY,
-            notifyKey: 12,
-            name: 'FS Disk',
-          },
-        ],
-      });
+    const open = () => openFsDiskPort(client, 12);
     const listened = await open();
     const read = await open();
-    const set = (v: string) =>
-      client.execute({
-        type: 'resource.set-properties',
-        resource: 'FS Disk',
-        properties: { ListenProbe: v },
-      });
+    const set = (v: string) => setFsDiskProperty(client, 'ListenProbe', v);
     for (let k = 0; k < 5; k++) await set(`before ${k}`);
     await until(() => listened.queued >= 5, 3000, 'five waiting');
     const got: Indication[] = [];
@@ -231,18 +219,7 @@ describe('idiomatic ports', () => {
   });
 
   test('a listener that throws gets the next indication all the same; its error is thrown again from a microtask', async () => {
-    const port = await client.openPort({
-      version: 2,
-      filters: [
-        {
-          kind: 'v2',
-          objectType: T.RESOURCE,
-          filterFlags: ClusterChangeResourceV2.COMMON_PROPERTY,
-          notifyKey: 13,
-          name: 'FS Disk',
-        },
-      ],
-    });
+    const port = await openFsDiskPort(client, 13);
     const thrown: unknown[] = [];
     const host = globalThis as { queueMicrotask: (cb: () => void) => void };
     const real = host.queueMicrotask;
@@ -262,12 +239,7 @@ describe('idiomatic ports', () => {
         got.push(i.version === 2 ? i.name : '');
         if (got.length === 1) throw new Error('listener failed');
       });
-      for (let k = 0; k < 3; k++)
-        await client.execute({
-          type: 'resource.set-properties',
-          resource: 'FS Disk',
-          properties: { ThrowProbe: `v${k}` },
-        });
+      for (let k = 0; k < 3; k++) await setFsDiskProperty(client, 'ThrowProbe', `v${k}`);
       await until(() => got.length >= 3, 3000, 'three listened');
       assert.deepEqual(got, ['FS Disk', 'FS Disk', 'FS Disk']);
       await until(() => thrown.length >= 1, 1000, 'the rethrow');
