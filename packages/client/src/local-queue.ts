@@ -223,6 +223,8 @@ export class LocalQueue<T> {
   #handOver(item: T): boolean {
     const l = this.#listener;
     if (l !== undefined) {
+      // Entries still waiting: `listen` is handing them out, and this one goes after them.
+      if (this.#length > 0) return false;
       this.#deliver(l, item);
       return true;
     }
