@@ -349,10 +349,11 @@ type StreamEncoding = 'json' | 'binary' | 'grouped';
 const GROUP_FLUSH_INDICATIONS = 8192;
 
 /**
- * While a {@link sendDue} pass runs: the connections holding batches for a grouped frame, which
- * the pass writes as it ends.
+ * Whether a {@link sendDue} pass runs: a grouped stream's batch is then held for its
+ * connection's grouped frame, which `Connection.sendPass` writes once that connection's streams
+ * have sent.
  */
-let passGroups: Connection[] | undefined;
+let inPass = false;
 
 /**
  * A port this connection streams (docs/protocol.md "Streams"): its indications go out in
@@ -435,14 +436,11 @@ function sendDue(due: PortStream[]): void {
     }
     c.dueInPass.push(st);
   }
-  const groups: Connection[] = [];
-  passGroups = groups;
+  inPass = true;
   try {
     for (const c of connections) c.sendPass();
   } finally {
-    passGroups = undefined;
-    // Only when a pass was cut short by an exception does a group wait here.
-    for (const c of groups) c.flushGroup();
+    inPass = false;
   }
 }
 
@@ -711,12 +709,8 @@ class Connection {
   }
 
   /** Holds a grouped stream's batch for the pass's grouped frame (see {@link flushGroup}). */
-  private addToGroup(groups: Connection[], b: GroupBatch): void {
-    if (this.group === undefined) {
-      this.group = [];
-      groups.push(this);
-    }
-    this.group.push(b);
+  private addToGroup(b: GroupBatch): void {
+    (this.group ??= []).push(b);
     this.groupIndications += b.list.length;
     if (this.groupIndications >= GROUP_FLUSH_INDICATIONS) this.flushGroup();
   }
@@ -1000,8 +994,8 @@ class Connection {
     if (st.version === 2) {
       const n = r.indications as IndicationV2[];
       // Within a pass, a connection streaming several ports groups their batches (D55).
-      if (st.encoding === 'grouped' && passGroups !== undefined && this.streams instanceof Map) {
-        this.addToGroup(passGroups, { h: st.handle, list: n, drained });
+      if (st.encoding === 'grouped' && inPass && this.streams instanceof Map) {
+        this.addToGroup({ h: st.handle, list: n, drained });
         return;
       }
       this.sendText(this.batchFrame(st.handle, n, drained, st.encoding !== 'json'));
