@@ -168,23 +168,14 @@ export class NotifyFrameEncoder {
     if (!this.binary) throw new Error('binaryFrameV2 on a JSON encoder');
     this.#begin();
     this.#inexact = false;
-    this.#room(4);
+    this.#room(2);
     this.#scratch[this.#pos] = BINARY_NOTIFY_V2;
     this.#scratch[this.#pos + 1] = drained ? DRAINED : 0;
-    const at = this.#pos + 2;
-    this.#pos += 4;
-    const start = this.#pos;
-    this.#text(h);
-    this.#scratch.writeUInt16LE(this.#pos - start, at);
+    this.#pos += 2;
+    this.#handle(h);
     this.#u32(list.length);
     this.#binaryEntries(list);
-    if (this.#inexact) {
-      // The slots this frame wrote keep no bytes: they were never copied to the arena, and
-      // their bytes in the scratch buffer belong to this frame's generation only.
-      this.#pending.length = 0;
-      return undefined;
-    }
-    return this.#finish(BINARY_OPCODE);
+    return this.#finishBinary();
   }
 
   /**
@@ -205,13 +196,8 @@ export class NotifyFrameEncoder {
     this.#pos += 8;
     let events = 0;
     for (const { h, list, drained } of batches) {
-      this.#room(3);
-      this.#scratch[this.#pos] = drained ? DRAINED : 0;
-      const at = this.#pos + 1;
-      this.#pos += 3;
-      const start = this.#pos;
-      this.#text(h);
-      this.#scratch.writeUInt16LE(this.#pos - start, at);
+      this.#byte(drained ? DRAINED : 0);
+      this.#handle(h);
       this.#u32(list.length);
       for (let k = 0; k < list.length; k++) {
         const i = list[k] as IndicationV2;
@@ -234,11 +220,7 @@ export class NotifyFrameEncoder {
       }
     }
     this.#forgetNumbered();
-    if (this.#inexact) {
-      this.#pending.length = 0;
-      return undefined;
-    }
-    return this.#finish(BINARY_OPCODE);
+    return this.#finishBinary();
   }
 
   /**
@@ -302,6 +284,26 @@ export class NotifyFrameEncoder {
     this.#pos = HEADER_ROOM;
     this.#gen++;
     this.#pending.length = 0;
+  }
+
+  /** A port handle of a binary layout: its UTF-8 bytes after their length (u16). */
+  #handle(h: string): void {
+    this.#room(2);
+    const at = this.#pos;
+    this.#pos += 2;
+    this.#text(h);
+    this.#scratch.writeUInt16LE(this.#pos - at - 2, at);
+  }
+
+  /** The binary frame written since {@link #begin}, or undefined when UTF-8 cannot carry it. */
+  #finishBinary(): Buffer | undefined {
+    if (this.#inexact) {
+      // The slots this frame wrote keep no bytes: they were never copied to the arena, and
+      // their bytes in the scratch buffer belong to this frame's generation only.
+      this.#pending.length = 0;
+      return undefined;
+    }
+    return this.#finish(BINARY_OPCODE);
   }
 
   #finish(opcode: number): Buffer {
