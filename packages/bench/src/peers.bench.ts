@@ -80,6 +80,8 @@ const WATCHERS = args.watchers.split(',').map(Number);
 const IDLE_WATCHERS = Number(
   args['idle-watchers'] ?? (SHARING === 'per-worker' ? 10_000 : Math.max(...WATCHERS)),
 );
+if (!Number.isSafeInteger(IDLE_WATCHERS) || IDLE_WATCHERS < 1)
+  throw new Error(`--idle-watchers: ${String(args['idle-watchers'])} (a positive integer)`);
 const idleWatchersOf = (system: SystemName): number =>
   SHARING === 'per-worker' && !SHARES_CONNECTIONS[system] ? Math.max(...WATCHERS) : IDLE_WATCHERS;
 const systems = args.systems.split(',').map((s) => {

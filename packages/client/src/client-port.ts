@@ -116,9 +116,11 @@ export class ClientPort implements AsyncIterable<Indication> {
    * indications). Returns the function that stops it; closing the port stops it too. While it
    * listens, `next` and iteration reject with INVALID_STATE (one consumer at a time). A
    * listener that throws is given the next indication all the same; its error is thrown again
-   * from a microtask, an uncaught exception as from an event listener.
+   * from a microtask, an uncaught exception as from an event listener. It reads the same local
+   * queue as `next` (reference §7.1; D56).
    *
-   * @throws ClusnotifyError INVALID_STATE when a read is waiting or a listener listens already.
+   * @throws ClusnotifyError INVALID_ARGUMENT when `listener` is not a function; INVALID_STATE
+   * when a read is waiting or a listener listens already.
    */
   listen(listener: (indication: Indication) => void): () => void {
     return this.#core.queue.listen(listener);

@@ -188,9 +188,15 @@ export class LocalQueue<T> {
    * its error is thrown again from a microtask (an uncaught exception, as from an event
    * listener), so that the connection's other ports go on.
    *
-   * @throws ClusnotifyError INVALID_STATE when a read is parked or a listener listens already.
+   * @throws ClusnotifyError INVALID_ARGUMENT when `listener` is not a function; INVALID_STATE
+   * when a read is parked or a listener listens already.
    */
   listen(listener: (item: T) => void): () => void {
+    if (typeof listener !== 'function')
+      throw new ClusnotifyError(
+        'INVALID_ARGUMENT',
+        `listen takes a function (got ${listener === null ? 'null' : typeof listener})`,
+      );
     if (this.#listener !== undefined || this.#waiters.length > 0) throw listeningError();
     const stop = (): void => {
       if (this.#listener === listener) this.#listener = undefined;

@@ -181,6 +181,11 @@ describe('idiomatic ports', () => {
     const listened = await open();
     const read = await open();
     const set = (v: string) => setFsDiskProperty(client, 'ListenProbe', v);
+    // Not a function: refused, and the port reads on as before.
+    assert.throws(
+      () => listened.listen(42 as unknown as (i: Indication) => void),
+      code('INVALID_ARGUMENT'),
+    );
     for (let k = 0; k < 5; k++) await set(`before ${k}`);
     await until(() => listened.queued >= 5, 3000, 'five waiting');
     const got: Indication[] = [];
