@@ -21,9 +21,10 @@
  * only off pages it finds nearly empty, so the pages stay resident about a third emptier than
  * they could be (10,000 streamed watchers: ~1,000 B of old space committed per port for ~700 B
  * used). So once the process has been quiet for `quietLooks` looks in a row (busy less than
- * `quietBelow` of each second) and its old generation has grown by `compactGrowth` of its size
- * since the collector last compacted it (and by at least `compactMinBytes`), it runs one full
- * collection that compacts every page; growth then counts from the compacted size. Quiet, not
+ * `quietBelow` of each second), the first time after start and then whenever its old generation
+ * has grown by `compactGrowth` of its size since the collector last compacted it (and by at
+ * least `compactMinBytes`), it runs one full collection that compacts every page; growth then
+ * counts from the compacted size. Quiet, not
  * just idle: the collection stops the event loop for longer than a young one (~30 ms with
  * 10,000 idle ports), which a server sending a trickle of changes should not see.
  */
@@ -129,8 +130,11 @@ export function startIdleCollector(options: IdleCollectorOptions = {}): IdleColl
   let mark = utilization();
   let collections = 0;
   let compactions = 0;
-  /** The old generation's size when last compacted (or at start, or its least since). */
-  let compactedAt = oldBytes();
+  /**
+   * The old generation's size when last compacted, or its least since. 0 until the first
+   * compaction: the first quiet stretch after start compacts what starting up left.
+   */
+  let compactedAt = 0;
   /** Quiet looks in a row so far. */
   let quiet = 0;
   const timer = setInterval(() => {
