@@ -149,8 +149,19 @@ export async function serve(o: ServeOptions): Promise<void> {
         : { maxConnectionsPerAddress: o.maxConnectionsPerIp }),
     },
   });
-  // Gives the young generation back when idle (D50); needs node --expose-gc, as the bin runs.
-  const idle = startIdleCollector();
+  // Gives the young generation back when idle (D50) and compacts the old one once quiet (D57);
+  // needs node --expose-gc, as the bin runs.
+  const idle = startIdleCollector({
+    onCompaction: (c) =>
+      log.debug(
+        {
+          beforeMiB: +(c.beforeBytes / 2 ** 20).toFixed(1),
+          afterMiB: +(c.afterBytes / 2 ** 20).toFixed(1),
+          ms: +c.ms.toFixed(1),
+        },
+        'old generation compacted',
+      ),
+  });
   if (idle === undefined)
     log.debug('node runs without --expose-gc: an idle server keeps its young generation (D50)');
   const demo = o.demo

@@ -62,8 +62,20 @@ export interface IdleCollectorOptions {
   readonly compact?: () => void;
   /** Committed bytes of the old generation. Default: V8's `old_space` size. */
   readonly oldBytes?: () => number;
+  /** Told after each compaction: the old generation's size before and after, and its time. */
+  readonly onCompaction?: (c: Compaction) => void;
   /** Event-loop utilisation since `last` (default: `performance.eventLoopUtilization`). */
   readonly utilization?: (last?: EventLoopUtilization) => EventLoopUtilization;
+}
+
+/** One compaction of the old generation (see {@link IdleCollectorOptions.onCompaction}). */
+export interface Compaction {
+  /** Committed bytes of the old generation before it. */
+  readonly beforeBytes: number;
+  /** Committed bytes of the old generation after it. */
+  readonly afterBytes: number;
+  /** How long the collection took (ms): the event loop waited that long. */
+  readonly ms: number;
 }
 
 export interface IdleCollector {
@@ -150,9 +162,12 @@ export function startIdleCollector(options: IdleCollectorOptions = {}): IdleColl
       quiet >= quietLooks &&
       old - compactedAt >= Math.max(compactMinBytes, compactedAt * compactGrowth)
     ) {
+      const t0 = performance.now();
       compact();
+      const ms = performance.now() - t0;
       compactions++;
       compactedAt = oldBytes();
+      options.onCompaction?.({ beforeBytes: old, afterBytes: compactedAt, ms });
       return;
     }
     if (youngBytes() <= keepBytes) return;

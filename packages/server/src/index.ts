@@ -27,4 +27,4 @@ export { MembershipError, startMembership } from './membership.js';
 export type { Membership, MembershipEvent, MembershipOptions } from './membership.js';
 export type { Demo, DemoOptions } from './demo.js';
 export { startIdleCollector } from './idle-collector.js';
-export type { IdleCollector, IdleCollectorOptions } from './idle-collector.js';
+export type { Compaction, IdleCollector, IdleCollectorOptions } from './idle-collector.js';

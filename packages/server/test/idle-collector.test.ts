@@ -58,6 +58,7 @@ test('a quiet process compacts its old generation once after start and once afte
   let compacted = 0;
   let collected = 0;
   let ticks = 0;
+  const told: [number, number][] = [];
   const looks = async (n: number): Promise<void> => {
     const until = ticks + 2 * n;
     while (ticks < until) await sleep(5);
@@ -73,6 +74,7 @@ test('a quiet process compacts its old generation once after start and once afte
       old = 42 * MiB; // what the burst left live, compacted
     },
     oldBytes: () => old,
+    onCompaction: (x) => told.push([x.beforeBytes / MiB, x.afterBytes / MiB]),
     utilization: (last?: EventLoopUtilization): EventLoopUtilization => {
       ticks++;
       return { idle: 0, active: 0, utilization: last === undefined ? 0 : busy };
@@ -116,6 +118,15 @@ test('a quiet process compacts its old generation once after start and once afte
     await looks(4);
     assert.equal(compacted, 3, 'grown by a fifth since V8 shrank it');
     assert.equal(collected, 0, 'the young generation was small all along');
+    assert.deepEqual(
+      told,
+      [
+        [40, 42],
+        [60, 42],
+        [36, 42],
+      ],
+      'each compaction told with the sizes before and after (MiB)',
+    );
   } finally {
     c.stop();
   }
