@@ -19,14 +19,14 @@
  * The old generation: a burst of subscriptions leaves the ports' objects spread over pages that
  * also held what the burst promoted and later dropped, and V8's full collections move objects
  * only off pages it finds nearly empty, so the pages stay resident about a third emptier than
- * they could be (10,000 streamed watchers: ~1,000 B of old space committed per port for ~700 B
+ * they could be (10,000 streamed watchers: ~1,050 B of old space committed per port for ~700 B
  * used). So once the process has been quiet for `quietLooks` looks in a row (busy less than
  * `quietBelow` of each second), the first time after start and then whenever its old generation
  * has grown by `compactGrowth` of its size since the collector last compacted it (and by at
  * least `compactMinBytes`), it runs one full collection that compacts every page; growth then
- * counts from the compacted size. Quiet, not
- * just idle: the collection stops the event loop for longer than a young one (~30 ms with
- * 10,000 idle ports), which a server sending a trickle of changes should not see.
+ * counts from the compacted size. Quiet, not just idle: the collection stops the event loop for
+ * longer than a young one (~30 ms with 10,000 idle ports), which a server sending a trickle of
+ * changes should not see.
  */
 import { performance } from 'node:perf_hooks';
 import type { EventLoopUtilization } from 'node:perf_hooks';
