@@ -7,16 +7,37 @@ import { startIdleCollector } from '@clusnotify/server';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A stand-in for the event loop's utilisation that reports `busy()` at each look, with a wait
+ * for `n` more looks of the collector (each interval reads the utilisation twice).
+ */
+function standInLoop(busy: () => number): {
+  utilization: (last?: EventLoopUtilization) => EventLoopUtilization;
+  looks: (n: number) => Promise<void>;
+  readonly ticks: number;
+} {
+  let ticks = 0;
+  return {
+    utilization: (last?: EventLoopUtilization): EventLoopUtilization => {
+      ticks++;
+      return { idle: 0, active: 0, utilization: last === undefined ? 0 : busy() };
+    },
+    looks: async (n: number): Promise<void> => {
+      const until = ticks + 2 * n;
+      while (ticks < until) await sleep(5);
+    },
+    get ticks() {
+      return ticks;
+    },
+  };
+}
+
 test('an idle process with a grown young generation collects it; a busy or small one does not (D50)', async () => {
   let busy = 0.01;
   let young = 32 * 1024 * 1024;
   let collected = 0;
-  let ticks = 0;
-  /** Waits for `n` more looks of the collector (each interval reads the utilisation twice). */
-  const looks = async (n: number): Promise<void> => {
-    const until = ticks + 2 * n;
-    while (ticks < until) await sleep(5);
-  };
+  const loop = standInLoop(() => busy);
+  const { looks } = loop;
   const c = startIdleCollector({
     intervalMs: 10,
     collect: () => {
@@ -24,10 +45,7 @@ test('an idle process with a grown young generation collects it; a busy or small
       young = 1024 * 1024; // V8 gave the space back
     },
     youngBytes: () => young,
-    utilization: (last?: EventLoopUtilization): EventLoopUtilization => {
-      ticks++;
-      return { idle: 0, active: 0, utilization: last === undefined ? 0 : busy };
-    },
+    utilization: loop.utilization,
   });
   assert.ok(c !== undefined);
   try {
@@ -44,10 +62,10 @@ test('an idle process with a grown young generation collects it; a busy or small
   } finally {
     c.stop();
   }
-  const stoppedAt = ticks;
+  const stoppedAt = loop.ticks;
   young = 32 * 1024 * 1024;
   await sleep(50);
-  assert.equal(ticks, stoppedAt, 'no look after stop');
+  assert.equal(loop.ticks, stoppedAt, 'no look after stop');
   assert.equal(collected, 2);
 });
 
@@ -57,12 +75,9 @@ test('a quiet process compacts its old generation once after start and once afte
   let old = 40 * MiB;
   let compacted = 0;
   let collected = 0;
-  let ticks = 0;
   const told: [number, number][] = [];
-  const looks = async (n: number): Promise<void> => {
-    const until = ticks + 2 * n;
-    while (ticks < until) await sleep(5);
-  };
+  const loop = standInLoop(() => busy);
+  const { looks } = loop;
   const c = startIdleCollector({
     intervalMs: 10,
     collect: () => {
@@ -75,10 +90,7 @@ test('a quiet process compacts its old generation once after start and once afte
     },
     oldBytes: () => old,
     onCompaction: (x) => told.push([x.beforeBytes / MiB, x.afterBytes / MiB]),
-    utilization: (last?: EventLoopUtilization): EventLoopUtilization => {
-      ticks++;
-      return { idle: 0, active: 0, utilization: last === undefined ? 0 : busy };
-    },
+    utilization: loop.utilization,
   });
   assert.ok(c !== undefined);
   try {
