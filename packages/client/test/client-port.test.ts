@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   ClusterChange as C,
   ClusterChangeClusterV2,
@@ -221,6 +223,28 @@ describe('idiomatic ports', () => {
     await take(read, 1);
     assert.equal(late, 0);
     await read.close();
+  });
+
+  test('a port keeps nothing of a delivered batch while it waits for the next one', async () => {
+    // A batch the reader still held until its successor arrived outlived young-generation
+    // collections in a busy watcher process and was promoted (benchmarks.md).
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const port = await openFsDiskPort(client, 14);
+    let payload: WeakRef<Uint8Array> | undefined;
+    const stop = port.listen((i) => {
+      assert.equal(i.version, 2);
+      payload = new WeakRef(i.buffer);
+    });
+    await setFsDiskProperty(client, 'RetainProbe', 'one');
+    await until(() => payload !== undefined, 3000, 'the indication');
+    // A WeakRef's target is kept to the end of the job that made or read it.
+    await new Promise((r) => setImmediate(r));
+    gc();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(payload?.deref(), undefined, 'the payload of a delivered batch is collectable');
+    stop();
+    await port.close();
   });
 
   test('a listener that throws gets the next indication all the same; its error is thrown again from a microtask', async () => {
