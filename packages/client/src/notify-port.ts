@@ -163,6 +163,8 @@ interface Stream {
 const EMPTY = new Uint8Array(0);
 /** The decoded payloads of a version-1 batch: none. */
 const NO_BUFFERS: readonly Uint8Array[] = [];
+/** What {@link PortCore.#take} returns when the reader loop has to look again. */
+const STREAM_ENDS = Symbol('stream ends');
 /** Timeout of the resume call that refills an overflowed port. */
 const REFILL_TIMEOUT_MS = 30_000;
 
@@ -601,11 +603,12 @@ export class PortCore {
 
   /**
    * The reader loop. Never rejects, and keep it so: every wait in it that can reject is caught
-   * where it happens (calls, `feed.next`, the resume of a refill) and ends as a lost server port
-   * that the next session restores; the other waits only resolve (`Latch.wait`, `#openFeed`,
-   * `#readOnce`, `closeQuietly`); and nothing it runs between waits throws on what the server
-   * sends, because a batch is checked before any of it is used (D39: a bad one becomes a
-   * protocol violation, which reports and drops the connection without throwing).
+   * where it happens (calls, the resume of a refill) and ends as a lost server port that the
+   * next session restores; the other waits only resolve (`Latch.wait`, `#openFeed`,
+   * `#readOnce`, `#stream`, `closeQuietly`); and nothing it runs — nor the stream's sink, which
+   * runs in the connection's frame handling — throws on what the server sends, because a batch
+   * is checked before any of it is used (D39: a bad one becomes a protocol violation, which
+   * reports and drops the connection without throwing).
    */
   async #read(): Promise<void> {
     /** The stream of the current server port, when it is streamed. */
@@ -625,49 +628,73 @@ export class PortCore {
         feed = await this.#openFeed(s);
         continue;
       }
-      await this.#readStreamed(feed);
+      await this.#stream(feed);
     }
     feed?.feed.close();
   }
 
   /**
-   * Takes the next pushed batch of the stream `feed` and delivers it. A function of its own so
-   * that the reader loop holds nothing of a batch while it waits for the next one: a suspended
-   * async function keeps its locals, and a batch kept until its successor arrives outlives
-   * young-generation collections, gets promoted and costs full collections (a watcher process
-   * with 250 connections kept ~4 MB so each time).
+   * Delivers the batches of the stream `feed` as they arrive, each within the connection's
+   * handling of its frame (see {@link PortFeed}), and resolves when the reader loop has to look
+   * again: the connection is lost or the port is closing (the server port is then dropped), the
+   * server port changed, a batch ended or broke the stream, or a refill ran (once it is done).
    */
-  async #readStreamed(feed: Stream): Promise<void> {
+  async #stream(feed: Stream): Promise<void> {
+    // Resolved with a refill's promise, this one follows it: the loop waits for the refill.
+    await new Promise<void>((resolve) => {
+      const signal = this.#stop.signal;
+      let ended = false;
+      const end = (after?: Promise<void>): void => {
+        if (ended) return;
+        ended = true;
+        feed.feed.unsink();
+        signal.removeEventListener('abort', lost);
+        resolve(after);
+      };
+      const lost = (): void => {
+        if (this.#server === feed.server) this.#setServer(undefined);
+        end();
+      };
+      if (signal.aborted) {
+        lost();
+        return;
+      }
+      signal.addEventListener('abort', lost, { once: true });
+      feed.feed.sink((b) => {
+        const r = this.#take(feed, b);
+        if (r !== undefined) end(r === STREAM_ENDS ? undefined : r);
+      }, lost);
+    });
+  }
+
+  /**
+   * Takes batch `b` of the stream `feed`: checks it against the window and the port's version,
+   * gives credit back and delivers it. Undefined when the stream goes on; `STREAM_ENDS` when
+   * the reader loop has to look again; the refill's promise when the batch started one.
+   */
+  #take(feed: Stream, b: FeedBatch): Promise<void> | typeof STREAM_ENDS | undefined {
     const s = feed.server;
-    let b: FeedBatch;
-    try {
-      b = await feed.feed.next(this.#stop.signal);
-    } catch {
-      // The connection went away (or the port is closing): as for a get.
-      if (this.#server === s) this.#setServer(undefined);
-      return;
-    }
-    if (this.#server !== s || this.closed) return;
+    if (this.#server !== s || this.closed) return STREAM_ENDS;
     if (feed.unacked + b.n.length > this.#options.streamWindow) {
       this.#overrun(s, b.n.length, feed.unacked);
-      return;
+      return STREAM_ENDS;
     }
     if (b.buffers !== undefined && this.version !== 2) {
       // Binary frames carry version-2 batches only (D53): a protocol violation, as in #checked.
       s.conn.protocolViolation(`binary notify frame for the version-1 port ${s.handle}`);
       if (this.#server === s) this.#setServer(undefined);
-      return;
+      return STREAM_ENDS;
     }
     // A binary frame was checked whole as it was read, its payloads decoded on the way.
     const batch =
       b.buffers === undefined
         ? this.#checked(s.conn, s.handle, b.n, 'notify frame', 'n')
         : { list: b.n, buffers: b.buffers };
-    if (batch === undefined) return;
+    if (batch === undefined) return STREAM_ENDS;
     if (b.end !== undefined) {
       // The server port was unblocked or closed under a live connection.
       this.#setServer(undefined);
-      return;
+      return STREAM_ENDS;
     }
     feed.unacked += b.n.length;
     // Credit goes back in halves of the window: few acks, and the server never runs dry
@@ -677,7 +704,7 @@ export class PortCore {
       feed.unacked = 0;
     }
     // A drained port has sent everything of the batch's last revision.
-    await this.#deliver(s, batch, b.drained ? Number.POSITIVE_INFINITY : b.n.length);
+    return this.#deliver(s, batch, b.drained ? Number.POSITIVE_INFINITY : b.n.length);
   }
 
   /**
@@ -788,10 +815,11 @@ export class PortCore {
   /**
    * Puts a batch from the server port `s` on the local queue; `max` is the batch size at which
    * the port may still hold more of the last revision. A lost-events entry with resume on
-   * refills the port instead (see {@link PortCore.#refill}).
+   * refills the port instead (see {@link PortCore.#refill}): then, and only then, it returns
+   * the refill's promise.
    */
-  async #deliver(s: ServerPort, batch: CheckedBatch, max: number): Promise<void> {
-    const { list, buffers } = batch;
+  #deliver(s: ServerPort, batch: CheckedBatch, max: number): Promise<void> | undefined {
+    const { list } = batch;
     // A lost run that starts no later than the last refill did is passed on as it came (see
     // `#refilledAt`).
     const lostAt = this.#options.resume
@@ -803,15 +831,21 @@ export class PortCore {
           );
         })
       : -1;
-    if (
-      lostAt >= 0 &&
-      (await this.#refill(
-        s,
-        { list: list.slice(0, lostAt), buffers: buffers.slice(0, lostAt) },
-        list[lostAt] as WireNotificationV1,
-      ))
-    )
-      return;
+    if (lostAt >= 0) return this.#refillOrAccept(s, batch, lostAt, max);
+    this.#accept(batch, max);
+    return undefined;
+  }
+
+  /** {@link PortCore.#deliver} of a batch whose entry `lostAt` starts a lost run. */
+  async #refillOrAccept(
+    s: ServerPort,
+    batch: CheckedBatch,
+    lostAt: number,
+    max: number,
+  ): Promise<void> {
+    const { list, buffers } = batch;
+    const before = { list: list.slice(0, lostAt), buffers: buffers.slice(0, lostAt) };
+    if (await this.#refill(s, before, list[lostAt] as WireNotificationV1)) return;
     this.#accept(batch, max);
   }
 

@@ -3,8 +3,6 @@
  * pushes for one port handle, queued in arrival order until the port's reader takes them.
  */
 import type { ClusnotifyError, NotifyFrame } from '@clusnotify/protocol';
-import { reasonOf } from './host.js';
-import type { AbortSignalLike } from './host.js';
 
 /**
  * One pushed batch: what a get would have returned, and whether the server port was drained.
@@ -18,13 +16,21 @@ export type FeedBatch = Pick<NotifyFrame, 'n' | 'drained' | 'end'> & {
  * Batches of one streamed port. The queue is bounded by the stream window: the server sends at
  * most `window` indications the client has not acknowledged, so at most `window` batches wait.
  * The port's reader holds the server to that as it takes batches (decisions D41).
+ *
+ * The reader takes batches through a sink ({@link PortFeed.sink}): each batch goes to it within
+ * the push that brings it, down the stack. Nothing of a batch is stored in an object that
+ * outlives it, and nothing per batch waits on a promise: in a process reading many connections
+ * a promise (or a suspended function) that waited from one frame to the next outlived
+ * young-generation collections, and the batch it was then resolved with was promoted with it.
  */
 export class PortFeed {
   readonly handle: string;
-  #batches: FeedBatch[] = [];
+  /** Batches that arrived while no sink took them; `#head` is the oldest not yet taken. */
+  #batches: (FeedBatch | undefined)[] = [];
   #head = 0;
   #failed: ClusnotifyError | undefined;
-  #waiter: { resolve: (b: FeedBatch) => void; reject: (e: ClusnotifyError) => void } | undefined;
+  #sink: ((batch: FeedBatch) => void) | undefined;
+  #onFail: ((error: ClusnotifyError) => void) | undefined;
   readonly #detach: () => void;
 
   /** @internal made by `Connection.openFeed` */
@@ -35,61 +41,53 @@ export class PortFeed {
 
   /** A frame for this port arrived. */
   push(batch: FeedBatch): void {
-    const w = this.#waiter;
-    if (w !== undefined) {
-      this.#waiter = undefined;
-      w.resolve(batch);
-      return;
-    }
-    this.#batches.push(batch);
+    const sink = this.#sink;
+    if (sink !== undefined && this.#head === this.#batches.length) sink(batch);
+    else this.#batches.push(batch);
   }
 
-  /** The connection went away: the waiting and every later `next()` reject with `error`. */
+  /** The connection went away: the sink's `onFail` (now or when one is set) gets `error`. */
   fail(error: ClusnotifyError): void {
     this.#failed ??= error;
-    const w = this.#waiter;
-    this.#waiter = undefined;
-    w?.reject(error);
+    const onFail = this.#onFail;
+    this.unsink();
+    onFail?.(error);
   }
 
   /**
-   * The oldest batch not yet taken; waits for one. Rejects with the connection's loss error,
-   * or with `signal.reason` when it aborts. One caller at a time.
+   * Hands every batch to `sink`, in order: first those waiting, then each within the push that
+   * brings it, until {@link unsink} (which `sink` may call itself, the rest then waits) or the
+   * feed fails, when `onFail` gets the connection's loss error — after the batches that arrived
+   * before the loss, as a failed feed's sink gets them first. One sink at a time; a new one
+   * replaces the last.
    */
-  next(signal?: AbortSignalLike): Promise<FeedBatch> {
-    if (this.#head < this.#batches.length) {
-      const b = this.#batches[this.#head++] as FeedBatch;
+  sink(sink: (batch: FeedBatch) => void, onFail: (error: ClusnotifyError) => void): void {
+    this.#sink = sink;
+    this.#onFail = onFail;
+    while (this.#sink === sink && this.#head < this.#batches.length) {
+      const b = this.#batches[this.#head] as FeedBatch;
+      this.#batches[this.#head++] = undefined;
       if (this.#head === this.#batches.length) {
         this.#batches = [];
         this.#head = 0;
       }
-      return Promise.resolve(b);
+      sink(b);
     }
-    if (this.#failed !== undefined) return Promise.reject(this.#failed);
-    if (signal?.aborted === true) return Promise.reject(reasonOf(signal));
-    return new Promise<FeedBatch>((resolve, reject) => {
-      const onAbort = (): void => {
-        if (this.#waiter?.reject !== rejectOnce) return;
-        this.#waiter = undefined;
-        reject(reasonOf(signal));
-      };
-      const rejectOnce = (e: ClusnotifyError): void => {
-        signal?.removeEventListener('abort', onAbort);
-        reject(e);
-      };
-      this.#waiter = {
-        resolve: (b) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(b);
-        },
-        reject: rejectOnce,
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    if (this.#sink === sink && this.#failed !== undefined) {
+      this.unsink();
+      onFail(this.#failed);
+    }
+  }
+
+  /** Batches wait in the feed again until the next {@link sink}. */
+  unsink(): void {
+    this.#sink = undefined;
+    this.#onFail = undefined;
   }
 
   /** Stops routing frames to this feed (frames for the handle are dropped from then on). */
   close(): void {
+    this.unsink();
     this.#detach();
   }
 }
