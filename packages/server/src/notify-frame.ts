@@ -137,6 +137,9 @@ export class NotifyFrameEncoder {
   #groupTable = new Int32Array(GROUP_TABLE_START);
   #writes = 0;
   #copies = 0;
+  /** Numbers of payload objects (see {@link #payloadId}); an event's goes with its payload. */
+  readonly #payloadIds = new WeakMap<Uint8Array, number>();
+  #nextPayloadId = 0;
 
   /**
    * Events serialised (`written`) and events copied from bytes serialised before (`copied`),
@@ -231,7 +234,7 @@ export class NotifyFrameEncoder {
   #numbered(i: IndicationV2, next: number): number {
     let table = this.#groupTable;
     const events = this.#groupEvents;
-    let at = eventHash(i) & (table.length - 1);
+    let at = eventHash(i, this.#payloadId(i.buffer)) & (table.length - 1);
     for (let v = table[at] as number; v !== 0; v = table[at] as number) {
       if (sameEvent(events[v - 1] as IndicationV2, i)) return v - 1;
       at = (at + 1) & (table.length - 1);
@@ -244,7 +247,7 @@ export class NotifyFrameEncoder {
         // A lost-events entry takes an event number but no place in the table (never referred to).
         const e = events[k];
         if (e === undefined) continue;
-        let a = eventHash(e) & (table.length - 1);
+        let a = eventHash(e, this.#payloadId(e.buffer)) & (table.length - 1);
         while (table[a] !== 0) a = (a + 1) & (table.length - 1);
         table[a] = k + 1;
       }
@@ -380,7 +383,7 @@ export class NotifyFrameEncoder {
    * fields but the payload) do not keep pushing each other out.
    */
   #tail(i: IndicationV2): void {
-    const h = eventHash(i) & (TAIL_SLOTS - 2);
+    const h = eventHash(i, this.#payloadId(i.buffer)) & (TAIL_SLOTS - 2);
     const a = this.#slots[h] as TailSlot;
     const b = this.#slots[h + 1] as TailSlot;
     if (this.#copied(a, i) || this.#copied(b, i)) return;
@@ -388,6 +391,25 @@ export class NotifyFrameEncoder {
   }
 
   /** Copies the cached bytes of `slot` when it holds `i` and they are at hand; false otherwise. */
+  /**
+   * A number for the payload object `buffer`, the same every time it is asked for that object:
+   * every port's copy of an event holds its event's payload object, and the events of one
+   * commit, which share their revision and often everything else, each have their own. A hash
+   * of the payload's bytes would have to read all of them to tell apart payloads alike but
+   * for a counter in the middle (the changes of one busy resource in one commit), and until
+   * session 17 a hash of the first and last bytes put all of them in one pair of slots, where
+   * they pushed each other out: at 1,000 watchers almost every indication was serialised
+   * again (docs/benchmarks.md, "The frame cache told the changes of one commit apart").
+   */
+  #payloadId(buffer: Uint8Array): number {
+    let id = this.#payloadIds.get(buffer);
+    if (id === undefined) {
+      id = this.#nextPayloadId = (this.#nextPayloadId + 1) | 0;
+      this.#payloadIds.set(buffer, id);
+    }
+    return id;
+  }
+
   #copied(slot: TailSlot, i: IndicationV2): boolean {
     if (!sameEvent(slot, i)) return false;
     const n = slot.end - slot.start;
@@ -580,21 +602,17 @@ export class NotifyFrameEncoder {
 }
 
 /**
- * A hash of `i`'s event (not its notify key) from its numbers, lengths and the payload's first
- * and last bytes, mixed so that the events of consecutive revisions, alike in everything else,
- * spread over the whole table (the low bits pick a slot).
+ * A hash of `i`'s event (not its notify key) from its numbers, lengths and `payload`, the
+ * number its payload object got (see `NotifyFrameEncoder.#payloadId`), mixed so that the events
+ * of consecutive revisions, alike in everything else, spread over the whole table (the low bits
+ * pick a slot).
  */
-function eventHash(i: IndicationV2): number {
+function eventHash(i: IndicationV2, payload: number): number {
   const { objectType, filterFlags } = i.filterAndType;
-  const buffer = i.buffer;
-  const n = buffer.length;
   let x = Math.imul(i.revision | 0, 0x9e3779b1);
   x ^= Math.imul(objectType + (filterFlags % 8191) * 61, 0x85ebca6b);
   x ^= Math.imul(
-    i.name.length * 131 +
-      i.objectId.length +
-      n * 7 +
-      (n > 0 ? (buffer[0] as number) * 17 + (buffer[n - 1] as number) * 3 : 0),
+    i.name.length * 131 + i.objectId.length + i.buffer.length * 7 + payload * 40503,
     0xc2b2ae35,
   );
   x ^= x >>> 15;

@@ -382,6 +382,39 @@ test('the states one resource passes through in one commit are each serialised o
   assert.deepEqual(encoder.counts, { written: 2, copied: 98 });
 });
 
+test('the changes of one commit that differ only inside their payloads are each serialised once for every port', () => {
+  // A busy resource: one commit (revision 9) holds 64 property changes of it, the payloads of
+  // equal length and alike but for bytes in the middle (a counter, as PROPERTY_LIST text).
+  const encoder = new NotifyFrameEncoder(true);
+  const events = Array.from({ length: 64 }, (_, k): IndicationV2 => {
+    const buffer = new Uint8Array(240).fill(0x41);
+    buffer[100] = 0x30 + (k % 10);
+    buffer[102] = 0x30 + Math.floor(k / 10);
+    return {
+      version: 2,
+      notifyKey: 0,
+      filterAndType: { objectType: 4, filterFlags: 0x40 },
+      objectId: 'r-1',
+      parentId: 'g-1',
+      name: 'FS Disk',
+      type: 'Physical Disk',
+      buffer,
+      revision: 9,
+      lost: undefined,
+    };
+  });
+  for (let port = 0; port < 20; port++) {
+    const list = events.map((e) => ({ ...e, notifyKey: port }));
+    const frame = encoder.binaryFrameV2(`p${port}`, list, true);
+    assert.ok(frame !== undefined);
+    assert.deepEqual(
+      bytesOf(frame, 0x82),
+      Buffer.from(encodeBinaryNotifyFrame(`p${port}`, list, true)),
+    );
+  }
+  assert.deepEqual(encoder.counts, { written: 64, copied: 64 * 19 });
+});
+
 test('cached events stay exact as their bytes are overwritten lap after lap, and a huge event is written each time', () => {
   const encoder = new NotifyFrameEncoder();
   const event = (revision: number, name: string): IndicationV2 => ({
