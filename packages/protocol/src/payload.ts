@@ -38,23 +38,41 @@ export class PayloadError extends Error {
   }
 }
 
-/** Bytes of the blocks DWORD payloads are cut from. */
-const DWORD_SLAB_BYTES = 4096;
-let dwordSlab = new ArrayBuffer(DWORD_SLAB_BYTES);
-let dwordUsed = 0;
+/** Bytes of the blocks payloads are cut from (see {@link payloadBytes}). */
+const SLAB_BYTES = 16 * 1024;
+/** Payloads larger than this get an allocation of their own. */
+const SLAB_PIECE_MAX = 2048;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabUsed = 0;
 
 /**
- * A 4-byte little-endian unsigned integer (the DWORD payloads: states, group type). Every call
- * gives bytes of its own, cut from a shared block: one event makes one or two of these, and a
- * buffer allocation each was a measurable part of publishing.
+ * `n` zeroed bytes for a payload, of its own: cut from a shared block unless large. One event
+ * makes one or two payloads, and a typed array allocation of more than 64 bytes costs V8 a
+ * backing store of its own (~0.6 µs measured, against ~0.03 µs for a piece of a block); DWORD
+ * payloads were cut from a block already. A piece is never handed out twice, so it starts
+ * zeroed as a new array does; a block lives while any payload cut from it does. Payloads cut
+ * one after another lie at distinct offsets of their block, which the server's frame cache
+ * tells the changes of one commit apart by (docs/benchmarks.md, "The frame cache told the
+ * changes of one commit apart").
  */
-export function encodeDword(value: number): Uint8Array {
-  if (dwordUsed === DWORD_SLAB_BYTES) {
-    dwordSlab = new ArrayBuffer(DWORD_SLAB_BYTES);
-    dwordUsed = 0;
+function payloadBytes(n: number): Uint8Array {
+  if (n > SLAB_PIECE_MAX) return new Uint8Array(n);
+  if (slabUsed + n > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
   }
-  const out = new Uint8Array(dwordSlab, dwordUsed, 4);
-  dwordUsed += 4;
+  const out = new Uint8Array(slab, slabUsed, n);
+  slabUsed += n;
+  return out;
+}
+
+/** A DataView over exactly the bytes of `bytes`. */
+const viewOf = (bytes: Uint8Array): DataView =>
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/** A 4-byte little-endian unsigned integer (the DWORD payloads: states, group type). */
+export function encodeDword(value: number): Uint8Array {
+  const out = payloadBytes(4);
   const v = value >>> 0;
   out[0] = v & 0xff;
   out[1] = (v >>> 8) & 0xff;
@@ -82,8 +100,8 @@ function writeUtf16z(view: DataView, offset: number, s: string): number {
 
 /** A NUL-terminated UTF-16LE string (IDs in OWNER_NODE_V2, OWNER_GROUP_V2, DELETED_V2 …). */
 export function encodeUtf16z(s: string): Uint8Array {
-  const out = new Uint8Array(utf16Length(s));
-  writeUtf16z(new DataView(out.buffer), 0, s);
+  const out = payloadBytes(utf16Length(s));
+  writeUtf16z(viewOf(out), 0, s);
   return out;
 }
 
@@ -115,8 +133,8 @@ export function decodeUtf16z(buffer: Uint8Array): string {
 export function encodeMultiSz(list: readonly string[]): Uint8Array {
   let size = 2;
   for (const s of list) size += utf16Length(s);
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
+  const out = payloadBytes(size);
+  const view = viewOf(out);
   let at = 0;
   for (const s of list) at = writeUtf16z(view, at, s);
   view.setUint16(at, 0, true);
@@ -175,8 +193,8 @@ export function encodePropertyList(props: PropertyMap): Uint8Array {
     const v = valueSyntax(props[name] as PropertyValue);
     size += 8 + pad4(utf16Length(name)) + 8 + pad4(v.size) + 4;
   }
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
+  const out = payloadBytes(size);
+  const view = viewOf(out);
   view.setUint32(0, names.length, true);
   let at = 4;
   for (const name of names) {

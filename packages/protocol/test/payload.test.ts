@@ -389,3 +389,36 @@ describe('codec round trips (property test)', () => {
     );
   });
 });
+
+describe('payload bytes', () => {
+  test('every payload has bytes of its own, across block boundaries, whatever its kind and size', () => {
+    // Sizes from 4 bytes to past the largest piece a shared block gives (2 KiB), interleaved,
+    // so that pieces of every kind sit next to each other and cross block boundaries.
+    const make = (i: number): { bytes: Uint8Array; check: (b: Uint8Array) => void } => {
+      const text = `v${i}-${'x'.repeat((i * 37) % 1500)}`;
+      switch (i % 4) {
+        case 0:
+          return { bytes: encodeDword(i), check: (b) => assert.equal(decodeDword(b), i) };
+        case 1:
+          return { bytes: encodeUtf16z(text), check: (b) => assert.equal(decodeUtf16z(b), text) };
+        case 2:
+          return {
+            bytes: encodeMultiSz([text, 'b']),
+            check: (b) => assert.deepEqual(decodeMultiSz(b), [text, 'b']),
+          };
+        default:
+          return {
+            bytes: encodePropertyList({ P: text, Q: i }),
+            check: (b) => assert.deepEqual(decodePropertyList(b), { P: text, Q: i }),
+          };
+      }
+    };
+    const all = Array.from({ length: 2000 }, (_, i) => make(i));
+    assert.ok(all.some(({ bytes: b }) => b.length > 2048));
+    // Overwriting some payloads changes no other.
+    for (let i = 0; i < all.length; i += 7) (all[i] as { bytes: Uint8Array }).bytes.fill(0xee);
+    all.forEach(({ bytes: b, check }, i) => {
+      if (i % 7 !== 0) check(b);
+    });
+  });
+});

@@ -137,9 +137,6 @@ export class NotifyFrameEncoder {
   #groupTable = new Int32Array(GROUP_TABLE_START);
   #writes = 0;
   #copies = 0;
-  /** Numbers of payload objects (see {@link #payloadId}); an event's goes with its payload. */
-  readonly #payloadIds = new WeakMap<Uint8Array, number>();
-  #nextPayloadId = 0;
 
   /**
    * Events serialised (`written`) and events copied from bytes serialised before (`copied`),
@@ -234,7 +231,7 @@ export class NotifyFrameEncoder {
   #numbered(i: IndicationV2, next: number): number {
     let table = this.#groupTable;
     const events = this.#groupEvents;
-    let at = eventHash(i, this.#payloadId(i.buffer)) & (table.length - 1);
+    let at = eventHash(i) & (table.length - 1);
     for (let v = table[at] as number; v !== 0; v = table[at] as number) {
       if (sameEvent(events[v - 1] as IndicationV2, i)) return v - 1;
       at = (at + 1) & (table.length - 1);
@@ -247,7 +244,7 @@ export class NotifyFrameEncoder {
         // A lost-events entry takes an event number but no place in the table (never referred to).
         const e = events[k];
         if (e === undefined) continue;
-        let a = eventHash(e, this.#payloadId(e.buffer)) & (table.length - 1);
+        let a = eventHash(e) & (table.length - 1);
         while (table[a] !== 0) a = (a + 1) & (table.length - 1);
         table[a] = k + 1;
       }
@@ -383,7 +380,7 @@ export class NotifyFrameEncoder {
    * fields but the payload) do not keep pushing each other out.
    */
   #tail(i: IndicationV2): void {
-    const h = eventHash(i, this.#payloadId(i.buffer)) & (TAIL_SLOTS - 2);
+    const h = eventHash(i) & (TAIL_SLOTS - 2);
     const a = this.#slots[h] as TailSlot;
     const b = this.#slots[h + 1] as TailSlot;
     if (this.#copied(a, i) || this.#copied(b, i)) return;
@@ -391,25 +388,6 @@ export class NotifyFrameEncoder {
   }
 
   /** Copies the cached bytes of `slot` when it holds `i` and they are at hand; false otherwise. */
-  /**
-   * A number for the payload object `buffer`, the same every time it is asked for that object:
-   * every port's copy of an event holds its event's payload object, and the events of one
-   * commit, which share their revision and often everything else, each have their own. A hash
-   * of the payload's bytes would have to read all of them to tell apart payloads alike but
-   * for a counter in the middle (the changes of one busy resource in one commit), and until
-   * session 17 a hash of the first and last bytes put all of them in one pair of slots, where
-   * they pushed each other out: at 1,000 watchers almost every indication was serialised
-   * again (docs/benchmarks.md, "The frame cache told the changes of one commit apart").
-   */
-  #payloadId(buffer: Uint8Array): number {
-    let id = this.#payloadIds.get(buffer);
-    if (id === undefined) {
-      id = this.#nextPayloadId = (this.#nextPayloadId + 1) | 0;
-      this.#payloadIds.set(buffer, id);
-    }
-    return id;
-  }
-
   #copied(slot: TailSlot, i: IndicationV2): boolean {
     if (!sameEvent(slot, i)) return false;
     const n = slot.end - slot.start;
@@ -602,17 +580,31 @@ export class NotifyFrameEncoder {
 }
 
 /**
- * A hash of `i`'s event (not its notify key) from its numbers, lengths and `payload`, the
- * number its payload object got (see `NotifyFrameEncoder.#payloadId`), mixed so that the events
- * of consecutive revisions, alike in everything else, spread over the whole table (the low bits
- * pick a slot).
+ * A hash of `i`'s event (not its notify key) from its numbers, lengths, the payload's first and
+ * last bytes and its offset in its `ArrayBuffer`, mixed so that the events of consecutive
+ * revisions, alike in everything else, spread over the whole table (the low bits pick a slot).
+ *
+ * The offset tells apart the changes of one commit: they share their revision and often
+ * everything else but a counter mid-payload (one busy resource), and the payload encoders cut
+ * the payloads of one commit from one block one after another (`payloadBytes` in
+ * @clusnotify/protocol). Until session 17 the hash had no such part: all of those changes fell
+ * in one pair of slots and pushed each other out, and at 1,000 watchers almost every
+ * indication was serialised again (docs/benchmarks.md, "The frame cache told the changes of
+ * one commit apart"). Reading the whole payload would cost each port's copy as much as the
+ * copy itself; a number per payload object from a WeakMap cost ~0.7 µs per event.
  */
-function eventHash(i: IndicationV2, payload: number): number {
+function eventHash(i: IndicationV2): number {
   const { objectType, filterFlags } = i.filterAndType;
+  const buffer = i.buffer;
+  const n = buffer.length;
   let x = Math.imul(i.revision | 0, 0x9e3779b1);
   x ^= Math.imul(objectType + (filterFlags % 8191) * 61, 0x85ebca6b);
   x ^= Math.imul(
-    i.name.length * 131 + i.objectId.length + i.buffer.length * 7 + payload * 40503,
+    i.name.length * 131 +
+      i.objectId.length +
+      n * 7 +
+      buffer.byteOffset * 40503 +
+      (n > 0 ? (buffer[0] as number) * 17 + (buffer[n - 1] as number) * 3 : 0),
     0xc2b2ae35,
   );
   x ^= x >>> 15;

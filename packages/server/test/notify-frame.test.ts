@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import {
   encodeBinaryNotifyFrame,
+  encodePropertyList,
   encodeBinaryNotifyGroup,
   parseBinaryNotifyFrame,
   parseBinaryNotifyMessage,
@@ -383,13 +384,13 @@ test('the states one resource passes through in one commit are each serialised o
 });
 
 test('the changes of one commit that differ only inside their payloads are each serialised once for every port', () => {
-  // A busy resource: one commit (revision 9) holds 64 property changes of it, the payloads of
-  // equal length and alike but for bytes in the middle (a counter, as PROPERTY_LIST text).
+  // A busy resource: one commit (revision 9) holds 64 property changes of it, their payloads
+  // made as the server makes them, of equal length and alike but for a counter in the middle.
   const encoder = new NotifyFrameEncoder(true);
   const events = Array.from({ length: 64 }, (_, k): IndicationV2 => {
-    const buffer = new Uint8Array(240).fill(0x41);
-    buffer[100] = 0x30 + (k % 10);
-    buffer[102] = 0x30 + Math.floor(k / 10);
+    const buffer = encodePropertyList({
+      BenchPayload: `${'a'.repeat(50)}${String(k).padStart(3, '0')}${'z'.repeat(60)}`,
+    });
     return {
       version: 2,
       notifyKey: 0,
