@@ -114,9 +114,7 @@ function run(
   let bytes = 0;
   for (let c = 0; c < commits; c++) {
     const list = events(c);
-    const lists = Array.from({ length: PORTS }, (_, p) =>
-      list.map((e) => indication(e, p)),
-    );
+    const lists = Array.from({ length: PORTS }, (_, p) => list.map((e) => indication(e, p)));
     const t0 = performance.now();
     for (let p = 0; p < PORTS; p++) {
       const l = lists[p] ?? [];

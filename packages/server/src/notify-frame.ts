@@ -37,6 +37,8 @@ const NO_FILTER_AND_TYPE = Object.freeze({ objectType: -1, filterFlags: -1 });
 
 /** Slots of the cache of serialised events (a power of two). */
 const TAIL_SLOTS = 1024;
+/** Slots an event may sit in (a power of two): the cache is {@link WAYS}-way associative. */
+const WAYS = 4;
 /**
  * Bytes of the arena the cached events' bytes are kept in, written round and round: room for
  * every slot's event at a few hundred bytes each. An event larger than a quarter of it is not
@@ -111,19 +113,26 @@ export class NotifyFrameEncoder {
    */
   constructor(readonly binary = false) {}
 
-  #scratch = Buffer.allocUnsafeSlow(SCRATCH_START);
+  /**
+   * The arena (its first {@link ARENA_BYTES}) and the scratch buffer (the rest) in one buffer.
+   * The arena keeps the cached events' bytes, copied out of each frame as it is made (see
+   * {@link TailSlot}), apart from the frames so that a sent frame is garbage once written:
+   * frames the cache pointed at lived for a quarter of a second at 1,000 changes/s, past two
+   * young-generation collections, and their promotion kept the server in full collections
+   * every ~100 ms (docs/benchmarks.md, "The frame cache keeps its own bytes"). One buffer
+   * so that bytes move between them with `copyWithin`: ~22 ns for an event's few hundred
+   * bytes, where `Buffer#copy` between two buffers costs ~59 ns (it makes a view of the source
+   * each time; measured on Node 20). A scratch buffer that must grow takes a bigger one with
+   * the arena copied over.
+   */
+  #mem = Buffer.allocUnsafeSlow(ARENA_BYTES + SCRATCH_START);
+  /** Where frames are written; a view of {@link #mem} after the arena. */
+  #scratch = this.#mem.subarray(ARENA_BYTES);
   /** Set while a binary frame is written when a string holds text UTF-8 cannot carry. */
   #inexact = false;
   #pos = 0;
   #gen = 0;
-  /**
-   * The cached events' bytes, copied out of each frame as it is made (see {@link TailSlot}).
-   * Kept apart from the frames so that a sent frame is garbage once written: frames the cache
-   * pointed at lived for a quarter of a second at 1,000 changes/s, past two young-generation
-   * collections, and their promotion kept the server in full collections every ~100 ms
-   * (docs/benchmarks.md, "The frame cache keeps its own bytes").
-   */
-  readonly #arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
+  /** Where the next cached event's bytes go in the arena. */
   #arenaAt = 0;
   #lap = 0;
   readonly #slots: TailSlot[] = Array.from({ length: TAIL_SLOTS }, () => new TailSlot());
@@ -313,7 +322,7 @@ export class NotifyFrameEncoder {
     this.#scratch.copy(frame, 0, from, this.#pos);
     for (const slot of this.#pending) this.#keep(slot);
     this.#pending.length = 0;
-    if (this.#scratch.length > SCRATCH_KEEP) this.#scratch = Buffer.allocUnsafeSlow(SCRATCH_START);
+    if (this.#scratch.length > SCRATCH_KEEP) this.#resize(SCRATCH_START, 0);
     return frame;
   }
 
@@ -329,7 +338,7 @@ export class NotifyFrameEncoder {
       this.#arenaAt = 0;
       this.#lap++;
     }
-    this.#scratch.copy(this.#arena, this.#arenaAt, slot.start, slot.end);
+    this.#mem.copyWithin(this.#arenaAt, ARENA_BYTES + slot.start, ARENA_BYTES + slot.end);
     slot.lap = this.#lap;
     slot.start = this.#arenaAt;
     slot.end = this.#arenaAt + n;
@@ -375,16 +384,23 @@ export class NotifyFrameEncoder {
 
   /**
    * Writes everything of `i` after its notify key, from the cache when it holds the event. The
-   * cache is two-way: an event may sit in either slot of its pair, and a new one replaces the
-   * pair's older slot, so the two states one resource passes through in one commit (the same
-   * fields but the payload) do not keep pushing each other out.
+   * cache is four-way: an event may sit in any slot of its set of {@link WAYS}, and a new one
+   * replaces the set's oldest, so the two states one resource passes through in one commit (the
+   * same fields but the payload) do not keep pushing each other out, nor do three of a busy
+   * commit's changes that share a set. Two-way until session 18: a commit of 64 changes of one
+   * resource met three in one pair often enough that 137,214 of 3.2 M events were serialised
+   * in the notify-frame benchmark's busy workload; 36,146 four-way (32,000 at least).
    */
   #tail(i: IndicationV2): void {
-    const h = eventHash(i) & (TAIL_SLOTS - 2);
-    const a = this.#slots[h] as TailSlot;
-    const b = this.#slots[h + 1] as TailSlot;
-    if (this.#copied(a, i) || this.#copied(b, i)) return;
-    this.#writeTail(i, a.gen <= b.gen ? a : b);
+    const h = eventHash(i) & (TAIL_SLOTS - WAYS);
+    const slots = this.#slots;
+    let oldest = slots[h] as TailSlot;
+    for (let k = h; k < h + WAYS; k++) {
+      const slot = slots[k] as TailSlot;
+      if (this.#copied(slot, i)) return;
+      if (slot.gen < oldest.gen) oldest = slot;
+    }
+    this.#writeTail(i, oldest);
   }
 
   /** Copies the cached bytes of `slot` when it holds `i` and they are at hand; false otherwise. */
@@ -398,7 +414,7 @@ export class NotifyFrameEncoder {
       slot.lap >= 0 &&
       (slot.lap === this.#lap || (slot.lap === this.#lap - 1 && slot.start >= this.#arenaAt))
     )
-      this.#arena.copy(this.#scratch, this.#pos, slot.start, slot.end);
+      this.#mem.copyWithin(ARENA_BYTES + this.#pos, slot.start, slot.end);
     else return false;
     this.#pos += n;
     this.#copies++;
@@ -497,9 +513,15 @@ export class NotifyFrameEncoder {
   /** Makes room for `n` more bytes in the scratch buffer. */
   #room(n: number): void {
     if (this.#pos + n <= this.#scratch.length) return;
-    const bigger = Buffer.allocUnsafeSlow(Math.max(this.#scratch.length * 2, this.#pos + n));
-    this.#scratch.copy(bigger, 0, 0, this.#pos);
-    this.#scratch = bigger;
+    this.#resize(Math.max(this.#scratch.length * 2, this.#pos + n), this.#pos);
+  }
+
+  /** Gives the scratch buffer `bytes`, keeping the arena and its first `keep` bytes. */
+  #resize(bytes: number, keep: number): void {
+    const mem = Buffer.allocUnsafeSlow(ARENA_BYTES + bytes);
+    this.#mem.copy(mem, 0, 0, ARENA_BYTES + keep);
+    this.#mem = mem;
+    this.#scratch = mem.subarray(ARENA_BYTES);
   }
 
   #byte(b: number): void {
@@ -588,7 +610,7 @@ export class NotifyFrameEncoder {
  * everything else but a counter mid-payload (one busy resource), and the payload encoders cut
  * the payloads of one commit from one block one after another (`payloadBytes` in
  * @clusnotify/protocol). Until session 17 the hash had no such part: all of those changes fell
- * in one pair of slots and pushed each other out, and at 1,000 watchers almost every
+ * in one set of slots and pushed each other out, and at 1,000 watchers almost every
  * indication was serialised again (docs/benchmarks.md, "The frame cache told the changes of
  * one commit apart"). Reading the whole payload would cost each port's copy as much as the
  * copy itself; a number per payload object from a WeakMap cost ~0.7 µs per event.
