@@ -20,7 +20,49 @@ export interface ServerMetrics {
   readonly malformed: Counter;
   /** Connections terminated because they did not answer a ping. */
   readonly deadPeers: Counter;
-  readonly commitSeconds: Histogram;
+  /** Commit latency, observed per mutation (see {@link PendingHistogram}). */
+  readonly commitSeconds: { observe(seconds: number): void };
+}
+
+/** Observations a {@link PendingHistogram} holds before it hands them to prom-client. */
+const PENDING_OBSERVATIONS = 1024;
+
+/**
+ * A prom-client histogram whose observations are stored in an array on the call path and
+ * handed to prom-client in bulk: when it is scraped (its `collect`) or when the array is full.
+ * prom-client's own `observe` checks and hashes its labels and makes a closure each time: 2.3 %
+ * of the server at 1 watcher in the peers benchmark, on every mutation. What a scrape shows is
+ * the same: every observation up to the scrape.
+ */
+class PendingHistogram {
+  readonly #pending = new Float64Array(PENDING_OBSERVATIONS);
+  #count = 0;
+  readonly #histogram: Histogram;
+
+  constructor(options: { name: string; help: string; buckets: number[]; registry: Registry }) {
+    const flush = (): void => {
+      this.#flush();
+    };
+    this.#histogram = new Histogram({
+      name: options.name,
+      help: options.help,
+      buckets: options.buckets,
+      registers: [options.registry],
+      collect: flush,
+    });
+  }
+
+  observe(seconds: number): void {
+    if (!Number.isFinite(seconds)) return;
+    this.#pending[this.#count++] = seconds;
+    if (this.#count === PENDING_OBSERVATIONS) this.#flush();
+  }
+
+  #flush(): void {
+    const n = this.#count;
+    this.#count = 0;
+    for (let k = 0; k < n; k++) this.#histogram.observe(this.#pending[k] as number);
+  }
 }
 
 /** Creates the registry; gauges read the service when scraped. */
@@ -113,11 +155,11 @@ export function createMetrics(service: ClusterService): ServerMetrics {
     help: 'Connections terminated because they did not answer a ping (half-open).',
     registers: [registry],
   });
-  const commitSeconds = new Histogram({
+  const commitSeconds = new PendingHistogram({
     name: 'clusnotify_commit_latency_seconds',
     help: 'From a command to its durable commit.',
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
-    registers: [registry],
+    registry,
   });
   return { registry, connections, calls, countCall, malformed, deadPeers, commitSeconds };
 }

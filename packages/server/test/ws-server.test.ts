@@ -391,6 +391,22 @@ describe('the WebSocket server (docs/protocol.md)', () => {
     // Earlier tests of this server made calls: counted by method and result type.
     assert.match(m, /clusnotify_calls_total\{method="openCluster",result="ok"\} [1-9]/);
     assert.equal((await fetch(`${base}/nope`)).status, 404);
+    // Commit latency: each mutation one observation, all of them in the next scrape (they wait
+    // in an array until then).
+    const commits = (text: string): number =>
+      Number(/^clusnotify_commit_latency_seconds_count (\d+)$/m.exec(text)?.[1]);
+    const before = commits(m);
+    const a = await Peer.open(server.url);
+    await a.hello(full);
+    for (const type of ['resource.offline', 'resource.online'])
+      assert.equal(
+        (await a.call('execute', { command: { type, resource: 'FS Disk' } })).type,
+        'ok',
+      );
+    a.end();
+    const after = await (await fetch(`${base}/metrics`)).text();
+    assert.equal(commits(after), before + 2);
+    assert.equal(commits(await (await fetch(`${base}/metrics`)).text()), before + 2);
   });
 
   test('a stalled client gets the lost-events indication; server memory stays within the port bound; others are unaffected', async () => {
