@@ -123,8 +123,7 @@ function readUtf16z(view: DataView, offset: number, end: number): { value: strin
 
 /** Reads a NUL-terminated UTF-16LE string payload. */
 export function decodeUtf16z(buffer: Uint8Array): string {
-  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  const { value, next } = readUtf16z(view, 0, buffer.byteLength);
+  const { value, next } = readUtf16z(viewOf(buffer), 0, buffer.byteLength);
   if (next !== buffer.byteLength) throw new PayloadError('bytes after the string terminator', next);
   return value;
 }
@@ -158,11 +157,7 @@ function readMultiSz(view: DataView, offset: number, end: number): string[] {
 
 /** Reads a MULTI_SZ payload. */
 export function decodeMultiSz(buffer: Uint8Array): string[] {
-  return readMultiSz(
-    new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength),
-    0,
-    buffer.byteLength,
-  );
+  return readMultiSz(viewOf(buffer), 0, buffer.byteLength);
 }
 
 /** `n` rounded up to a multiple of 4; arithmetic, not bitwise, so that sizes read from the wire
@@ -224,7 +219,7 @@ export function encodePropertyList(props: PropertyMap): Uint8Array {
 
 /** Reads a PROPERTY_LIST written by {@link encodePropertyList} (one value per property). */
 export function decodePropertyList(buffer: Uint8Array): Record<string, PropertyValue> {
-  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  const view = viewOf(buffer);
   const end = buffer.byteLength;
   const need = (at: number, n: number): void => {
     if (at + n > end) throw new PayloadError('property list is truncated', at);

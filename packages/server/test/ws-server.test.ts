@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  createMetrics,
   createTokenStore,
   openTokenFile,
   startClusterService,
@@ -926,6 +927,30 @@ test('the ping sweep also ends a connection that never said hello and never answ
     assert.equal(closed, 1006, 'terminated by the ping sweep, long before the hello timeout');
     assert.equal((await server.metrics.deadPeers.get()).values[0]?.value, 1);
   });
+});
+
+test('commit latency: every observation reaches the scrape, past the 1,024 held between flushes', async () => {
+  const service = await startClusterService({ store: createMemoryStore(), newId: testIds() });
+  try {
+    const { registry, commitSeconds } = createMetrics(service);
+    for (let k = 0; k < 1000; k++) commitSeconds.observe(0.0003);
+    for (let k = 0; k < 1500; k++) commitSeconds.observe(0.003);
+    // Not a latency: dropped, and the scrape still works.
+    commitSeconds.observe(Number.NaN);
+    const text = await registry.metrics();
+    const line = (suffix: string): number =>
+      Number(
+        new RegExp(`^clusnotify_commit_latency_seconds${suffix} (\\S+)$`, 'm').exec(text)?.[1],
+      );
+    assert.equal(line('_count'), 2500);
+    assert.equal(line('_bucket\\{le="0.0005"\\}'), 1000);
+    assert.equal(line('_bucket\\{le="0.005"\\}'), 2500);
+    assert.ok(Math.abs(line('_sum') - 4.8) < 1e-9, String(line('_sum')));
+    // A second scrape counts nothing twice.
+    assert.match(await registry.metrics(), /^clusnotify_commit_latency_seconds_count 2500$/m);
+  } finally {
+    await service.close();
+  }
 });
 
 test('close() returns once every connection has ended and its session is closed', async () => {
