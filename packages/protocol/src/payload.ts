@@ -38,41 +38,95 @@ export class PayloadError extends Error {
   }
 }
 
-/** Bytes of the blocks payloads are cut from (see {@link payloadBytes}). */
+/** Bytes of the blocks payloads are cut from (see {@link cut}). */
 const SLAB_BYTES = 16 * 1024;
 /** Payloads larger than this get an allocation of their own. */
 const SLAB_PIECE_MAX = 2048;
+
+/**
+ * Whether a Uint16Array keeps its units little-endian here (every platform Node.js and the
+ * browsers run on). Then UTF-16LE text is written and read through one, a unit per element,
+ * instead of a DataView call per unit; elsewhere the DataView path does it.
+ */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The units of `buffer` as a Uint16Array when they can be read as UTF-16LE that way. */
+function unitsOf(buffer: ArrayBufferLike, byteOffset: number, byteLength: number) {
+  return LITTLE_ENDIAN && byteOffset % 2 === 0
+    ? new Uint16Array(buffer, byteOffset, byteLength >> 1)
+    : undefined;
+}
+
+/**
+ * Memory a payload is written to or read from: a DataView and (see {@link LITTLE_ENDIAN}) the
+ * same bytes as UTF-16 units, both from `base` of the memory's start; offsets given to the
+ * functions below count from the payload's first byte.
+ */
+interface Memory {
+  readonly view: DataView;
+  readonly units: Uint16Array | undefined;
+  base: number;
+}
+
 let slab = new ArrayBuffer(SLAB_BYTES);
+let slabMemory: Memory = { view: new DataView(slab), units: unitsOf(slab, 0, SLAB_BYTES), base: 0 };
 let slabUsed = 0;
 
 /**
- * `n` zeroed bytes for a payload, of its own: cut from a shared block unless large. One event
- * makes one or two payloads, and a typed array allocation of more than 64 bytes costs V8 a
- * backing store of its own (~0.6 µs measured, against ~0.03 µs for a piece of a block); DWORD
- * payloads were cut from a block already. A piece is never handed out twice, so it starts
- * zeroed as a new array does; a block lives while any payload cut from it does. Payloads cut
- * one after another lie at distinct offsets of their block, which the server's frame cache
- * tells the changes of one commit apart by (docs/benchmarks.md, "The frame cache told the
- * changes of one commit apart").
+ * `n` zeroed bytes for a payload, of its own, with the {@link Memory} to write them through:
+ * cut from a shared block unless large. One event makes one or two payloads, and a typed array
+ * allocation of more than 64 bytes costs V8 a backing store of its own (~0.6 µs measured,
+ * against ~0.03 µs for a piece of a block), a DataView ~0.1 µs: the block's views serve every
+ * piece cut from it. A piece is never handed out twice, so it starts zeroed as a new array
+ * does; a block lives while any payload cut from it does. Pieces start at multiples of 4 bytes
+ * (UTF-16 units and DWORDs aligned); pieces cut one after another lie at distinct offsets of
+ * their block, which the server's frame cache tells the changes of one commit apart by
+ * (docs/benchmarks.md, "The frame cache told the changes of one commit apart").
+ *
+ * The returned memory object is the block's own (its `base` set to the piece): use it before
+ * the next cut.
  */
-function payloadBytes(n: number): Uint8Array {
-  if (n > SLAB_PIECE_MAX) return new Uint8Array(n);
+function cut(n: number): { out: Uint8Array; memory: Memory } {
+  if (n > SLAB_PIECE_MAX) {
+    const own = new ArrayBuffer(n);
+    return {
+      out: new Uint8Array(own),
+      memory: { view: new DataView(own), units: unitsOf(own, 0, n), base: 0 },
+    };
+  }
   if (slabUsed + n > SLAB_BYTES) {
     slab = new ArrayBuffer(SLAB_BYTES);
+    slabMemory = { view: new DataView(slab), units: unitsOf(slab, 0, SLAB_BYTES), base: 0 };
     slabUsed = 0;
   }
   const out = new Uint8Array(slab, slabUsed, n);
-  slabUsed += n;
-  return out;
+  slabMemory.base = slabUsed;
+  slabUsed += (n + 3) & ~3;
+  return { out, memory: slabMemory };
 }
 
-/** A DataView over exactly the bytes of `bytes`. */
-const viewOf = (bytes: Uint8Array): DataView =>
-  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/**
+ * The memory of a payload to read (`base` 0). Its DataView is made on first use: text read as
+ * units in place needs none.
+ */
+class ReadMemory implements Memory {
+  readonly base = 0;
+  readonly units: Uint16Array | undefined;
+  #view: DataView | undefined;
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.units = unitsOf(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get view(): DataView {
+    const b = this.bytes;
+    return (this.#view ??= new DataView(b.buffer, b.byteOffset, b.byteLength));
+  }
+}
 
 /** A 4-byte little-endian unsigned integer (the DWORD payloads: states, group type). */
 export function encodeDword(value: number): Uint8Array {
-  const out = payloadBytes(4);
+  const { out } = cut(4);
   const v = value >>> 0;
   out[0] = v & 0xff;
   out[1] = (v >>> 8) & 0xff;
@@ -92,20 +146,83 @@ function utf16Length(s: string): number {
   return (s.length + 1) * 2;
 }
 
-function writeUtf16z(view: DataView, offset: number, s: string): number {
-  for (let i = 0; i < s.length; i++) view.setUint16(offset + i * 2, s.charCodeAt(i), true);
-  view.setUint16(offset + s.length * 2, 0, true);
+/** Writes `s` and its NUL at `offset` of `m`; returns the offset after them. */
+function writeUtf16z(m: Memory, offset: number, s: string): number {
+  const at = m.base + offset;
+  const units = m.units;
+  if (units !== undefined && at % 2 === 0) {
+    const k = at >> 1;
+    for (let i = 0; i < s.length; i++) units[k + i] = s.charCodeAt(i);
+    units[k + s.length] = 0;
+  } else {
+    const view = m.view;
+    for (let i = 0; i < s.length; i++) view.setUint16(at + i * 2, s.charCodeAt(i), true);
+    view.setUint16(at + s.length * 2, 0, true);
+  }
   return offset + utf16Length(s);
 }
 
 /** A NUL-terminated UTF-16LE string (IDs in OWNER_NODE_V2, OWNER_GROUP_V2, DELETED_V2 …). */
 export function encodeUtf16z(s: string): Uint8Array {
-  const out = payloadBytes(utf16Length(s));
-  writeUtf16z(viewOf(out), 0, s);
+  const { out, memory } = cut(utf16Length(s));
+  writeUtf16z(memory, 0, s);
   return out;
 }
 
-function readUtf16z(view: DataView, offset: number, end: number): { value: string; next: number } {
+/**
+ * The host's UTF-16LE decoder, where it has one (Node.js and the browsers do; this package
+ * builds without their types).
+ */
+const utf16Decoder = ((): { decode(units: Uint16Array): string } | undefined => {
+  const host = globalThis as unknown as {
+    TextDecoder?: new (label: 'utf-16le') => { decode(units: Uint16Array): string };
+  };
+  try {
+    return host.TextDecoder === undefined ? undefined : new host.TextDecoder('utf-16le');
+  } catch {
+    return undefined;
+  }
+})();
+
+/** Text of the units `from` … `to` (exclusive) of `units`, in pieces the call stack takes. */
+function textOf(units: Uint16Array, from: number, to: number): string {
+  const PIECE = 4096;
+  if (to - from <= PIECE)
+    return String.fromCharCode.apply(null, units.subarray(from, to) as unknown as number[]);
+  let text = '';
+  for (let k = from; k < to; k += PIECE)
+    text += String.fromCharCode.apply(
+      null,
+      units.subarray(k, Math.min(k + PIECE, to)) as unknown as number[],
+    );
+  return text;
+}
+
+/**
+ * The NUL-terminated UTF-16LE string at `offset` of `m`, ending by `end`; `next` is the offset
+ * after its NUL. Every unit is kept as it is (lone surrogates too).
+ */
+function readUtf16z(m: Memory, offset: number, end: number): { value: string; next: number } {
+  const units = m.units;
+  if (units !== undefined && offset % 2 === 0) {
+    const from = offset >> 1;
+    const limit = from + Math.floor((end - offset) / 2);
+    let j = from;
+    let surrogates = false;
+    for (; j < limit; j++) {
+      const u = units[j] as number;
+      if (u === 0) break;
+      if (u >= 0xd800 && u <= 0xdfff) surrogates = true;
+    }
+    if (j === limit) throw new PayloadError('unterminated UTF-16 string', j * 2);
+    // The decoder would replace a lone surrogate; text with surrogates is cut unit by unit.
+    const value =
+      surrogates || utf16Decoder === undefined
+        ? textOf(units, from, j)
+        : utf16Decoder.decode(units.subarray(from, j));
+    return { value, next: j * 2 + 2 };
+  }
+  const view = m.view;
   const codes: number[] = [];
   let i = offset;
   for (;;) {
@@ -115,15 +232,12 @@ function readUtf16z(view: DataView, offset: number, end: number): { value: strin
     if (c === 0) break;
     codes.push(c);
   }
-  let value = '';
-  for (let k = 0; k < codes.length; k += 4096)
-    value += String.fromCharCode(...codes.slice(k, k + 4096));
-  return { value, next: i };
+  return { value: textOf(Uint16Array.from(codes), 0, codes.length), next: i };
 }
 
 /** Reads a NUL-terminated UTF-16LE string payload. */
 export function decodeUtf16z(buffer: Uint8Array): string {
-  const { value, next } = readUtf16z(viewOf(buffer), 0, buffer.byteLength);
+  const { value, next } = readUtf16z(new ReadMemory(buffer), 0, buffer.byteLength);
   if (next !== buffer.byteLength) throw new PayloadError('bytes after the string terminator', next);
   return value;
 }
@@ -132,15 +246,15 @@ export function decodeUtf16z(buffer: Uint8Array): string {
 export function encodeMultiSz(list: readonly string[]): Uint8Array {
   let size = 2;
   for (const s of list) size += utf16Length(s);
-  const out = payloadBytes(size);
-  const view = viewOf(out);
+  const { out, memory } = cut(size);
   let at = 0;
-  for (const s of list) at = writeUtf16z(view, at, s);
-  view.setUint16(at, 0, true);
+  for (const s of list) at = writeUtf16z(memory, at, s);
+  memory.view.setUint16(memory.base + at, 0, true);
   return out;
 }
 
-function readMultiSz(view: DataView, offset: number, end: number): string[] {
+function readMultiSz(m: Memory, offset: number, end: number): string[] {
+  const view = m.view;
   const list: string[] = [];
   let at = offset;
   for (;;) {
@@ -149,7 +263,7 @@ function readMultiSz(view: DataView, offset: number, end: number): string[] {
       if (at + 2 !== end) throw new PayloadError('bytes after the MULTI_SZ terminator', at + 2);
       return list;
     }
-    const { value, next } = readUtf16z(view, at, end);
+    const { value, next } = readUtf16z(m, at, end);
     list.push(value);
     at = next;
   }
@@ -157,7 +271,7 @@ function readMultiSz(view: DataView, offset: number, end: number): string[] {
 
 /** Reads a MULTI_SZ payload. */
 export function decodeMultiSz(buffer: Uint8Array): string[] {
-  return readMultiSz(viewOf(buffer), 0, buffer.byteLength);
+  return readMultiSz(new ReadMemory(buffer), 0, buffer.byteLength);
 }
 
 /** `n` rounded up to a multiple of 4; arithmetic, not bitwise, so that sizes read from the wire
@@ -188,30 +302,31 @@ export function encodePropertyList(props: PropertyMap): Uint8Array {
     const v = valueSyntax(props[name] as PropertyValue);
     size += 8 + pad4(utf16Length(name)) + 8 + pad4(v.size) + 4;
   }
-  const out = payloadBytes(size);
-  const view = viewOf(out);
-  view.setUint32(0, names.length, true);
+  const { out, memory } = cut(size);
+  const view = memory.view;
+  const base = memory.base;
+  view.setUint32(base, names.length, true);
   let at = 4;
   for (const name of names) {
     const value = props[name] as PropertyValue;
-    view.setUint32(at, ClusPropSyntax.NAME, true);
-    view.setUint32(at + 4, utf16Length(name), true);
-    writeUtf16z(view, at + 8, name);
+    view.setUint32(base + at, ClusPropSyntax.NAME, true);
+    view.setUint32(base + at + 4, utf16Length(name), true);
+    writeUtf16z(memory, at + 8, name);
     at += 8 + pad4(utf16Length(name));
     const { syntax, size: vsize } = valueSyntax(value);
-    view.setUint32(at, syntax, true);
-    view.setUint32(at + 4, vsize, true);
+    view.setUint32(base + at, syntax, true);
+    view.setUint32(base + at + 4, vsize, true);
     if (typeof value === 'number') {
-      if (value < 0) view.setInt32(at + 8, value, true);
-      else view.setUint32(at + 8, value, true);
-    } else if (typeof value === 'string') writeUtf16z(view, at + 8, value);
+      if (value < 0) view.setInt32(base + at + 8, value, true);
+      else view.setUint32(base + at + 8, value, true);
+    } else if (typeof value === 'string') writeUtf16z(memory, at + 8, value);
     else {
       let p = at + 8;
-      for (const s of value) p = writeUtf16z(view, p, s);
-      view.setUint16(p, 0, true);
+      for (const s of value) p = writeUtf16z(memory, p, s);
+      view.setUint16(base + p, 0, true);
     }
     at += 8 + pad4(vsize);
-    view.setUint32(at, ClusPropSyntax.ENDMARK, true);
+    view.setUint32(base + at, ClusPropSyntax.ENDMARK, true);
     at += 4;
   }
   return out;
@@ -219,45 +334,35 @@ export function encodePropertyList(props: PropertyMap): Uint8Array {
 
 /** Reads a PROPERTY_LIST written by {@link encodePropertyList} (one value per property). */
 export function decodePropertyList(buffer: Uint8Array): Record<string, PropertyValue> {
-  const view = viewOf(buffer);
+  const memory = new ReadMemory(buffer);
+  const view = memory.view;
   const end = buffer.byteLength;
-  const need = (at: number, n: number): void => {
-    if (at + n > end) throw new PayloadError('property list is truncated', at);
-  };
-  need(0, 4);
+  need(0, 4, end);
   const count = view.getUint32(0, true);
   const out: Record<string, PropertyValue> = {};
-  // defineProperty, not assignment: a property named "__proto__" must not replace the prototype.
-  const put = (name: string, value: PropertyValue): void => {
-    Object.defineProperty(out, name, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  };
   let at = 4;
   for (let i = 0; i < count; i++) {
-    need(at, 8);
+    need(at, 8, end);
     if (view.getUint32(at, true) !== ClusPropSyntax.NAME)
       throw new PayloadError('expected a property name', at);
     const nameSize = view.getUint32(at + 4, true);
-    need(at + 8, pad4(nameSize));
-    const nameRead = readUtf16z(view, at + 8, at + 8 + nameSize);
+    need(at + 8, pad4(nameSize), end);
+    const nameRead = readUtf16z(memory, at + 8, at + 8 + nameSize);
     if (nameRead.next !== at + 8 + nameSize)
       throw new PayloadError('property name size does not match its string', at + 4);
     const name = nameRead.value;
     at += 8 + pad4(nameSize);
-    need(at, 8);
+    need(at, 8, end);
     const syntax = view.getUint32(at, true);
     const size = view.getUint32(at + 4, true);
-    need(at + 8, pad4(size));
+    need(at + 8, pad4(size), end);
     const data = at + 8;
     switch (syntax) {
       case ClusPropSyntax.LIST_VALUE_DWORD:
       case ClusPropSyntax.LIST_VALUE_LONG:
         if (size !== 4) throw new PayloadError(`a DWORD or LONG value is 4 bytes, got ${size}`, at);
         put(
+          out,
           name,
           syntax === ClusPropSyntax.LIST_VALUE_LONG
             ? view.getInt32(data, true)
@@ -266,24 +371,44 @@ export function decodePropertyList(buffer: Uint8Array): Record<string, PropertyV
         break;
       case ClusPropSyntax.LIST_VALUE_SZ:
       case ClusPropSyntax.LIST_VALUE_EXPAND_SZ: {
-        const sz = readUtf16z(view, data, data + size);
+        const sz = readUtf16z(memory, data, data + size);
         if (sz.next !== data + size)
           throw new PayloadError('value size does not match its string', at + 4);
-        put(name, sz.value);
+        put(out, name, sz.value);
         break;
       }
       case ClusPropSyntax.LIST_VALUE_MULTI_SZ:
-        put(name, readMultiSz(view, data, data + size));
+        put(out, name, readMultiSz(memory, data, data + size));
         break;
       default:
         throw new PayloadError(`unsupported value syntax 0x${syntax.toString(16)}`, at);
     }
     at += 8 + pad4(size);
-    need(at, 4);
+    need(at, 4, end);
     if (view.getUint32(at, true) !== ClusPropSyntax.ENDMARK)
       throw new PayloadError('expected an end mark', at);
     at += 4;
   }
   if (at !== end) throw new PayloadError('bytes after the last property', at);
   return out;
+}
+
+/** Fails unless a property list of `end` bytes has `n` bytes at `at`. */
+function need(at: number, n: number, end: number): void {
+  if (at + n > end) throw new PayloadError('property list is truncated', at);
+}
+
+/**
+ * Sets property `name` of `out`. A property named "__proto__" is defined, not assigned, so
+ * that it does not replace the object's prototype.
+ */
+function put(out: Record<string, PropertyValue>, name: string, value: PropertyValue): void {
+  if (name === '__proto__')
+    Object.defineProperty(out, name, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  else out[name] = value;
 }

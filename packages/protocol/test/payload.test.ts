@@ -95,6 +95,23 @@ describe('UTF-16 string payloads (§4.6 ids in buffers, §13 item 13)', () => {
     assert.equal(decodeUtf16z(encodeUtf16z(long)), long);
   });
 
+  test('decodeUtf16z keeps lone surrogates, and reads a view at an odd byte offset alike', () => {
+    for (const s of ['\ud800', 'a\udc00b', '\udfff\ud800', `${'x'.repeat(5000)}\ud83d`]) {
+      const encoded = encodeUtf16z(s);
+      assert.equal(decodeUtf16z(encoded), s);
+      // The same bytes one byte into a larger buffer: not readable as 16-bit units in place.
+      const odd = new Uint8Array(encoded.length + 1).subarray(1);
+      odd.set(encoded);
+      assert.equal(decodeUtf16z(odd), s);
+    }
+    const props = { Name: 'x\ud800', List: ['\udc00', 'b'], N: 7 };
+    const list = encodePropertyList(props);
+    const odd = new Uint8Array(list.length + 1).subarray(1);
+    odd.set(list);
+    assert.deepEqual(decodePropertyList(odd), props);
+    assert.deepEqual(decodePropertyList(list), props);
+  });
+
   test('decodeUtf16z rejects a missing terminator, an odd length and bytes after the NUL', () => {
     rejects(() => decodeUtf16z(bytes()), /unterminated/, 0);
     rejects(() => decodeUtf16z(bytes(0x41, 0)), /unterminated/, 2);

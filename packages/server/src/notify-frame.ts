@@ -608,7 +608,7 @@ export class NotifyFrameEncoder {
  *
  * The offset tells apart the changes of one commit: they share their revision and often
  * everything else but a counter mid-payload (one busy resource), and the payload encoders cut
- * the payloads of one commit from one block one after another (`payloadBytes` in
+ * the payloads of one commit from one block one after another (`cut` in
  * @clusnotify/protocol). Until session 17 the hash had no such part: all of those changes fell
  * in one set of slots and pushed each other out, and at 1,000 watchers almost every
  * indication was serialised again (docs/benchmarks.md, "The frame cache told the changes of
