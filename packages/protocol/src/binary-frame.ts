@@ -299,10 +299,21 @@ function latin1Slicing(bytes: Uint8Array): Latin1Slicing | undefined {
 
 /** The last text one string field (or the handle) decoded, and the bytes it came from. */
 class LastText {
-  bytes: Uint8Array = new Uint8Array(0);
+  view: DataView = new DataView(new ArrayBuffer(0));
   start = 0;
   end = 0;
   text = '';
+}
+
+/**
+ * Whether the `length` bytes at `a` of `x` equal those at `b` of `y`: four at a time, then the
+ * rest one by one (a byte per step took ~11 % of a watcher's time, measured).
+ */
+function sameBytes(x: DataView, a: number, y: DataView, b: number, length: number): boolean {
+  let j = 0;
+  for (; j + 4 <= length; j += 4) if (x.getUint32(a + j) !== y.getUint32(b + j)) return false;
+  for (; j < length; j++) if (x.getUint8(a + j) !== y.getUint8(b + j)) return false;
+  return true;
 }
 
 /** Slot of {@link Reader}'s last texts for the handle; 0 … 3 are the entries' string fields. */
@@ -526,26 +537,20 @@ class Reader {
   /** The text of the `length` bytes at the cursor, for slot `k` of the last texts. */
   #string(k: number, length: number, i: number, name: string): string {
     this.#need(length, i, name);
-    const b = this.#b;
     const start = this.#at;
     const end = start + length;
     this.#at = end;
     const last = this.#last[k] as LastText;
-    if (last.end - last.start === length) {
-      const lb = last.bytes;
-      const ls = last.start;
-      let j = 0;
-      while (j < length && b[start + j] === lb[ls + j]) j++;
-      if (j === length) {
-        // Point at the new bytes, so that an old frame is not kept alive for its text.
-        last.bytes = b;
-        last.start = start;
-        last.end = end;
-        return last.text;
-      }
+    const v = this.#v;
+    if (last.end - last.start === length && sameBytes(v, start, last.view, last.start, length)) {
+      // Point at the new bytes, so that an old frame is not kept alive for its text.
+      last.view = v;
+      last.start = start;
+      last.end = end;
+      return last.text;
     }
     const text = this.#decode(start, end, i, name);
-    last.bytes = b;
+    last.view = v;
     last.start = start;
     last.end = end;
     last.text = text;

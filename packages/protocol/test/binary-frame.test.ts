@@ -5,6 +5,7 @@
  * entry referring to an event the frame has not given — is malformed, never thrown.
  */
 import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import {
@@ -233,6 +234,33 @@ test('non-ASCII and long text, and text repeated from entry to entry, read back 
     names.map((_, i) => (i % 2 === 0 ? 'a' : 'b')),
   );
   assert.equal(BINARY_NOTIFY_V2, 1);
+});
+
+test('text of the same length as the entry before, differing in any one byte, reads as its own', () => {
+  // The reader compares a field's bytes with the last ones four at a time, then the rest one
+  // by one: a difference in every position of both parts, and in frames read one after another.
+  const base = '3f2504e0-4f89-11d3-9a0c-0305e82c3301-7'; // 38 bytes: 9 words and 2 more
+  const ids = [base, base];
+  for (let j = 0; j < base.length; j++) ids.push(`${base.slice(0, j)}#${base.slice(j + 1)}`, base);
+  const e = (objectId: string): BinaryNotifyEntry => ({
+    notifyKey: 1,
+    filterAndType: { objectType: 1, filterFlags: 1 },
+    objectId,
+    parentId: '',
+    name: 'FS Disk',
+    type: 'Physical Disk',
+    buffer: new Uint8Array(0),
+    revision: 1,
+  });
+  const one = parsed(encodeBinaryNotifyFrame('h', ids.map(e), false));
+  assert.deepEqual(
+    one.n.map((w) => w.objectId),
+    ids,
+  );
+  for (const id of ids) {
+    const f = parsed(Buffer.from(encodeBinaryNotifyFrame('h', [e(id)], false)));
+    assert.equal(f.n[0]?.objectId, id);
+  }
 });
 
 test('the reference encoder refuses text UTF-8 cannot carry', () => {
