@@ -22,4 +22,11 @@ test('they read back from text that holds the payload among other bytes', () => 
 
 test('text without a payload reads as undefined', () => {
   assert.equal(parsePayload('start'), undefined);
+  for (const t of ['#', '#1', '#1:', '#1:2', '#:2:', '#1::', '#a:2:', '1:2:'])
+    assert.equal(parsePayload(t), undefined, t);
+});
+
+test('a # that starts no payload is passed over for a later one', () => {
+  assert.deepEqual(parsePayload('#x #12: #3:4:'), { seq: 3, sentUs: 4 });
+  assert.deepEqual(parsePayload(`##${makePayload(9, 10)}`), { seq: 9, sentUs: 10 });
 });
