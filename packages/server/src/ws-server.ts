@@ -1088,15 +1088,21 @@ class Connection {
         r = failure('INTERNAL', 'internal error; see the server log');
       }
     }
+    /** The result frame's text when it is written by hand (see {@link committedResult}). */
+    let text: string | undefined;
     if (MUTATIONS.has(parsed.method) && r.type === 'ok') {
       metrics.commitSeconds.observe((performance.now() - started) / 1000);
-      if (!wantsChanges(parsed)) r = withoutChanges(r);
+      if (!wantsChanges(parsed)) {
+        text = committedResult(f.id, r);
+        if (text === undefined) r = withoutChanges(r);
+      }
     }
     inflight.delete(f.id);
     this.dropInflightIfEmpty(inflight);
     metrics.countCall(parsed.method, r.type);
     const encode = (r as Partial<EncodedGet>).encodeV2;
     if (encode !== undefined) this.sendText(this.context.encoder.resultV2(f.id, encode), true);
+    else if (text !== undefined) this.sendText(text, true);
     else this.send({ t: 'result', id: f.id, r }, true);
     // After the result, so the client hears of the stream before its first notify frame.
     if (parsed.method === 'streamNotify' && r.type === 'ok') {
@@ -1354,6 +1360,19 @@ function withoutChanges(r: WireResult): WireResult {
   const { type, status, revision } = r as Executed;
   const out: WireResult & { revision: number } = { type, status, revision };
   return out;
+}
+
+/**
+ * The result frame of call `id` answered by {@link withoutChanges}`(r)` when `r` is a commit's
+ * answer (`type`, `status`, `revision`, `changes`): the same JSON as `JSON.stringify` writes,
+ * built from a template (~40 ns against ~300 for `JSON.stringify`, once per write of a busy
+ * writer; docs/benchmarks.md, "What moved in session 19"). Undefined for any other answer.
+ */
+function committedResult(id: number, r: WireResult): string | undefined {
+  if (r.type !== 'ok' || !('changes' in r)) return undefined;
+  const { status, revision } = r as Executed;
+  if (status !== 0 || !Number.isSafeInteger(revision)) return undefined;
+  return `{"t":"result","id":${id},"r":{"type":"ok","status":0,"revision":${revision}}}`;
 }
 
 /** Methods that commit (for the commit-latency metric). */

@@ -26,6 +26,8 @@ import { testIds } from './helpers.js';
 /** A raw protocol peer: sends frames, collects what comes back. */
 class Peer {
   readonly frames: ServerFrame[] = [];
+  /** Text frames as they came, unparsed. */
+  readonly texts: string[] = [];
   closeCode: number | undefined;
   private waiters: (() => void)[] = [];
   private nextId = 1;
@@ -44,7 +46,11 @@ class Peer {
           if ((d as Buffer)[0] === BINARY_NOTIFY_GROUP)
             this.grouped.push({ batches: m, bytes: (d as Buffer).length });
         }
-      } else this.frames.push(JSON.parse((d as Buffer).toString('utf8')) as ServerFrame);
+      } else {
+        const text = (d as Buffer).toString('utf8');
+        this.texts.push(text);
+        this.frames.push(JSON.parse(text) as ServerFrame);
+      }
       this.wake();
     });
     ws.on('close', (code) => {
@@ -182,6 +188,13 @@ describe('the WebSocket server (docs/protocol.md)', () => {
       command: { type: 'resource.offline', resource: 'FS Disk' },
     });
     assert.deepEqual(Object.keys(plain).sort(), ['revision', 'status', 'type']);
+    // Written from a template, not by JSON.stringify: the same text all the same.
+    const raw = a.texts.at(-1) as string;
+    const { id } = JSON.parse(raw) as { id: number };
+    assert.equal(
+      raw,
+      JSON.stringify({ t: 'result', id, r: { type: 'ok', status: 0, revision: plain.revision } }),
+    );
     const asked = await a.call('execute', {
       command: { type: 'resource.online', resource: 'FS Disk' },
       changes: true,
