@@ -421,6 +421,33 @@ export function wellFormedCall(json: unknown): CallFrame | undefined {
   return f as CallFrame;
 }
 
+/**
+ * `execute`'s parameters as its schema accepts them, checked by hand: `params` itself when they
+ * are, else undefined (the schema then decides, and words the error). The writer's every call
+ * passes here; the schema copies the command, ~1.5 % of a server busy with one writer.
+ */
+export function wellFormedExecute(params: unknown): WireParams<'execute'> | undefined {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) return undefined;
+  const p = params as { command?: unknown; changes?: unknown };
+  let keys = 0;
+  for (const k in p) {
+    if (k !== 'command' && k !== 'changes') return undefined;
+    keys++;
+  }
+  const { command, changes } = p;
+  if (
+    typeof command !== 'object' ||
+    command === null ||
+    Array.isArray(command) ||
+    (changes !== undefined && typeof changes !== 'boolean') ||
+    keys !== (changes === undefined ? 1 : 2)
+  )
+    return undefined;
+  const { type } = command as { type?: unknown };
+  if (typeof type !== 'string' || type.length > 64) return undefined;
+  return params as WireParams<'execute'>;
+}
+
 /** Validates the parameters of a call; the parsed parameters, or a message naming what is wrong. */
 export function parseParams(
   method: string,
@@ -430,6 +457,10 @@ export function parseParams(
   | { readonly ok: false; readonly message: string } {
   if (!Object.hasOwn(WireMethods, method))
     return { ok: false, message: `unknown method ${JSON.stringify(method)}` };
+  if (method === 'execute') {
+    const quick = wellFormedExecute(params);
+    if (quick !== undefined) return { ok: true, method, params: quick };
+  }
   const schema = WireMethods[method as WireMethod];
   const r = schema.safeParse(params ?? {});
   if (!r.success)

@@ -6,7 +6,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { fromWireNotification, toWireNotification } from '@clusnotify/protocol';
-import { batchMessage, checkClientFrame, parseClientFrame, wellFormedCall } from '../src/wire.js';
+import {
+  WireMethods,
+  batchMessage,
+  checkClientFrame,
+  parseClientFrame,
+  wellFormedCall,
+  wellFormedExecute,
+} from '../src/wire.js';
 import type { IndicationV2, WireNotificationV2 } from '@clusnotify/protocol';
 
 // Spread into plain objects: fast-check may make null-prototype records, a frame's JSON does not.
@@ -105,6 +112,49 @@ test('a call frame checked by hand is one the schema accepts, unchanged; every c
   );
   const call = { t: 'call', id: 7, m: 'execute', p: { command: { type: 'node.pause' } } };
   assert.equal(wellFormedCall(call), call, 'the frame itself, not a copy');
+});
+
+test("execute's parameters checked by hand are ones the schema accepts, unchanged; every parameters the schema accepts pass by hand", () => {
+  const anything = fc.oneof(
+    fc.integer(),
+    fc.string({ maxLength: 3 }),
+    fc.constant(null),
+    fc.boolean(),
+    fc.array(fc.integer(), { maxLength: 2 }),
+    fc.dictionary(fc.string({ maxLength: 4 }), fc.integer(), { maxKeys: 2 }),
+  );
+  const command = fc.oneof(
+    fc.record(
+      {
+        type: fc.oneof(fc.string({ maxLength: 70 }), fc.constant('x'.repeat(64)), anything),
+        resource: fc.string({ maxLength: 8 }),
+        properties: fc.dictionary(fc.string({ maxLength: 4 }), anything, { maxKeys: 2 }),
+      },
+      { requiredKeys: [] },
+    ),
+    anything,
+  );
+  const params = fc.oneof(
+    fc.record(
+      { command, changes: fc.oneof(fc.boolean(), anything), extra: anything },
+      { requiredKeys: [] },
+    ),
+    anything,
+  );
+  fc.assert(
+    fc.property(params, (p) => {
+      const json: unknown = JSON.parse(JSON.stringify(p) ?? 'null');
+      const quick = wellFormedExecute(json);
+      const checked = WireMethods.execute.safeParse(json);
+      if (quick !== undefined) {
+        assert.ok(checked.success, JSON.stringify(json));
+        assert.deepEqual(quick, checked.data);
+      } else assert.ok(!checked.success, JSON.stringify(json));
+    }),
+    { numRuns: 5000 },
+  );
+  const p = { command: { type: 'node.pause', node: 'NODE1' }, changes: true };
+  assert.equal(wellFormedExecute(p), p, 'the parameters themselves, not a copy');
 });
 
 test('a batch message (D54) parses to its frames when every item is a frame other than hello, and is malformed otherwise', () => {
