@@ -45,6 +45,10 @@ const WAYS = 4;
  * cached.
  */
 const ARENA_BYTES = 512 * 1024;
+/** Bytes of the blocks shared frames are cut from (see `NotifyFrameEncoder.shareOutput`). */
+const OUT_BLOCK_BYTES = 256 * 1024;
+/** Frames larger than this are always buffers of their own. */
+const OUT_PIECE_MAX = 64 * 1024;
 /** Bytes the scratch buffer starts with, and is cut back to after a frame that grew it past {@link SCRATCH_KEEP}. */
 const SCRATCH_START = 64 * 1024;
 const SCRATCH_KEEP = 1024 * 1024;
@@ -112,6 +116,24 @@ export class NotifyFrameEncoder {
    * are the format's.
    */
   constructor(readonly binary = false) {}
+
+  /**
+   * Whether the next frames may be cut from a block shared with other frames (see
+   * {@link #out}); a frame of its own otherwise. The server sets it per frame: shared only for
+   * a socket that holds nothing unsent, whose frame leaves at once (or at the end of the pass)
+   * and lets the block go. A frame a stalled socket keeps keeps its whole block, so a socket
+   * with bytes queued gets frames of their own: it holds at most the one block its first
+   * unsent frame came from.
+   */
+  shareOutput = false;
+  /**
+   * The block frames of up to {@link OUT_PIECE_MAX} bytes are cut from when
+   * {@link shareOutput} is set, one after another, never twice: a frame of its own above 4 KiB
+   * is a backing store of its own for V8 (`Buffer.allocUnsafe`), ~3.5 % of the server at 100
+   * watchers with a connection each (docs/benchmarks.md, "What moved in session 19").
+   */
+  #out = Buffer.allocUnsafeSlow(0);
+  #outUsed = 0;
 
   /**
    * The arena (its first {@link ARENA_BYTES}) and the scratch buffer (the rest) in one buffer.
@@ -318,11 +340,23 @@ export class NotifyFrameEncoder {
   #finish(opcode: number): Buffer {
     // The header goes right before the payload; `from` is where the frame starts.
     const from = writeHeader(this.#scratch, HEADER_ROOM, this.#pos - HEADER_ROOM, opcode);
-    const frame = Buffer.allocUnsafe(this.#pos - from);
+    const frame = this.#frameBuffer(this.#pos - from);
     this.#scratch.copy(frame, 0, from, this.#pos);
     for (const slot of this.#pending) this.#keep(slot);
     this.#pending.length = 0;
     if (this.#scratch.length > SCRATCH_KEEP) this.#resize(SCRATCH_START, 0);
+    return frame;
+  }
+
+  /** `n` bytes for a frame: cut from the shared block when {@link shareOutput} allows. */
+  #frameBuffer(n: number): Buffer {
+    if (!this.shareOutput || n > OUT_PIECE_MAX) return Buffer.allocUnsafe(n);
+    if (this.#outUsed + n > this.#out.length) {
+      this.#out = Buffer.allocUnsafeSlow(OUT_BLOCK_BYTES);
+      this.#outUsed = 0;
+    }
+    const frame = this.#out.subarray(this.#outUsed, this.#outUsed + n);
+    this.#outUsed += n;
     return frame;
   }
 

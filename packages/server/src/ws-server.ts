@@ -686,7 +686,16 @@ class Connection {
     if (group === undefined) return;
     this.group = undefined;
     this.groupIndications = 0;
-    const frame = group.length === 1 ? undefined : this.context.binaryEncoder.groupFrame(group);
+    let frame: Buffer | undefined;
+    if (group.length > 1) {
+      const encoder = this.context.binaryEncoder;
+      encoder.shareOutput = this.sendsAtOnce();
+      try {
+        frame = encoder.groupFrame(group);
+      } finally {
+        encoder.shareOutput = false;
+      }
+    }
     if (frame !== undefined) {
       this.sendText(frame);
       return;
@@ -702,10 +711,27 @@ class Connection {
     binary: boolean,
   ): Buffer {
     const { encoder, binaryEncoder } = this.context;
-    return (
-      (binary ? binaryEncoder.binaryFrameV2(h, list, drained) : undefined) ??
-      encoder.frameV2(h, list, drained)
-    );
+    const share = this.sendsAtOnce();
+    encoder.shareOutput = share;
+    binaryEncoder.shareOutput = share;
+    try {
+      return (
+        (binary ? binaryEncoder.binaryFrameV2(h, list, drained) : undefined) ??
+        encoder.frameV2(h, list, drained)
+      );
+    } finally {
+      encoder.shareOutput = false;
+      binaryEncoder.shareOutput = false;
+    }
+  }
+
+  /**
+   * Whether this connection's socket holds nothing unsent, so that a frame written to it now
+   * leaves at once or at the end of the pass: then the frame may be cut from a block shared
+   * with other frames (`NotifyFrameEncoder.shareOutput`), which a stalled socket would keep.
+   */
+  private sendsAtOnce(): boolean {
+    return this.socket.writableLength === 0;
   }
 
   /** Holds a grouped stream's batch for the pass's grouped frame (see {@link flushGroup}). */

@@ -141,6 +141,56 @@ test('binaryFrameV2 writes exactly the bytes of encodeBinaryNotifyFrame, cache o
   assert.throws(() => new NotifyFrameEncoder().binaryFrameV2('h', [], true), /JSON encoder/);
 });
 
+test('frames cut from a shared block only when asked, each its own bytes; large ones always apart', () => {
+  const encoder = new NotifyFrameEncoder(true);
+  const one = (size: number, revision: number): IndicationV2[] => [
+    {
+      version: 2,
+      notifyKey: 5,
+      filterAndType: { objectType: 4, filterFlags: 1 },
+      objectId: 'r-1',
+      parentId: 'g-1',
+      name: 'FS Disk',
+      type: 'Physical Disk',
+      buffer: new Uint8Array(size).fill(revision & 0xff),
+      revision,
+      lost: undefined,
+    },
+  ];
+  // Apart by default (frames above Node's pooled sizes, 4 KiB, are then buffers of their own).
+  const a = encoder.binaryFrameV2('p', one(5000, 1), true) as Buffer;
+  const b = encoder.binaryFrameV2('p', one(5000, 2), true) as Buffer;
+  assert.notEqual(a.buffer, b.buffer);
+  // Shared: enough frames to fill more than one block, each the reference bytes, none
+  // overlapping another, and writing one changes no other.
+  encoder.shareOutput = true;
+  const frames: { frame: Buffer; list: IndicationV2[] }[] = [];
+  for (let r = 1; r <= 300; r++) {
+    const list = one(2000 + (r % 7), r);
+    frames.push({ frame: encoder.binaryFrameV2('p', list, true) as Buffer, list });
+  }
+  const big = encoder.binaryFrameV2('p', one(70_000, 301), true) as Buffer;
+  encoder.shareOutput = false;
+  const blocks = new Set(frames.map((f) => f.frame.buffer));
+  // ~630 KB of frames: three 256 KiB blocks.
+  assert.equal(blocks.size, 3);
+  for (const block of blocks) assert.equal(block.byteLength, 256 * 1024);
+  assert.ok(!blocks.has(big.buffer), 'a frame above 64 KiB is a buffer of its own');
+  for (let k = 1; k < frames.length; k++) {
+    const prev = (frames[k - 1] as { frame: Buffer }).frame;
+    const cur = (frames[k] as { frame: Buffer }).frame;
+    if (prev.buffer === cur.buffer)
+      assert.ok(cur.byteOffset >= prev.byteOffset + prev.length, 'pieces do not overlap');
+  }
+  (frames[0] as { frame: Buffer }).frame.fill(0);
+  for (const { frame, list } of frames.slice(1))
+    assert.deepEqual(bytesOf(frame, 0x82), Buffer.from(encodeBinaryNotifyFrame('p', list, true)));
+  assert.deepEqual(
+    bytesOf(big, 0x82),
+    Buffer.from(encodeBinaryNotifyFrame('p', one(70_000, 301), true)),
+  );
+});
+
 test('a binary frame of any length is one WebSocket binary frame of the reference bytes', () => {
   const encoder = new NotifyFrameEncoder(true);
   for (const size of [0, 100, 70_000, 10]) {
