@@ -45,7 +45,7 @@ const WAYS = 4;
  * cached.
  */
 const ARENA_BYTES = 512 * 1024;
-/** Bytes of the blocks shared frames are cut from (see `NotifyFrameEncoder.shareOutput`). */
+/** Bytes of the blocks shared frames are cut from (see `NotifyFrameEncoder.#out`). */
 const OUT_BLOCK_BYTES = 256 * 1024;
 /** Frames larger than this are always buffers of their own. */
 const OUT_PIECE_MAX = 64 * 1024;
@@ -118,19 +118,14 @@ export class NotifyFrameEncoder {
   constructor(readonly binary = false) {}
 
   /**
-   * Whether the next frames may be cut from a block shared with other frames (see
-   * {@link #out}); a frame of its own otherwise. The server sets it per frame: shared only for
-   * a socket that holds nothing unsent, whose frame leaves at once (or at the end of the pass)
-   * and lets the block go. A frame a stalled socket keeps keeps its whole block, so a socket
-   * with bytes queued gets frames of their own: it holds at most the one block its first
-   * unsent frame came from.
-   */
-  shareOutput = false;
-  /**
-   * The block frames of up to {@link OUT_PIECE_MAX} bytes are cut from when
-   * {@link shareOutput} is set, one after another, never twice: a frame of its own above 4 KiB
-   * is a backing store of its own for V8 (`Buffer.allocUnsafe`), ~3.5 % of the server at 100
-   * watchers with a connection each (docs/benchmarks.md, "What moved in session 19").
+   * The block frames of up to {@link OUT_PIECE_MAX} bytes are cut from when their caller says
+   * they may be shared (`shared`), one after another, never twice: a frame of its own above
+   * 4 KiB is a backing store of its own for V8 (`Buffer.allocUnsafe`), ~3.5 % of the server at
+   * 100 watchers with a connection each (docs/benchmarks.md, "What moved in session 19"). A
+   * frame a stalled socket keeps keeps its whole block, so the server asks for shared frames
+   * only for a socket that holds nothing unsent, whose frame leaves at once (or at the end of
+   * the pass) and lets the block go; a socket with bytes queued gets frames of their own and
+   * holds at most the one block its first unsent frame came from.
    */
   #out = Buffer.allocUnsafeSlow(0);
   #outUsed = 0;
@@ -180,22 +175,28 @@ export class NotifyFrameEncoder {
   /**
    * A WebSocket text frame (header and payload, ready to write to the socket) of
    * `{ t: 'notify', h, n: list.map(toWireNotification), drained }`. For a JSON encoder.
+   * `shared`: the frame may be cut from a block shared with other frames (see {@link #out}).
    */
-  frameV2(h: string, list: readonly IndicationV2[], drained: boolean): Buffer {
+  frameV2(h: string, list: readonly IndicationV2[], drained: boolean, shared = false): Buffer {
     this.#json();
     this.#begin();
     this.#text(`{"t":"notify","h":${JSON.stringify(h)},"n":[`);
     this.#entries(list);
     this.#text(drained ? '],"drained":true}' : '],"drained":false}');
-    return this.#finish(TEXT_OPCODE);
+    return this.#finish(TEXT_OPCODE, shared);
   }
 
   /**
    * A WebSocket binary frame of port `h`'s batch (the bytes `encodeBinaryNotifyFrame` writes),
    * or undefined for a batch with a string UTF-8 cannot carry (a lone surrogate): send that
-   * one as JSON. For a binary encoder.
+   * one as JSON. For a binary encoder. `shared` as for {@link frameV2}.
    */
-  binaryFrameV2(h: string, list: readonly IndicationV2[], drained: boolean): Buffer | undefined {
+  binaryFrameV2(
+    h: string,
+    list: readonly IndicationV2[],
+    drained: boolean,
+    shared = false,
+  ): Buffer | undefined {
     if (!this.binary) throw new Error('binaryFrameV2 on a JSON encoder');
     this.#begin();
     this.#inexact = false;
@@ -206,16 +207,17 @@ export class NotifyFrameEncoder {
     this.#handle(h);
     this.#u32(list.length);
     this.#binaryEntries(list);
-    return this.#finishBinary();
+    return this.#finishBinary(shared);
   }
 
   /**
    * A WebSocket binary frame of a grouped frame (kind 2, docs/protocol.md §5, D55) holding
    * `batches` in order, each event's bytes once: an entry whose event the frame already holds
    * refers to it by index. Undefined for batches with a string UTF-8 cannot carry: send those
-   * one by one, as JSON where {@link binaryFrameV2} says so. For a binary encoder.
+   * one by one, as JSON where {@link binaryFrameV2} says so. For a binary encoder. `shared` as
+   * for {@link frameV2}.
    */
-  groupFrame(batches: readonly GroupBatch[]): Buffer | undefined {
+  groupFrame(batches: readonly GroupBatch[], shared = false): Buffer | undefined {
     if (!this.binary) throw new Error('groupFrame on a JSON encoder');
     this.#begin();
     this.#inexact = false;
@@ -251,7 +253,7 @@ export class NotifyFrameEncoder {
       }
     }
     this.#forgetNumbered();
-    return this.#finishBinary();
+    return this.#finishBinary(shared);
   }
 
   /**
@@ -304,7 +306,7 @@ export class NotifyFrameEncoder {
     );
     this.#entries(list);
     this.#text(']}}');
-    return this.#finish(TEXT_OPCODE);
+    return this.#finish(TEXT_OPCODE, false);
   }
 
   #json(): void {
@@ -327,20 +329,20 @@ export class NotifyFrameEncoder {
   }
 
   /** The binary frame written since {@link #begin}, or undefined when UTF-8 cannot carry it. */
-  #finishBinary(): Buffer | undefined {
+  #finishBinary(shared: boolean): Buffer | undefined {
     if (this.#inexact) {
       // The slots this frame wrote keep no bytes: they were never copied to the arena, and
       // their bytes in the scratch buffer belong to this frame's generation only.
       this.#pending.length = 0;
       return undefined;
     }
-    return this.#finish(BINARY_OPCODE);
+    return this.#finish(BINARY_OPCODE, shared);
   }
 
-  #finish(opcode: number): Buffer {
+  #finish(opcode: number, shared: boolean): Buffer {
     // The header goes right before the payload; `from` is where the frame starts.
     const from = writeHeader(this.#scratch, HEADER_ROOM, this.#pos - HEADER_ROOM, opcode);
-    const frame = this.#frameBuffer(this.#pos - from);
+    const frame = this.#frameBuffer(this.#pos - from, shared);
     this.#scratch.copy(frame, 0, from, this.#pos);
     for (const slot of this.#pending) this.#keep(slot);
     this.#pending.length = 0;
@@ -348,9 +350,9 @@ export class NotifyFrameEncoder {
     return frame;
   }
 
-  /** `n` bytes for a frame: cut from the shared block when {@link shareOutput} allows. */
-  #frameBuffer(n: number): Buffer {
-    if (!this.shareOutput || n > OUT_PIECE_MAX) return Buffer.allocUnsafe(n);
+  /** `n` bytes for a frame: cut from the shared block when `shared` and small enough. */
+  #frameBuffer(n: number, shared: boolean): Buffer {
+    if (!shared || n > OUT_PIECE_MAX) return Buffer.allocUnsafe(n);
     if (this.#outUsed + n > this.#out.length) {
       this.#out = Buffer.allocUnsafeSlow(OUT_BLOCK_BYTES);
       this.#outUsed = 0;

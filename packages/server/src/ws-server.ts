@@ -686,16 +686,10 @@ class Connection {
     if (group === undefined) return;
     this.group = undefined;
     this.groupIndications = 0;
-    let frame: Buffer | undefined;
-    if (group.length > 1) {
-      const encoder = this.context.binaryEncoder;
-      encoder.shareOutput = this.sendsAtOnce();
-      try {
-        frame = encoder.groupFrame(group);
-      } finally {
-        encoder.shareOutput = false;
-      }
-    }
+    const frame =
+      group.length === 1
+        ? undefined
+        : this.context.binaryEncoder.groupFrame(group, this.sendsAtOnce());
     if (frame !== undefined) {
       this.sendText(frame);
       return;
@@ -711,24 +705,17 @@ class Connection {
     binary: boolean,
   ): Buffer {
     const { encoder, binaryEncoder } = this.context;
-    const share = this.sendsAtOnce();
-    encoder.shareOutput = share;
-    binaryEncoder.shareOutput = share;
-    try {
-      return (
-        (binary ? binaryEncoder.binaryFrameV2(h, list, drained) : undefined) ??
-        encoder.frameV2(h, list, drained)
-      );
-    } finally {
-      encoder.shareOutput = false;
-      binaryEncoder.shareOutput = false;
-    }
+    const shared = this.sendsAtOnce();
+    return (
+      (binary ? binaryEncoder.binaryFrameV2(h, list, drained, shared) : undefined) ??
+      encoder.frameV2(h, list, drained, shared)
+    );
   }
 
   /**
    * Whether this connection's socket holds nothing unsent, so that a frame written to it now
    * leaves at once or at the end of the pass: then the frame may be cut from a block shared
-   * with other frames (`NotifyFrameEncoder.shareOutput`), which a stalled socket would keep.
+   * with other frames (the encoder's `shared`), which a stalled socket would keep.
    */
   private sendsAtOnce(): boolean {
     return this.socket.writableLength === 0;

@@ -163,14 +163,12 @@ test('frames cut from a shared block only when asked, each its own bytes; large 
   assert.notEqual(a.buffer, b.buffer);
   // Shared: enough frames to fill more than one block, each the reference bytes, none
   // overlapping another, and writing one changes no other.
-  encoder.shareOutput = true;
   const frames: { frame: Buffer; list: IndicationV2[] }[] = [];
   for (let r = 1; r <= 300; r++) {
     const list = one(2000 + (r % 7), r);
-    frames.push({ frame: encoder.binaryFrameV2('p', list, true) as Buffer, list });
+    frames.push({ frame: encoder.binaryFrameV2('p', list, true, true) as Buffer, list });
   }
-  const big = encoder.binaryFrameV2('p', one(70_000, 301), true) as Buffer;
-  encoder.shareOutput = false;
+  const big = encoder.binaryFrameV2('p', one(70_000, 301), true, true) as Buffer;
   const blocks = new Set(frames.map((f) => f.frame.buffer));
   // ~630 KB of frames: three 256 KiB blocks.
   assert.equal(blocks.size, 3);
@@ -189,6 +187,20 @@ test('frames cut from a shared block only when asked, each its own bytes; large 
     bytesOf(big, 0x82),
     Buffer.from(encodeBinaryNotifyFrame('p', one(70_000, 301), true)),
   );
+  // JSON frames and grouped frames take the same choice.
+  const json = new NotifyFrameEncoder();
+  const j1 = json.frameV2('p', one(10, 1), true, true);
+  const j2 = json.frameV2('p', one(10, 2), true, true);
+  assert.equal(j1.buffer, j2.buffer);
+  assert.equal(j1.buffer.byteLength, 256 * 1024);
+  const g = encoder.groupFrame(
+    [
+      { h: 'p', list: one(10, 1), drained: false },
+      { h: 'q', list: one(10, 2), drained: true },
+    ],
+    true,
+  ) as Buffer;
+  assert.equal(g.buffer.byteLength, 256 * 1024);
 });
 
 test('a binary frame of any length is one WebSocket binary frame of the reference bytes', () => {
