@@ -1101,14 +1101,11 @@ class Connection {
         r = failure('INTERNAL', 'internal error; see the server log');
       }
     }
-    /** The result frame's text when it is written by hand (see {@link committedResult}). */
+    /** A commit's answer without its change records (see {@link resultWithoutChanges}). */
     let text: string | undefined;
     if (MUTATIONS.has(parsed.method) && r.type === 'ok') {
       metrics.commitSeconds.observe((performance.now() - started) / 1000);
-      if (!wantsChanges(parsed)) {
-        text = committedResult(f.id, r);
-        if (text === undefined) r = withoutChanges(r);
-      }
+      if (!wantsChanges(parsed) && 'changes' in r) text = resultWithoutChanges(f.id, r as Executed);
     }
     inflight.delete(f.id);
     this.dropInflightIfEmpty(inflight);
@@ -1365,27 +1362,18 @@ function wantsChanges(parsed: { method: WireMethod; params: unknown }): boolean 
 }
 
 /**
- * A mutation's answer without its change records (D49): the revision is what a caller needs,
- * and the records of a toggle are ~1.5 KB of JSON per command that the writer rarely reads.
+ * The result frame of call `id` answering with `r`, a commit's answer, without its change
+ * records (D49): the revision is what a caller needs, and the records of a toggle are ~1.5 KB
+ * of JSON per command that the writer rarely reads. Written from a template, the same text as
+ * `JSON.stringify` of `{ t: 'result', id, r: { type, status, revision } }` (~40 ns against ~300,
+ * once per write of a busy writer; docs/benchmarks.md, "What moved in session 19").
  */
-function withoutChanges(r: WireResult): WireResult {
-  if (!('changes' in r)) return r;
-  const { type, status, revision } = r as Executed;
-  const out: WireResult & { revision: number } = { type, status, revision };
-  return out;
-}
-
-/**
- * The result frame of call `id` answered by {@link withoutChanges}`(r)` when `r` is a commit's
- * answer (`type`, `status`, `revision`, `changes`): the same JSON as `JSON.stringify` writes,
- * built from a template (~40 ns against ~300 for `JSON.stringify`, once per write of a busy
- * writer; docs/benchmarks.md, "What moved in session 19"). Undefined for any other answer.
- */
-function committedResult(id: number, r: WireResult): string | undefined {
-  if (r.type !== 'ok' || !('changes' in r)) return undefined;
-  const { status, revision } = r as Executed;
-  if (status !== 0 || !Number.isSafeInteger(revision)) return undefined;
-  return `{"t":"result","id":${id},"r":{"type":"ok","status":0,"revision":${revision}}}`;
+function resultWithoutChanges(id: number, r: Executed): string {
+  const { type, status, revision } = r;
+  // A revision is a safe integer; anything else is written as JSON.stringify would.
+  if (!Number.isSafeInteger(revision))
+    return JSON.stringify({ t: 'result', id, r: { type, status, revision } });
+  return `{"t":"result","id":${id},"r":{"type":"${type}","status":${status},"revision":${revision}}}`;
 }
 
 /** Methods that commit (for the commit-latency metric). */
