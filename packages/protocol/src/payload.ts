@@ -68,8 +68,13 @@ interface Memory {
   base: number;
 }
 
+/** The memory of the whole of `buffer` (`base` 0). */
+function memoryOver(buffer: ArrayBuffer): Memory {
+  return { view: new DataView(buffer), units: unitsOf(buffer, 0, buffer.byteLength), base: 0 };
+}
+
 let slab = new ArrayBuffer(SLAB_BYTES);
-let slabMemory: Memory = { view: new DataView(slab), units: unitsOf(slab, 0, SLAB_BYTES), base: 0 };
+let slabMemory = memoryOver(slab);
 let slabUsed = 0;
 
 /**
@@ -89,14 +94,11 @@ let slabUsed = 0;
 function cut(n: number): { out: Uint8Array; memory: Memory } {
   if (n > SLAB_PIECE_MAX) {
     const own = new ArrayBuffer(n);
-    return {
-      out: new Uint8Array(own),
-      memory: { view: new DataView(own), units: unitsOf(own, 0, n), base: 0 },
-    };
+    return { out: new Uint8Array(own), memory: memoryOver(own) };
   }
   if (slabUsed + n > SLAB_BYTES) {
     slab = new ArrayBuffer(SLAB_BYTES);
-    slabMemory = { view: new DataView(slab), units: unitsOf(slab, 0, SLAB_BYTES), base: 0 };
+    slabMemory = memoryOver(slab);
     slabUsed = 0;
   }
   const out = new Uint8Array(slab, slabUsed, n);

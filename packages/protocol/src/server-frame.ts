@@ -8,6 +8,7 @@
  * parsing them. Every check allows extra fields, so that a newer server may send more.
  */
 import { decodeWireBuffer } from './base64.js';
+import { isRecord } from './wire.js';
 import type { ServerFrame } from './wire.js';
 
 /** A frame the client must not use: what is wrong with it, naming the field. */
@@ -251,10 +252,6 @@ function isPositive(v: unknown): boolean {
 
 function isString(v: unknown): boolean {
   return typeof v === 'string';
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** `name is <what it is>, expected <expected>`. */

@@ -400,25 +400,28 @@ export function checkClientFrame(json: unknown): ClientFrame | { readonly malfor
  * copies the frame and its parameters, about 1 % of a busy server's time.
  */
 export function wellFormedCall(json: unknown): CallFrame | undefined {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
-  const f = json as { t?: unknown; id?: unknown; m?: unknown; p?: unknown };
-  if (f.t !== 'call') return undefined;
+  if (!isRecord(json) || json.t !== 'call') return undefined;
   let keys = 0;
-  for (const k in f) {
+  for (const k in json) {
     if (k !== 't' && k !== 'id' && k !== 'm' && k !== 'p') return undefined;
     keys++;
   }
-  const { id, m, p } = f;
+  const { id, m, p } = json;
   if (
     !Number.isSafeInteger(id) ||
     (id as number) < 0 ||
     typeof m !== 'string' ||
     m.length > 64 ||
-    (p !== undefined && (typeof p !== 'object' || p === null || Array.isArray(p))) ||
+    (p !== undefined && !isRecord(p)) ||
     keys !== (p === undefined ? 3 : 4)
   )
     return undefined;
-  return f as CallFrame;
+  return json as CallFrame;
+}
+
+/** Whether `v` is an object and not an array (what JSON calls an object). */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
@@ -427,23 +430,20 @@ export function wellFormedCall(json: unknown): CallFrame | undefined {
  * passes here; the schema copies the command, ~1.5 % of a server busy with one writer.
  */
 export function wellFormedExecute(params: unknown): WireParams<'execute'> | undefined {
-  if (typeof params !== 'object' || params === null || Array.isArray(params)) return undefined;
-  const p = params as { command?: unknown; changes?: unknown };
+  if (!isRecord(params)) return undefined;
   let keys = 0;
-  for (const k in p) {
+  for (const k in params) {
     if (k !== 'command' && k !== 'changes') return undefined;
     keys++;
   }
-  const { command, changes } = p;
+  const { command, changes } = params;
   if (
-    typeof command !== 'object' ||
-    command === null ||
-    Array.isArray(command) ||
+    !isRecord(command) ||
     (changes !== undefined && typeof changes !== 'boolean') ||
     keys !== (changes === undefined ? 1 : 2)
   )
     return undefined;
-  const { type } = command as { type?: unknown };
+  const { type } = command;
   if (typeof type !== 'string' || type.length > 64) return undefined;
   return params as WireParams<'execute'>;
 }
