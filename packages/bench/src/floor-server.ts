@@ -11,6 +11,14 @@
  *   writer; on `net` a line each, newline-delimited). Each writer call `{"id":N}` is answered
  *   `{"id":N}` and then one frame `{"t":"notify","seq":N,"pad":"xx…"}` of about `FRAME_BYTES`
  *   (the third argument, default 1,000) is written to every reader.
+ * - `ws-pubsub`: the floor under bench:peers (its system `node-relay`): a relay with
+ *   bench:peers' workload and the coalescing a Node server gives itself. A connection's first
+ *   message is `W` (the writer) or `R` (a watcher). A writer's message is a JSON array of calls
+ *   `{"id":N,"p":"payload"}` (its client sends the calls of one turn together, as clusnotify's
+ *   client batches them); each is answered `{"id":N}` and its payload goes to every watcher as
+ *   a message of its own. What a turn writes to one socket leaves in one write: the socket is
+ *   corked at its first frame of the turn and uncorked by a `setImmediate`. Nothing is
+ *   checked, stored, filtered or bounded.
  *
  * Prints `listening PORT` once it accepts connections on 127.0.0.1.
  */
@@ -78,13 +86,50 @@ if (kind === 'net' || kind === 'net-relay') {
       for (const r of readers) r.send(frame);
     });
   });
+} else if (kind === 'ws-pubsub') {
+  const http = createHttpServer();
+  server = http;
+  const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
+  const readers = new Set<WebSocket>();
+  wss.on('connection', (ws, request) => {
+    const socket = request.socket;
+    ws.on('error', () => undefined);
+    let role: string | undefined;
+    ws.on('message', (data: Buffer) => {
+      const text = data.toString('utf8');
+      if (role === undefined) {
+        role = text;
+        if (role === 'R') {
+          readers.add(ws);
+          ws.on('close', () => readers.delete(ws));
+        }
+        return;
+      }
+      const calls = JSON.parse(text) as { id: number; p: string }[];
+      corkForTurn(socket);
+      for (const { id, p } of calls) {
+        ws.send(`{"id":${id}}`);
+        for (const r of readers) {
+          corkForTurn((r as unknown as { _socket: Socket })._socket);
+          r.send(p);
+        }
+      }
+    });
+  });
 } else {
   throw new Error(
-    `floor-server: kind must be net, ws, net-relay or ws-relay (got ${String(kind)})`,
+    `floor-server: kind must be net, ws, net-relay, ws-relay or ws-pubsub (got ${String(kind)})`,
   );
 }
+/** Corks `socket` until the end of this event-loop turn, unless this turn already did. */
+function corkForTurn(socket: Socket): void {
+  if (socket.writableCorked > 0) return;
+  socket.cork();
+  setImmediate(() => socket.uncork());
+}
+
 const gc = (globalThis as { gc?: (o: { type: 'minor' }) => void }).gc;
-if (gc !== undefined && (kind === 'net' || kind === 'ws'))
+if (gc !== undefined && (kind === 'net' || kind === 'ws' || kind === 'ws-pubsub'))
   setInterval(() => gc({ type: 'minor' }), 1000).unref();
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`);

@@ -41,7 +41,13 @@ import {
 import type { RunningServer } from './servers.js';
 import { median } from './stats.js';
 import { barChartSvg, formatShort } from './svg-chart.js';
-import { SHARES_CONNECTIONS, SYSTEMS, SYSTEM_LABELS, openWriter } from './systems.js';
+import {
+  KNOWN_SYSTEMS,
+  SHARES_CONNECTIONS,
+  SYSTEMS,
+  SYSTEM_LABELS,
+  openWriter,
+} from './systems.js';
 import type { Sharing, SystemName, Writer } from './systems.js';
 import { WatcherPool } from './watcher-pool.js';
 import type { PoolReport } from './watcher-pool.js';
@@ -85,8 +91,8 @@ if (!Number.isSafeInteger(IDLE_WATCHERS) || IDLE_WATCHERS < 1)
 const idleWatchersOf = (system: SystemName): number =>
   SHARING === 'per-worker' && !SHARES_CONNECTIONS[system] ? Math.max(...WATCHERS) : IDLE_WATCHERS;
 const systems = args.systems.split(',').map((s) => {
-  if (!SYSTEMS.includes(s as SystemName))
-    throw new Error(`--systems: unknown system ${s} (known: ${SYSTEMS.join(', ')})`);
+  if (!KNOWN_SYSTEMS.includes(s as SystemName))
+    throw new Error(`--systems: unknown system ${s} (known: ${KNOWN_SYSTEMS.join(', ')})`);
   return s as SystemName;
 });
 const OUT = resolve(args.out);

@@ -29,6 +29,7 @@ const BINARIES = {
 } as const;
 
 const CLI_MAIN = fileURLToPath(new URL('../../../cli/dist/src/main.js', import.meta.url));
+const FLOOR_SERVER = fileURLToPath(new URL('./floor-server.js', import.meta.url));
 const CLI_BIN = fileURLToPath(new URL('../../../cli/bin/clusnotify.js', import.meta.url));
 /** The node flags the `clusnotify` bin runs with (its shebang): the server runs as users run it. */
 const SERVE_NODE_ARGS = (
@@ -184,15 +185,14 @@ async function spawnServer(
  * `net-relay` or `ws-relay` relay a writer's calls to readers in frames of `frameBytes`.
  */
 export async function startFloorServer(
-  kind: 'net' | 'ws' | 'net-relay' | 'ws-relay',
+  kind: 'net' | 'ws' | 'net-relay' | 'ws-relay' | 'ws-pubsub',
   frameBytes = 1000,
 ): Promise<{ pid: number; port: number; stop: () => Promise<void> }> {
   const dir = trackDir(mkdtempSync(join(tmpdir(), `bench-floor-${kind}-`)));
-  const script = fileURLToPath(new URL('./floor-server.js', import.meta.url));
   const proc = await spawnServer(
     {
       command: process.execPath,
-      args: [...SERVE_NODE_ARGS, script, kind, String(frameBytes)],
+      args: [...SERVE_NODE_ARGS, FLOOR_SERVER, kind, String(frameBytes)],
       ready: /listening \d+/,
     },
     dir,
@@ -209,8 +209,9 @@ export async function startFloorServer(
 }
 
 /**
- * Starts the server of `system` on loopback with a fresh temp data dir. A clusnotify server runs
- * with the flags of the `clusnotify` bin, then `nodeArgs` (later flags win).
+ * Starts the server of `system` on loopback with a fresh temp data dir. A clusnotify server (and
+ * the `node-relay` floor) runs with the flags of the `clusnotify` bin, then `nodeArgs` (later
+ * flags win).
  */
 export async function startServer(
   system: SystemName,
@@ -255,6 +256,18 @@ export async function startServer(
         if (url === undefined || token === undefined)
           throw new Error(`no URL or token in the banner:\n${log}`);
         endpoint = { system, url, token };
+        break;
+      }
+      case 'node-relay': {
+        proc = await spawnServer(
+          {
+            command: process.execPath,
+            args: [...SERVE_NODE_ARGS, ...nodeArgs, FLOOR_SERVER, 'ws-pubsub'],
+            ready: /listening \d+/,
+          },
+          dir,
+        );
+        endpoint = { system, url: `ws://127.0.0.1:${/listening (\d+)/.exec(proc.log())?.[1]}` };
         break;
       }
       case 'etcd': {

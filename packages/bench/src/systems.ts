@@ -25,15 +25,22 @@
 import { Buffer } from 'node:buffer';
 import { Etcd3 } from 'etcd3';
 import { Redis } from 'ioredis';
+import { WebSocket } from 'ws';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { connect as clusnotifyConnect } from '@clusnotify/client';
 import { ClusterChangeResourceV2, ClusterObjectType } from '@clusnotify/protocol';
 import type { Indication } from '@clusnotify/protocol';
 
-/** The systems the benchmark knows; `clusnotify` runs on the memory store. */
-export type SystemName = 'clusnotify' | 'clusnotify-sqlite' | 'etcd' | 'redis' | 'nats';
+/**
+ * The systems the benchmark knows; `clusnotify` runs on the memory store. `node-relay` is no
+ * product but a floor: a Node WebSocket server that only relays (`floor-server.ts`,
+ * `ws-pubsub`), run on request (`--systems`) to show what Node and this machine give any server
+ * written in it.
+ */
+export type SystemName =
+  'clusnotify' | 'clusnotify-sqlite' | 'etcd' | 'redis' | 'nats' | 'node-relay';
 
-/** Every system, in report order. */
+/** The systems a run has unless `--systems` says otherwise, in report order. */
 export const SYSTEMS: readonly SystemName[] = [
   'clusnotify',
   'clusnotify-sqlite',
@@ -42,6 +49,9 @@ export const SYSTEMS: readonly SystemName[] = [
   'nats',
 ];
 
+/** Every system `--systems` takes. */
+export const KNOWN_SYSTEMS: readonly SystemName[] = [...SYSTEMS, 'node-relay'];
+
 /** How a system is named in the report. */
 export const SYSTEM_LABELS: Readonly<Record<SystemName, string>> = {
   clusnotify: 'clusnotify (memory store)',
@@ -49,6 +59,7 @@ export const SYSTEM_LABELS: Readonly<Record<SystemName, string>> = {
   etcd: 'etcd watch',
   redis: 'Redis pub/sub',
   nats: 'NATS core',
+  'node-relay': 'Node ws relay (floor)',
 };
 
 /** Where a started server listens. */
@@ -103,9 +114,54 @@ function clusnotifyUrl(ep: Endpoint): { url: string; token: string } {
   return { url: ep.url, token: ep.token };
 }
 
+/** A WebSocket to the `node-relay` floor that said what it is (`W` writer, `R` watcher). */
+async function openRelaySocket(url: string, role: 'W' | 'R'): Promise<WebSocket> {
+  const ws = new WebSocket(url, { perMessageDeflate: false });
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  ws.on('error', () => undefined);
+  ws.send(role);
+  return ws;
+}
+
+async function closeRelaySocket(ws: WebSocket): Promise<void> {
+  if (ws.readyState === WebSocket.CLOSED) return;
+  await new Promise((resolve) => {
+    ws.once('close', resolve);
+    ws.close();
+  });
+}
+
 /** Opens the writer of `ep`'s system. */
 export async function openWriter(ep: Endpoint): Promise<Writer> {
   switch (ep.system) {
+    case 'node-relay': {
+      const ws = await openRelaySocket(ep.url, 'W');
+      const answered = new Map<number, () => void>();
+      ws.on('message', (data: Buffer) => {
+        const { id } = JSON.parse(data.toString('utf8')) as { id: number };
+        answered.get(id)?.();
+        answered.delete(id);
+      });
+      // The calls of one turn leave as one message, as clusnotify's client batches them.
+      let calls: string[] = [];
+      let nextId = 0;
+      const flush = (): void => {
+        ws.send(`[${calls.join(',')}]`);
+        calls = [];
+      };
+      return {
+        write(payload) {
+          const id = ++nextId;
+          if (calls.push(`{"id":${id},"p":${JSON.stringify(payload)}}`) === 1)
+            queueMicrotask(flush);
+          return new Promise((resolve) => answered.set(id, resolve));
+        },
+        close: () => closeRelaySocket(ws),
+      };
+    }
     case 'clusnotify':
     case 'clusnotify-sqlite': {
       const { url, token } = clusnotifyUrl(ep);
@@ -195,6 +251,7 @@ export const SHARES_CONNECTIONS: Readonly<Record<SystemName, boolean>> = {
   etcd: true,
   redis: false,
   nats: true,
+  'node-relay': false,
 };
 
 /** Opens a connection to `ep`'s system for watchers; `onNote` gets its connection events. */
@@ -207,6 +264,22 @@ export async function openWatchConnection(
     await Promise.allSettled(watchers.splice(0).map((w) => w.close()));
   };
   switch (ep.system) {
+    case 'node-relay': {
+      const ws = await openRelaySocket(ep.url, 'R');
+      ws.on('close', () => onNote('disconnected'));
+      let watching = false;
+      return {
+        async watch(onPayload) {
+          if (watching)
+            throw new Error('a relay connection holds one watcher (SHARES_CONNECTIONS)');
+          watching = true;
+          ws.on('message', (data: Buffer) => onPayload(data.toString('latin1')));
+          await Promise.resolve();
+          return { close: () => closeRelaySocket(ws) };
+        },
+        close: () => closeRelaySocket(ws),
+      };
+    }
     case 'clusnotify':
     case 'clusnotify-sqlite': {
       const { url, token } = clusnotifyUrl(ep);
