@@ -43,6 +43,8 @@ export interface Welcome {
   readonly binaryNotify: boolean;
   /** Whether it groups the binary batches of a connection's ports when asked (D55). */
   readonly groupedNotify: boolean;
+  /** Whether its binary frames may hold repeat entries when a stream asks (D60). */
+  readonly binaryRepeat: boolean;
 }
 
 /** Options of {@link Connection.open}. */
@@ -422,6 +424,7 @@ export class Connection {
           streams: f.features?.includes(WireFeature.STREAM) === true,
           binaryNotify: f.features?.includes(WireFeature.BINARY_NOTIFY) === true,
           groupedNotify: f.features?.includes(WireFeature.GROUPED_NOTIFY) === true,
+          binaryRepeat: f.features?.includes(WireFeature.BINARY_REPEAT) === true,
         };
         this.#batches = f.features?.includes(WireFeature.BATCH) === true;
         this.#phase = 'open';

@@ -729,11 +729,14 @@ export class PortCore {
     const feed = s.conn.openFeed(s.handle);
     let r: CallResult;
     try {
+      const welcome = s.conn.welcome;
       const encoding =
-        this.version === 2 ? askEncoding(this.#options.encoding, s.conn.welcome) : undefined;
+        this.version === 2 ? askEncoding(this.#options.encoding, welcome) : undefined;
+      // Binary frames with repeat entries where the server has them (D60): the reader takes both.
+      const repeat = encoding !== undefined && welcome.binaryRepeat ? true : undefined;
       r = await s.conn.call(
         'streamNotify',
-        { hNotify: s.handle, window: this.#options.streamWindow, encoding },
+        { hNotify: s.handle, window: this.#options.streamWindow, encoding, repeat },
         { signal: this.#stop.signal },
       );
     } catch {

@@ -12,17 +12,23 @@
  *     u32 count       entries that follow
  *     count × entry:
  *       u32 notifyKey
- *       u8  flags     bit 0: lost-events entry; the other bits 0
+ *       u8  flags     bit 0: lost-events entry; bit 2: repeat (below); the other bits 0
  *       (lost only)   f64 count, f64 firstRevision, f64 lastRevision
- *       u32 objectType
- *       f64 filterFlags
- *       str objectId, str parentId, str name, str type
+ *       (not repeat)  u32 objectType
+ *       (not repeat)  f64 filterFlags
+ *       (not repeat)  str objectId, str parentId, str name, str type
  *       u32 buffer length, then the payload bytes
  *       f64 revision
  *
  * and nothing after the last entry. The bytes from `objectType` on are the same for every port
  * an event reaches, so a server writes them once per event. The numbers keep the JSON form's
  * rules: `filterFlags` an integer, revisions and the lost counts safe integers ≥ 0.
+ *
+ * A repeat entry (flag bit 2, decisions D60) leaves out `objectType`, `filterFlags` and the four
+ * strings: they are those of the entry before it in the batch, which therefore exists. Not with
+ * bit 0. A server sets it only on a stream that asked (`streamNotify`'s `repeat`, offered with the
+ * `binary-repeat` feature): the changes of one object, batch after batch, repeat ~120 of an
+ * entry's ~430 bytes otherwise.
  *
  * A grouped frame (kind 2, decisions D55) holds the batches of several ports streamed to one
  * connection, each event's bytes once however many of the ports it reaches:
@@ -62,12 +68,15 @@ export const BinaryFlag = {
   LOST: 1,
   /** An entry's flag in a grouped frame: the event's bytes follow (else an earlier event's index). */
   EVENT: 2,
+  /**
+   * An entry's flag in a kind-1 frame: the entry's filter, type and strings are the previous
+   * entry's and are left out (D60).
+   */
+  REPEAT: 4,
 } as const;
-const { DRAINED, LOST, EVENT } = BinaryFlag;
-/** Bytes of an event: empty strings and payload. */
-const MIN_EVENT = 4 + 8 + 4 * 4 + 4 + 8;
-/** Bytes of the smallest entry: no lost counts, empty strings and payload. */
-const MIN_ENTRY = 4 + 1 + MIN_EVENT;
+const { DRAINED, LOST, EVENT, REPEAT } = BinaryFlag;
+/** Bytes of the smallest entry of a kind-1 frame: a repeat entry (D60) with an empty payload. */
+const MIN_ENTRY = 4 + 1 + 4 + 8;
 /** Bytes of the smallest entry of a grouped frame: an index of an earlier event. */
 const MIN_GROUP_ENTRY = 4 + 1 + 4;
 /** Bytes of the smallest batch of a grouped frame: flags, empty handle, no entries. */
@@ -124,6 +133,9 @@ export function utf8Exact(text: string): boolean {
  * The server writes the same bytes faster (it shares each event's bytes between ports); this
  * one is the format's reference, for tests and for other implementations to compare with.
  *
+ * With `repeat` (a stream that asked for repeat entries, D60), an entry that is no lost-events
+ * entry and whose filter, type and four strings equal the previous entry's is a repeat entry.
+ *
  * @throws RangeError when a string holds a lone surrogate (see {@link utf8Exact}): such a batch
  * goes in a JSON frame.
  */
@@ -131,6 +143,7 @@ export function encodeBinaryNotifyFrame(
   h: string,
   entries: readonly BinaryNotifyEntry[],
   drained: boolean,
+  repeat = false,
 ): Uint8Array {
   const parts: Uint8Array[] = [];
   const head = new Uint8Array(HEAD);
@@ -139,12 +152,36 @@ export function encodeBinaryNotifyFrame(
   head[1] = drained ? DRAINED : 0;
   new DataView(head.buffer).setUint16(2, handle.length, true);
   parts.push(head, handle, u32(entries.length));
+  let previous: BinaryNotifyEntry | undefined;
   for (const e of entries) {
+    if (repeat && e.lost === undefined && previous !== undefined && sameObject(previous, e)) {
+      parts.push(u32(e.notifyKey), u8(REPEAT), u32(e.buffer.length), e.buffer, f64(e.revision));
+      continue;
+    }
+    previous = e;
     parts.push(u32(e.notifyKey), u8(e.lost === undefined ? 0 : LOST));
     pushLost(parts, e);
     pushEvent(parts, e);
   }
   return joined(parts);
+}
+
+/**
+ * Whether entry `b` may repeat entry `a` (D60): the same object type, filter flags, ids, name and
+ * type. A server's encoder decides with this test too.
+ */
+export function sameObject(
+  a: Pick<BinaryNotifyEntry, 'filterAndType' | 'objectId' | 'parentId' | 'name' | 'type'>,
+  b: Pick<BinaryNotifyEntry, 'filterAndType' | 'objectId' | 'parentId' | 'name' | 'type'>,
+): boolean {
+  return (
+    a.objectId === b.objectId &&
+    a.filterAndType.filterFlags === b.filterAndType.filterFlags &&
+    a.filterAndType.objectType === b.filterAndType.objectType &&
+    a.name === b.name &&
+    a.parentId === b.parentId &&
+    a.type === b.type
+  );
 }
 
 /**
@@ -441,11 +478,23 @@ class Reader {
     this.#need(5, i, '');
     const notifyKey = v.getUint32(this.#at, true);
     const flags = this.#b[this.#at + 4] as number;
-    if ((flags & ~(grouped ? LOST | EVENT : LOST)) !== 0)
+    if (
+      grouped ? (flags & ~(LOST | EVENT)) !== 0 : flags !== 0 && flags !== LOST && flags !== REPEAT
+    )
       this.#fail(
         this.#at + 4,
-        `${this.#what(i, '')} flags are ${flags}, expected ${grouped ? '0 to 3' : '0 or 1'}`,
+        `${this.#what(i, '')} flags are ${flags}, expected ${grouped ? '0 to 3' : '0, 1 or 4'}`,
       );
+    if (flags === REPEAT && !grouped) {
+      if (i === 0)
+        this.#fail(
+          this.#at + 4,
+          `${this.#what(i, '')} repeats the entry before it, but is the first`,
+        );
+      this.#at += 5;
+      this.#repeat(i, notifyKey, n, buffers);
+      return;
+    }
     this.#at += 5;
     let lost: LostIndications | undefined;
     if ((flags & LOST) !== 0) {
@@ -513,6 +562,27 @@ class Reader {
       this.#events.push(w);
       this.#eventBuffers.push(buffers[i]);
     }
+  }
+
+  /** The rest of repeat entry `i` (D60): its payload and revision, the rest from entry `i - 1`. */
+  #repeat(i: number, notifyKey: number, n: WireNotificationV2[], buffers: Uint8Array[]): void {
+    const e = n[i - 1] as WireNotificationV2;
+    this.#need(4, i, 'buffer');
+    const length = this.#v.getUint32(this.#at, true);
+    this.#at += 4;
+    this.#need(length, i, 'buffer');
+    buffers[i] = this.#b.subarray(this.#at, this.#at + length);
+    this.#at += length;
+    n[i] = {
+      notifyKey,
+      filterAndType: e.filterAndType,
+      objectId: e.objectId,
+      parentId: e.parentId,
+      name: e.name,
+      type: e.type,
+      buffer: '',
+      revision: this.#revision(i, 'revision'),
+    };
   }
 
   /**

@@ -112,6 +112,7 @@ export {
   encodeBinaryNotifyGroup,
   parseBinaryNotifyFrame,
   parseBinaryNotifyMessage,
+  sameObject,
   utf8Exact,
 } from './binary-frame.js';
 export type { BinaryNotifyBatch, BinaryNotifyEntry, BinaryNotifyFrame } from './binary-frame.js';

@@ -38,6 +38,11 @@ export const WireFeature = {
    * (docs/protocol.md §5, decisions D55).
    */
   GROUPED_NOTIFY: 'grouped-notify',
+  /**
+   * streamNotify with `repeat: true` (binary or grouped encoding): a kind-1 binary frame's entry
+   * may leave out the fields it shares with the entry before it (docs/protocol.md §5, D60).
+   */
+  BINARY_REPEAT: 'binary-repeat',
 } as const;
 export type WireFeature = (typeof WireFeature)[keyof typeof WireFeature];
 
@@ -183,6 +188,8 @@ export const WireMethods = {
     hNotify: handle,
     window: z.number().int().min(1).max(MAX_STREAM_WINDOW).optional(),
     encoding: z.enum(['json', 'binary', 'grouped']).optional(),
+    /** Kind-1 binary frames may hold repeat entries (D60); only where the server offers it. */
+    repeat: z.boolean().optional(),
   }),
   unblockGetNotifyCall: byNotify,
   closeNotify: byNotify,

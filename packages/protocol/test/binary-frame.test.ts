@@ -11,10 +11,12 @@ import fc from 'fast-check';
 import {
   BINARY_NOTIFY_GROUP,
   BINARY_NOTIFY_V2,
+  BinaryFlag,
   encodeBinaryNotifyFrame,
   encodeBinaryNotifyGroup,
   parseBinaryNotifyFrame,
   parseBinaryNotifyMessage,
+  sameObject,
 } from '@clusnotify/protocol';
 import type { BinaryNotifyEntry, BinaryNotifyFrame } from '@clusnotify/protocol';
 
@@ -188,6 +190,99 @@ test('each field outside its rules is named, with the byte where it is', () => {
       lost: { count: 1, firstRevision: 2, lastRevision: 3 },
     }),
     /n\[0\]\.lost\.firstRevision is 0\.5/,
+  );
+});
+
+/** Entries of a few objects only, so that runs of one object's entries (repeat entries) occur. */
+const fewObjects = fc
+  .tuple(
+    fc.array(
+      fc.record({
+        filterAndType: fc.record({
+          objectType: fc.nat({ max: 2 }),
+          filterFlags: fc.nat({ max: 2 }),
+        }),
+        objectId: fc.constantFrom('a', 'b'),
+        parentId: fc.constantFrom('', 'g'),
+        name: fc.constantFrom('FS Disk', 'Dépôt'),
+        type: fc.constantFrom('', 'Physical Disk'),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
+    fc.array(fc.tuple(fc.nat(), entry), { maxLength: 16 }),
+  )
+  .map(([objects, picks]) =>
+    picks.map(([k, e]): BinaryNotifyEntry => ({ ...e, ...objects[k % objects.length] })),
+  );
+
+test('repeat entries (D60): an entry of the same object as the one before it leaves its fields out and reads back whole', () => {
+  fc.assert(
+    fc.property(fewObjects, fc.boolean(), (entries, drained) => {
+      const plain = encodeBinaryNotifyFrame('h', entries, drained);
+      const short = encodeBinaryNotifyFrame('h', entries, drained, true);
+      assertSame(parsed(short), 'h', entries, drained);
+      // Each repeat entry saves its objectType, filterFlags and strings with their lengths.
+      let saved = 0;
+      for (let i = 1; i < entries.length; i++) {
+        const e = entries[i] as BinaryNotifyEntry;
+        const p = entries[i - 1] as BinaryNotifyEntry;
+        if (e.lost !== undefined || !sameObject(p, e)) continue;
+        saved += 12 + 16;
+        for (const t of [e.objectId, e.parentId, e.name, e.type]) saved += Buffer.byteLength(t);
+      }
+      assert.equal(plain.length - short.length, saved);
+    }),
+    { numRuns: 300 },
+  );
+  // A change in any one field of the object, or a lost-events entry, is written whole.
+  const base = { ...SAMPLE, parentId: 'g', type: 't' };
+  const changes: Partial<BinaryNotifyEntry>[] = [
+    { filterAndType: { objectType: 4, filterFlags: 4 } },
+    { filterAndType: { objectType: 3, filterFlags: 5 } },
+    { objectId: 'abd' },
+    { parentId: 'h' },
+    { name: 'FS Disl' },
+    { type: 'u' },
+    { lost: { count: 1, firstRevision: 1, lastRevision: 1 } },
+  ];
+  for (const c of changes) {
+    const entries = [base, { ...base, ...c }];
+    assert.deepEqual(
+      encodeBinaryNotifyFrame('h', entries, false, true),
+      encodeBinaryNotifyFrame('h', entries, false),
+      JSON.stringify(c),
+    );
+  }
+  // As many repeat entries as the bytes allow: the count check takes the smallest entry.
+  const many = Array.from({ length: 1000 }, () => ({ ...SAMPLE, buffer: new Uint8Array(0) }));
+  assert.equal(parsed(encodeBinaryNotifyFrame('h', many, false, true)).n.length, 1000);
+});
+
+test('a repeat entry first in its batch, with the lost-events flag, or in a grouped frame is malformed', () => {
+  const two = (): Uint8Array => encodeBinaryNotifyFrame('h1', [SAMPLE, SAMPLE], false, true);
+  // Entry 0 is SAMPLE written whole (bytes 10 … 66, as in `patched`); entry 1 at 67: notifyKey,
+  // flags 71, buffer length 72, buffer 76, revision 78.
+  assert.equal(two()[71], BinaryFlag.REPEAT);
+  assert.match(
+    malformedAfter(two(), (b) => (b[14] = BinaryFlag.REPEAT), parseBinaryNotifyFrame),
+    /n\[0\] repeats the entry before it, but is the first \(at byte 14\)/,
+  );
+  assert.match(
+    malformedAfter(two(), (b) => (b[71] = BinaryFlag.REPEAT | 1), parseBinaryNotifyFrame),
+    /n\[1\] flags are 5, expected 0, 1 or 4/,
+  );
+  assert.match(
+    malformedAfter(two(), (_, v) => v.setUint32(72, 1000, true), parseBinaryNotifyFrame),
+    /n\[1\]\.buffer runs past the end/,
+  );
+  assert.match(
+    malformedAfter(two(), (_, v) => v.setFloat64(78, -1, true), parseBinaryNotifyFrame),
+    /n\[1\]\.revision is -1/,
+  );
+  const group = encodeBinaryNotifyGroup([{ h: 'h1', entries: [SAMPLE], drained: false }]);
+  assert.match(
+    malformedAfter(group, (b) => (b[21] = BinaryFlag.REPEAT), parseBinaryNotifyMessage),
+    /batches\[0\]\.n\[0\] flags are 4, expected 0 to 3/,
   );
 });
 

@@ -17,6 +17,7 @@ import {
   BINARY_NOTIFY_GROUP,
   BINARY_NOTIFY_V2,
   BinaryFlag,
+  sameObject,
   toWireNotification,
   utf8Exact,
 } from '@clusnotify/protocol';
@@ -99,9 +100,11 @@ export interface GroupBatch {
   readonly h: string;
   readonly list: readonly IndicationV2[];
   readonly drained: boolean;
+  /** Its stream asked for repeat entries (D60): a batch sent alone, as kind 1, may use them. */
+  readonly repeat?: boolean;
 }
 
-const { DRAINED, LOST, EVENT } = BinaryFlag;
+const { DRAINED, LOST, EVENT, REPEAT } = BinaryFlag;
 
 /**
  * Encodes `notify` frames and `getNotifyV2` results of version-2 indications. One per server:
@@ -187,15 +190,16 @@ export class NotifyFrameEncoder {
   }
 
   /**
-   * A WebSocket binary frame of port `h`'s batch (the bytes `encodeBinaryNotifyFrame` writes),
-   * or undefined for a batch with a string UTF-8 cannot carry (a lone surrogate): send that
-   * one as JSON. For a binary encoder. `shared` as for {@link frameV2}.
+   * A WebSocket binary frame of port `h`'s batch (the bytes `encodeBinaryNotifyFrame` writes,
+   * with the same `repeat`), or undefined for a batch with a string UTF-8 cannot carry (a lone
+   * surrogate): send that one as JSON. For a binary encoder. `shared` as for {@link frameV2}.
    */
   binaryFrameV2(
     h: string,
     list: readonly IndicationV2[],
     drained: boolean,
     shared = false,
+    repeat = false,
   ): Buffer | undefined {
     if (!this.binary) throw new Error('binaryFrameV2 on a JSON encoder');
     this.#begin();
@@ -206,7 +210,7 @@ export class NotifyFrameEncoder {
     this.#pos += 2;
     this.#handle(h);
     this.#u32(list.length);
-    this.#binaryEntries(list);
+    this.#binaryEntries(list, repeat);
     return this.#finishBinary(shared);
   }
 
@@ -395,18 +399,30 @@ export class NotifyFrameEncoder {
     }
   }
 
-  /** The entries of a binary frame: per port the notify key and flags, then the event's bytes. */
-  #binaryEntries(list: readonly IndicationV2[]): void {
+  /**
+   * The entries of a binary frame: per port the notify key and flags, then the event's bytes;
+   * with `repeat`, of an entry of the same object as the one before it only the payload and
+   * revision (D60: written here, not from the cache, as they are a copy of the payload anyway).
+   */
+  #binaryEntries(list: readonly IndicationV2[], repeat: boolean): void {
+    let previous: IndicationV2 | undefined;
     for (let k = 0; k < list.length; k++) {
       const i = list[k] as IndicationV2;
       this.#u32(i.notifyKey);
-      if (i.lost === undefined) {
+      if (i.lost !== undefined) {
+        this.#byte(LOST);
+        this.#lost(i, i.lost);
+      } else if (repeat && previous !== undefined && sameObject(previous, i)) {
+        this.#byte(REPEAT);
+        this.#u32(i.buffer.length);
+        this.#bytes(i.buffer);
+        this.#f64(i.revision);
+        continue;
+      } else {
         this.#byte(0);
         this.#tail(i);
-        continue;
       }
-      this.#byte(LOST);
-      this.#lost(i, i.lost);
+      previous = i;
     }
   }
 

@@ -379,6 +379,8 @@ class PortStream implements PortReader {
      * frames grouped with the connection's other grouped streams (D55).
      */
     readonly encoding: StreamEncoding,
+    /** Whether its kind-1 binary frames may hold repeat entries (the stream asked, D60). */
+    readonly repeat: boolean,
   ) {
     this.credit = window;
   }
@@ -694,20 +696,25 @@ class Connection {
       this.sendText(frame);
       return;
     }
-    for (const b of group) this.sendText(this.batchFrame(b.h, b.list, b.drained, true));
+    for (const b of group)
+      this.sendText(this.batchFrame(b.h, b.list, b.drained, true, b.repeat === true));
   }
 
-  /** The frame of one port's version-2 batch: binary when asked and UTF-8 carries it, else JSON. */
+  /**
+   * The frame of one port's version-2 batch: binary when asked and UTF-8 carries it (with repeat
+   * entries when `repeat`, D60), else JSON.
+   */
   private batchFrame(
     h: string,
     list: readonly IndicationV2[],
     drained: boolean,
     binary: boolean,
+    repeat: boolean,
   ): Buffer {
     const { encoder, binaryEncoder } = this.context;
     const shared = this.sendsAtOnce();
     return (
-      (binary ? binaryEncoder.binaryFrameV2(h, list, drained, shared) : undefined) ??
+      (binary ? binaryEncoder.binaryFrameV2(h, list, drained, shared, repeat) : undefined) ??
       encoder.frameV2(h, list, drained, shared)
     );
   }
@@ -902,6 +909,7 @@ class Connection {
             WireFeature.BINARY_NOTIFY,
             WireFeature.BATCH,
             WireFeature.GROUPED_NOTIFY,
+            WireFeature.BINARY_REPEAT,
           ],
         });
         return;
@@ -1008,10 +1016,10 @@ class Connection {
       const n = r.indications as IndicationV2[];
       // Within a pass, a connection streaming several ports groups their batches (D55).
       if (st.encoding === 'grouped' && inPass && this.streams instanceof Map) {
-        this.addToGroup({ h: st.handle, list: n, drained });
+        this.addToGroup({ h: st.handle, list: n, drained, repeat: st.repeat });
         return;
       }
-      this.sendText(this.batchFrame(st.handle, n, drained, st.encoding !== 'json'));
+      this.sendText(this.batchFrame(st.handle, n, drained, st.encoding !== 'json', st.repeat));
     } else {
       const n = asyncEntries(r.indications as IndicationV1[]);
       this.send({ t: 'notify', h: st.handle, n, drained });
@@ -1267,7 +1275,8 @@ class Connection {
         const encoding: StreamEncoding = version === 2 ? (p.encoding ?? 'json') : 'json';
         // The engine's string of the handle, not the frame's copy (see NotificationEngine.handleOf).
         const h = this.context.service.engine.handleOf(p.hNotify) ?? p.hNotify;
-        const st = new PortStream(this, h, version, window, encoding);
+        const repeat = encoding !== 'json' && p.repeat === true;
+        const st = new PortStream(this, h, version, window, encoding, repeat);
         this.addStream(st);
         s.markStreamed(p.hNotify, true);
         const out: WireResult & { window: number; encoding: StreamEncoding } = {

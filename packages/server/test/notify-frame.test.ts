@@ -115,13 +115,28 @@ test('frameV2 and resultV2 write exactly the frames JSON.stringify would, cache 
   );
 });
 
-test('binaryFrameV2 writes exactly the bytes of encodeBinaryNotifyFrame, cache or not, or nothing for text UTF-8 cannot carry', () => {
+test('binaryFrameV2 writes exactly the bytes of encodeBinaryNotifyFrame, cache or not, with repeat entries or not (D60), or nothing for text UTF-8 cannot carry', () => {
   const encoder = new NotifyFrameEncoder(true);
   let inexact = 0;
+  let repeats = 0;
   fc.assert(
-    fc.property(...batch, (raw, h, drained) => {
-      const list = raw.map(toIndication);
-      const frame = encoder.binaryFrameV2(h, list, drained);
+    fc.property(...batch, fc.boolean(), fc.array(fc.boolean()), (raw, h, drained, repeat, same) => {
+      // Runs of one object's entries (what repeat entries are for): an entry may take the
+      // object of the one before it, keeping its own key, payload, revision and lost counts.
+      const list = raw.map(toIndication).map((i, k, all) => {
+        const p = all[k - 1];
+        return same[k] === true && p !== undefined
+          ? {
+              ...i,
+              filterAndType: p.filterAndType,
+              objectId: p.objectId,
+              parentId: p.parentId,
+              name: p.name,
+              type: p.type,
+            }
+          : i;
+      });
+      const frame = encoder.binaryFrameV2(h, list, drained, false, repeat);
       if (list.some((i) => !utf8Exact(i.name))) {
         // A lone surrogate: this batch goes as JSON, and the cache keeps nothing of it.
         assert.equal(frame, undefined);
@@ -129,14 +144,14 @@ test('binaryFrameV2 writes exactly the bytes of encodeBinaryNotifyFrame, cache o
         return;
       }
       assert.ok(frame !== undefined);
-      assert.deepEqual(
-        bytesOf(frame, 0x82),
-        Buffer.from(encodeBinaryNotifyFrame(h, list, drained)),
-      );
+      const expected = encodeBinaryNotifyFrame(h, list, drained, repeat);
+      assert.deepEqual(bytesOf(frame, 0x82), Buffer.from(expected));
+      if (expected.length < encodeBinaryNotifyFrame(h, list, drained).length) repeats++;
     }),
     { numRuns: 3000 },
   );
   assert.ok(inexact > 0, 'some batches held a lone surrogate');
+  assert.ok(repeats > 0, 'some batches held repeat entries');
   assert.throws(() => encoder.frameV2('h', [], true), /JSON frame from a binary encoder/);
   assert.throws(() => new NotifyFrameEncoder().binaryFrameV2('h', [], true), /JSON encoder/);
 });

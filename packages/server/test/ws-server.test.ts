@@ -7,6 +7,7 @@ import {
   ClusterObjectType as T,
   BINARY_NOTIFY_GROUP,
   parseBinaryNotifyMessage,
+  sameObject,
 } from '@clusnotify/protocol';
 import type { BinaryNotifyFrame, NotifyFrame, ServerFrame, WireResult } from '@clusnotify/protocol';
 import { createMemoryStore } from '@clusnotify/store';
@@ -36,6 +37,8 @@ class Peer {
   /** Grouped frames (D55) as they came: their batches and their length in bytes. */
   readonly grouped: { readonly batches: readonly BinaryNotifyFrame[]; readonly bytes: number }[] =
     [];
+  /** Kind-1 binary frames as they came: their port handle and bytes. */
+  readonly single: { readonly h: string; readonly bytes: Buffer }[] = [];
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (d, isBinary) => {
       if (isBinary) {
@@ -45,6 +48,7 @@ class Peer {
           this.binary.push(...m);
           if ((d as Buffer)[0] === BINARY_NOTIFY_GROUP)
             this.grouped.push({ batches: m, bytes: (d as Buffer).length });
+          else this.single.push({ h: (m[0] as BinaryNotifyFrame).h, bytes: d as Buffer });
         }
       } else {
         const text = (d as Buffer).toString('utf8');
@@ -817,6 +821,70 @@ describe('the WebSocket server (docs/protocol.md)', () => {
           : undefined,
       );
       assert.equal(pushedTo(peer, v2).length, 0, 'the version-2 port sent no JSON batch');
+      peer.end();
+    });
+
+    test("repeat entries (D60): a stream that asks gets one object's run of entries with its fields once, the same indications as a stream that did not", async () => {
+      const peer = await Peer.open(server.url);
+      const welcome = await peer.hello(read);
+      assert.ok(welcome.t === 'welcome' && welcome.features?.includes('binary-repeat'));
+      const hc = (await peer.call('openCluster')).handle as string;
+      const ports: string[] = [];
+      for (const notifyKey of [5, 6]) {
+        const h = (await peer.call('createNotifyV2')).handle as string;
+        await peer.call('addNotifyV2', {
+          hNotify: h,
+          hObject: hc,
+          filter: { objectType: T.RESOURCE, filterFlags: ResV2.STATE },
+          notifyKey,
+          version: 2,
+          isTargetedAtObject: false,
+        });
+        ports.push(h);
+      }
+      const [asked, plain] = ports as [string, string];
+      const bad = await peer.call('streamNotify', {
+        hNotify: asked,
+        encoding: 'binary',
+        repeat: 1,
+      });
+      assert.equal((bad as { code?: string }).code, 'INVALID_ARGUMENT');
+      // Queued before the streams start: each stream's first frame holds the whole run.
+      const last = (await toggle(4)).at(-1);
+      const r1 = await peer.call('streamNotify', {
+        hNotify: asked,
+        encoding: 'binary',
+        repeat: true,
+      });
+      const r2 = await peer.call('streamNotify', { hNotify: plain, encoding: 'binary' });
+      assert.deepEqual([r1.type, r2.type], ['ok', 'ok']);
+      const entries = (h: string) =>
+        peer.binary.flatMap((f) => ('malformed' in f || f.h !== h ? [] : f.n));
+      await peer.until(() =>
+        ports.every((h) => entries(h).some((n) => n.revision === last)) ? true : undefined,
+      );
+      assert.ok(peer.binary.every((f) => !('malformed' in f)));
+      const a = entries(asked);
+      assert.ok(a.length >= 4, `${a.length} entries`);
+      assert.deepEqual(
+        a.map((n) => ({ ...n, notifyKey: 6 })),
+        entries(plain),
+        'the same indications but the notify key',
+      );
+      const bytes = (h: string): number =>
+        peer.single.filter((f) => f.h === h).reduce((n, f) => n + f.bytes.length, 0);
+      // A repeat entry leaves out objectType, filterFlags and four strings with their lengths.
+      let saved = 0;
+      for (const f of peer.binary)
+        if (!('malformed' in f) && f.h === asked)
+          f.n.forEach((n, i) => {
+            const p = f.n[i - 1];
+            if (p === undefined || !sameObject(p, n)) return;
+            saved += 12 + 16;
+            for (const t of [n.objectId, n.parentId, n.name, n.type]) saved += Buffer.byteLength(t);
+          });
+      assert.ok(saved > 0, 'the batches held runs of one object');
+      assert.equal(bytes(plain) - bytes(asked), saved);
       peer.end();
     });
 
