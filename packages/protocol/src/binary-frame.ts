@@ -270,6 +270,27 @@ function f64(n: number): Uint8Array {
   return b;
 }
 
+/**
+ * An entry with `notifyKey` and `revision` and the rest of `e`: an entry referring to an event of
+ * a grouped frame, or a repeat entry (D60). No `lost`.
+ */
+function withObjectOf(
+  e: WireNotificationV2,
+  notifyKey: number,
+  revision: number,
+): WireNotificationV2 {
+  return {
+    notifyKey,
+    filterAndType: e.filterAndType,
+    objectId: e.objectId,
+    parentId: e.parentId,
+    name: e.name,
+    type: e.type,
+    buffer: '',
+    revision,
+  };
+}
+
 /** Thrown inside the decoder only; becomes the `malformed` message. */
 class Malformed {
   constructor(readonly message: string) {}
@@ -514,16 +535,7 @@ class Reader {
         );
       this.#at += 4;
       buffers[i] = this.#eventBuffers[k] as Uint8Array;
-      const w = {
-        notifyKey,
-        filterAndType: e.filterAndType,
-        objectId: e.objectId,
-        parentId: e.parentId,
-        name: e.name,
-        type: e.type,
-        buffer: '',
-        revision: e.revision,
-      };
+      const w = withObjectOf(e, notifyKey, e.revision);
       n[i] = lost === undefined ? w : { ...w, lost };
       return;
     }
@@ -540,12 +552,7 @@ class Reader {
     const parentId = this.#field(1, i, 'parentId');
     const name = this.#field(2, i, 'name');
     const type = this.#field(3, i, 'type');
-    this.#need(4, i, 'buffer');
-    const length = v.getUint32(this.#at, true);
-    this.#at += 4;
-    this.#need(length, i, 'buffer');
-    buffers[i] = this.#b.subarray(this.#at, this.#at + length);
-    this.#at += length;
+    this.#buffer(i, buffers);
     const revision = this.#revision(i, 'revision');
     const w = {
       notifyKey,
@@ -560,29 +567,24 @@ class Reader {
     n[i] = lost === undefined ? w : { ...w, lost };
     if (grouped) {
       this.#events.push(w);
-      this.#eventBuffers.push(buffers[i]);
+      this.#eventBuffers.push(buffers[i] as Uint8Array);
     }
   }
 
   /** The rest of repeat entry `i` (D60): its payload and revision, the rest from entry `i - 1`. */
   #repeat(i: number, notifyKey: number, n: WireNotificationV2[], buffers: Uint8Array[]): void {
-    const e = n[i - 1] as WireNotificationV2;
+    this.#buffer(i, buffers);
+    n[i] = withObjectOf(n[i - 1] as WireNotificationV2, notifyKey, this.#revision(i, 'revision'));
+  }
+
+  /** Entry `i`'s payload (its u32 length, then the bytes) into `buffers[i]`, a view into the frame. */
+  #buffer(i: number, buffers: Uint8Array[]): void {
     this.#need(4, i, 'buffer');
     const length = this.#v.getUint32(this.#at, true);
     this.#at += 4;
     this.#need(length, i, 'buffer');
     buffers[i] = this.#b.subarray(this.#at, this.#at + length);
     this.#at += length;
-    n[i] = {
-      notifyKey,
-      filterAndType: e.filterAndType,
-      objectId: e.objectId,
-      parentId: e.parentId,
-      name: e.name,
-      type: e.type,
-      buffer: '',
-      revision: this.#revision(i, 'revision'),
-    };
   }
 
   /**
