@@ -506,7 +506,8 @@ class Reader {
         this.#at + 4,
         `${this.#what(i, '')} flags are ${flags}, expected ${grouped ? '0 to 3' : '0, 1 or 4'}`,
       );
-    if (flags === REPEAT && !grouped) {
+    // Only a kind-1 entry gets here with the repeat bit: a grouped frame's failed the check above.
+    if (flags === REPEAT) {
       if (i === 0)
         this.#fail(
           this.#at + 4,
